@@ -1,0 +1,30 @@
+# Every third-party library comes from a Debian package (scripts/install-deps.sh).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(TBB REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+
+# libcsv (Debian libcsv-dev): RFC 4180 streaming parser; no CMake config or .pc file.
+find_path(CSV_INCLUDE_DIR csv.h REQUIRED)
+find_library(CSV_LIB csv REQUIRED)
+add_library(Csv::csv UNKNOWN IMPORTED)
+set_target_properties(Csv::csv PROPERTIES IMPORTED_LOCATION "${CSV_LIB}"
+  INTERFACE_INCLUDE_DIRECTORIES "${CSV_INCLUDE_DIR}")
+
+# SOCI 4.0.3 ships no CMake config and no .pc file (../shared/INFRA.md section 3). Backends are
+# loaded by name at run time, so only soci_core is linked; its headers need libboost-dev.
+find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
+find_library(SOCI_CORE_LIB soci_core REQUIRED)
+add_library(Soci::core UNKNOWN IMPORTED)
+set_target_properties(Soci::core PROPERTIES IMPORTED_LOCATION "${SOCI_CORE_LIB}"
+  INTERFACE_INCLUDE_DIRECTORIES "${SOCI_INCLUDE_DIR}")
+target_link_libraries(Soci::core INTERFACE ${CMAKE_DL_LIBS})
+
+if(RISKLAB_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()

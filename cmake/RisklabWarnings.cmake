@@ -1,0 +1,12 @@
+# Warnings are errors in every preset; sanitizers come from RISKLAB_SANITIZE (the dev preset).
+add_library(risklab_warnings INTERFACE)
+target_compile_options(risklab_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+
+add_library(risklab_sanitizers INTERFACE)
+if(RISKLAB_SANITIZE)
+  target_compile_options(risklab_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(risklab_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()

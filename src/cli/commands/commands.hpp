@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace risklab::cli {
+
+/// Options shared by every subcommand (flags, RISKLAB_* environment, config file).
+struct GlobalOptions {
+  std::string db_url = "sqlite://risklab.db";
+  std::string log_level = "info";
+  std::string config_file;
+};
+
+/// Each adds one subcommand (and its own subcommands) to `app`; see docs/CLI.md.
+void add_init_command(CLI::App& app, GlobalOptions& global);
+void add_import_command(CLI::App& app, GlobalOptions& global);
+void add_demo_command(CLI::App& app, GlobalOptions& global);
+
+}  // namespace risklab::cli
