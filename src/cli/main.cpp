@@ -1,5 +1,6 @@
 // risklab: the one binary. Composition root: parses flags, opens store and lake from URLs,
 // and maps errors to exit codes (the only place that does; see docs/CLI.md).
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -91,6 +92,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--config", global.config_file,
                  "TOML file with defaults (keys: db, log_level); env RISKLAB_CONFIG");
+
+  app.parse_complete_callback([&global] {
+    // Logs go to stderr so that data written to stdout (CSV, JSON) stays clean.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("risklab"));
+    spdlog::set_level(spdlog::level::from_str(global.log_level));
+  });
 
   risklab::cli::add_init_command(app, global);
   risklab::cli::add_import_command(app, global);

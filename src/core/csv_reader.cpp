@@ -71,6 +71,7 @@ void CsvReader::fill() {
     in_.read(buffer.data(), buffer.size());
     const auto got = static_cast<std::size_t>(in_.gcount());
     if (in_.bad()) throw InvalidInput("file_unreadable", path_ + ": read error");
+    hash_.update(std::string_view(buffer.data(), got));
     std::string_view chunk(buffer.data(), got);
     if (bytes_read_ == 0 && chunk.starts_with("\xEF\xBB\xBF")) chunk.remove_prefix(3);
     bytes_read_ += got;
@@ -94,6 +95,12 @@ void CsvReader::fill() {
       }
     }
   }
+}
+
+std::string CsvReader::sha256_hex() {
+  if (!eof_ || !ready_.empty()) throw std::logic_error("CsvReader::sha256_hex before the end");
+  if (digest_.empty()) digest_ = hash_.hex();
+  return digest_;
 }
 
 bool CsvReader::next(CsvRecord& record) {

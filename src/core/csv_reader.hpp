@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/sha256.hpp"
+
 namespace risklab::core {
 
 /// One CSV record and the physical line it starts on (1-based; the header is line 1).
@@ -35,6 +37,8 @@ class CsvReader {
   const std::string& path() const { return path_; }
   /// Bytes consumed so far (for progress reporting).
   std::size_t bytes_read() const { return bytes_read_; }
+  /// SHA-256 (hex) of the whole file; valid once next() has returned false.
+  std::string sha256_hex();
 
  private:
   struct Parser;
@@ -44,6 +48,8 @@ class CsvReader {
   std::ifstream in_;
   std::unique_ptr<Parser> parser_;
   std::deque<CsvRecord> ready_;
+  Sha256 hash_;
+  std::string digest_;
   std::size_t bytes_read_ = 0;
   bool eof_ = false;
 };

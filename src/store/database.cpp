@@ -1,0 +1,117 @@
+#include "store/database.hpp"
+
+#include "core/error.hpp"
+#include "core/url.hpp"
+#include "store/detail/session.hpp"
+
+namespace risklab::store {
+namespace {
+
+// Values in SOCI/libpq connection strings are quoted with single quotes; quotes and
+// backslashes inside are escaped (libpq's rule, also accepted by SOCI's own parser).
+std::string quoted(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
+[[noreturn]] void bad_url(const core::Url& url, const std::string& why) {
+  throw core::InvalidInput("bad_db_url", "invalid database URL '" + url.redacted() + "': " + why);
+}
+
+struct Target {
+  Backend backend;
+  std::string soci_backend;
+  std::string connect;
+};
+
+Target target_for(const core::Url& url) {
+  if (url.scheme == "sqlite" || url.scheme == "sqlite3") {
+    std::string path = url.opaque;
+    if (const auto q = path.find('?'); q != std::string::npos) path.resize(q);
+    if (path.empty()) bad_url(url, "no file path (expected sqlite://PATH)");
+    return {Backend::sqlite, "sqlite3", "db=" + quoted(path) + " timeout=30"};
+  }
+  const bool mysql = url.scheme == "mysql" || url.scheme == "mariadb";
+  const bool postgres = url.scheme == "postgresql" || url.scheme == "postgres";
+  if (!mysql && !postgres) {
+    bad_url(url, "unsupported scheme '" + url.scheme +
+                     "' (expected sqlite://, mysql:// or postgresql://)");
+  }
+  if (url.host.empty()) bad_url(url, "no host");
+  if (url.path.empty() || url.path.find('/') != std::string::npos) {
+    bad_url(url, "expected exactly one database name after the host, e.g. /risklab");
+  }
+  for (const auto& [key, value] : url.query) {
+    bad_url(url, "unknown option '" + key + "'");
+  }
+  std::string connect = "host=" + quoted(url.host);
+  if (url.port) connect += " port=" + std::to_string(*url.port);
+  if (!url.user.empty()) connect += " user=" + quoted(url.user);
+  if (!url.password.empty()) connect += " password=" + quoted(url.password);
+  if (mysql) {
+    connect += " dbname=" + quoted(url.path) + " charset=utf8mb4 connect_timeout=5";
+    return {Backend::mysql, "mysql", connect};
+  }
+  connect += " dbname=" + quoted(url.path) + " connect_timeout=5";
+  return {Backend::postgresql, "postgresql", connect};
+}
+
+void prepare_session(soci::session& sql, Backend backend) {
+  switch (backend) {
+    case Backend::sqlite:
+      sql << "PRAGMA foreign_keys = ON";
+      sql << "PRAGMA journal_mode = WAL";
+      sql << "PRAGMA synchronous = NORMAL";
+      break;
+    case Backend::mysql:
+      sql << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ONLY_FULL_GROUP_BY'";
+      sql << "SET SESSION time_zone = '+00:00'";
+      break;
+    case Backend::postgresql:
+      sql << "SET client_min_messages TO WARNING";
+      sql << "SET TIME ZONE 'UTC'";
+      break;
+  }
+}
+
+}  // namespace
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::sqlite:
+      return "sqlite";
+    case Backend::mysql:
+      return "mysql";
+    case Backend::postgresql:
+      return "postgresql";
+  }
+  return "unknown";
+}
+
+Database::Database(Backend backend, std::string display_url, std::unique_ptr<Impl> impl)
+    : backend_(backend), display_url_(std::move(display_url)), impl_(std::move(impl)) {}
+
+Database::~Database() = default;
+
+std::unique_ptr<Database> Database::open(const std::string& url_text, std::size_t pool_size) {
+  const auto url = core::Url::parse(url_text);
+  const auto target = target_for(url);
+  if (pool_size == 0) throw core::InvalidInput("bad_pool_size", "database pool size must be >= 1");
+  auto impl = std::make_unique<Impl>(pool_size);
+  for (std::size_t i = 0; i < pool_size; ++i) {
+    try {
+      impl->pool.at(i).open(target.soci_backend, target.connect);
+      prepare_session(impl->pool.at(i), target.backend);
+    } catch (const soci::soci_error& error) {
+      throw core::Unavailable("db_unreachable", "cannot open database " + url.redacted() + ": " +
+                                                    std::string(error.get_error_message()));
+    }
+  }
+  return std::unique_ptr<Database>(new Database(target.backend, url.redacted(), std::move(impl)));
+}
+
+}  // namespace risklab::store

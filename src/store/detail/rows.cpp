@@ -1,0 +1,142 @@
+#include "store/detail/rows.hpp"
+
+namespace risklab::store::detail {
+
+Binder::Binder(const Row& values) {
+  ints_.reserve(values.size());
+  doubles_.reserve(values.size());
+  strings_.reserve(values.size());
+  indicators_.reserve(values.size());
+  for (const auto& value : values) {
+    switch (value.index()) {
+      case 0:
+        // NULL travels as a string with a null indicator; every backend accepts that.
+        order_.emplace_back(0, strings_.size());
+        strings_.emplace_back();
+        break;
+      case 1:
+        order_.emplace_back(1, ints_.size());
+        ints_.push_back(std::get<long long>(value));
+        break;
+      case 2:
+        order_.emplace_back(2, doubles_.size());
+        doubles_.push_back(std::get<double>(value));
+        break;
+      default:
+        order_.emplace_back(3, strings_.size());
+        strings_.push_back(std::get<std::string>(value));
+        break;
+    }
+    indicators_.push_back(value.index() == 0 ? soci::i_null : soci::i_ok);
+  }
+}
+
+void Binder::bind(soci::statement& st) {
+  for (std::size_t i = 0; i < order_.size(); ++i) {
+    const auto [kind, slot] = order_[i];
+    switch (kind) {
+      case 1:
+        st.exchange(soci::use(ints_[slot], indicators_[i]));
+        break;
+      case 2:
+        st.exchange(soci::use(doubles_[slot], indicators_[i]));
+        break;
+      default:
+        st.exchange(soci::use(strings_[slot], indicators_[i]));
+        break;
+    }
+  }
+}
+
+long long as_int(const soci::row& row, std::size_t i) {
+  switch (row.get_properties(i).get_data_type()) {
+    case soci::dt_integer:
+      return row.get<int>(i);
+    case soci::dt_long_long:
+      return row.get<long long>(i);
+    case soci::dt_unsigned_long_long:
+      return static_cast<long long>(row.get<unsigned long long>(i));
+    case soci::dt_double:
+      return static_cast<long long>(row.get<double>(i));
+    case soci::dt_string:
+      return std::stoll(row.get<std::string>(i));
+    default:
+      throw std::runtime_error("column " + std::to_string(i) + " is not an integer");
+  }
+}
+
+std::string placeholders(std::size_t count, std::size_t first) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += ":p" + std::to_string(first + i);
+  }
+  return out;
+}
+
+namespace {
+
+std::string insert_sql(Backend backend, const std::string& table,
+                       const std::vector<Column>& columns, std::size_t row_count) {
+  std::string sql = "INSERT INTO " + table + " (";
+  for (std::size_t col = 0; col < columns.size(); ++col) {
+    sql += (col ? ", " : "") + columns[col].name;
+  }
+  sql += ") VALUES ";
+  std::size_t next = 0;
+  for (std::size_t row = 0; row < row_count; ++row) {
+    sql += row ? ", (" : "(";
+    for (std::size_t col = 0; col < columns.size(); ++col) {
+      const std::string slot = ":p" + std::to_string(next++);
+      const bool cast = columns[col].json && backend == Backend::postgresql;
+      sql += (col ? ", " : "") + (cast ? "CAST(" + slot + " AS JSONB)" : slot);
+    }
+    sql += ")";
+  }
+  return sql;
+}
+
+}  // namespace
+
+void insert_rows(soci::session& sql, Backend backend, const std::string& table,
+                 const std::vector<Column>& columns, const std::vector<Row>& rows,
+                 std::size_t rows_per_statement) {
+  for (std::size_t start = 0; start < rows.size(); start += rows_per_statement) {
+    const std::size_t count = std::min(rows_per_statement, rows.size() - start);
+    Row values;
+    values.reserve(count * columns.size());
+    for (std::size_t row = start; row < start + count; ++row) {
+      values.insert(values.end(), rows[row].begin(), rows[row].end());
+    }
+    Binder binder(values);
+    soci::statement st(sql);
+    binder.bind(st);
+    st.alloc();
+    st.prepare(insert_sql(backend, table, columns, count));
+    st.define_and_bind();
+    st.execute(true);
+  }
+}
+
+long long insert_returning_id(soci::session& sql, Backend backend, const std::string& table,
+                              const std::vector<Column>& columns, const Row& row) {
+  Binder binder(row);
+  long long id = 0;
+  soci::statement st(sql);
+  binder.bind(st);
+  std::string text = insert_sql(backend, table, columns, 1);
+  if (backend == Backend::postgresql) {
+    text += " RETURNING id";
+    st.exchange(soci::into(id));
+  }
+  st.alloc();
+  st.prepare(text);
+  st.define_and_bind();
+  st.execute(true);
+  if (backend != Backend::postgresql) {
+    if (!sql.get_last_insert_id(table, id)) throw std::runtime_error("no id generated for " + table);
+  }
+  return id;
+}
+
+}  // namespace risklab::store::detail

@@ -1,0 +1,9 @@
+CREATE TABLE datasets (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY,
+  name VARCHAR(200) NOT NULL UNIQUE,
+  features TEXT NOT NULL,
+  label_column VARCHAR(200),
+  id_column VARCHAR(200),
+  created_at VARCHAR(32) NOT NULL,
+  created_by VARCHAR(200) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin

@@ -1,0 +1,6 @@
+CREATE TABLE companies (
+  id INTEGER PRIMARY KEY,
+  external_id VARCHAR(200) NOT NULL UNIQUE,
+  name VARCHAR(400) NOT NULL,
+  created_at VARCHAR(32) NOT NULL
+)

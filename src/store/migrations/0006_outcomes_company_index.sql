@@ -1,0 +1,1 @@
+CREATE INDEX outcomes_company_idx ON outcomes (company_id)

@@ -1,0 +1,1 @@
+CREATE INDEX statements_dataset_idx ON statements (dataset_id, period)

@@ -1,0 +1,49 @@
+#include "store/outcome_repository.hpp"
+
+#include "store/detail/rows.hpp"
+#include "store/detail/session.hpp"
+
+namespace risklab::store {
+
+void OutcomeRepository::insert_batch(Transaction& tx, const std::vector<OutcomeRecord>& outcomes) {
+  std::vector<detail::Row> rows;
+  rows.reserve(outcomes.size());
+  for (const auto& outcome : outcomes) {
+    detail::Value import_id = std::monostate{};
+    if (outcome.import_id) import_id = *outcome.import_id;
+    detail::Value note = std::monostate{};
+    if (outcome.note) note = *outcome.note;
+    rows.push_back({outcome.company_id, static_cast<long long>(outcome.defaulted ? 1 : 0),
+                    outcome.observed_at, outcome.source, import_id, note, outcome.recorded_by,
+                    outcome.recorded_at});
+  }
+  try {
+    detail::insert_rows(detail::sql(tx), tx.database().backend(), "outcomes",
+                        {{"company_id"},
+                         {"defaulted"},
+                         {"observed_at"},
+                         {"source"},
+                         {"import_id"},
+                         {"note"},
+                         {"recorded_by"},
+                         {"recorded_at"}},
+                        rows);
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "storing outcomes");
+  }
+}
+
+OutcomeRepository::Counts OutcomeRepository::count(Transaction& tx) {
+  Counts counts;
+  soci::indicator ind = soci::i_ok;
+  try {
+    detail::sql(tx) << "SELECT COUNT(*), SUM(defaulted) FROM outcomes", soci::into(counts.total),
+        soci::into(counts.defaults, ind);
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "counting outcomes");
+  }
+  if (ind != soci::i_ok) counts.defaults = 0;
+  return counts;
+}
+
+}  // namespace risklab::store

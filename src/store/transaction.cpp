@@ -1,0 +1,72 @@
+#include "store/transaction.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "store/detail/session.hpp"
+
+namespace risklab::store {
+
+struct Transaction::Impl {
+  explicit Impl(Database& db) : lease(db) {}
+  detail::Lease lease;
+  bool open = false;
+};
+
+Transaction::Transaction(Database& db) : db_(db), impl_(std::make_unique<Impl>(db)) {
+  try {
+    if (db.backend() == Backend::sqlite) {
+      impl_->lease.sql() << "BEGIN IMMEDIATE";
+    } else {
+      impl_->lease.sql().begin();
+    }
+    impl_->open = true;
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, db, "beginning a transaction");
+  }
+}
+
+Transaction::~Transaction() {
+  if (!impl_->open) return;
+  try {
+    impl_->lease.sql().rollback();
+  } catch (const std::exception& error) {
+    // A destructor never throws; the server rolls back a dropped transaction anyway.
+    spdlog::warn("rollback failed on {}: {}", db_.display_url(), error.what());
+  }
+}
+
+void Transaction::commit() {
+  if (!impl_->open) throw core::Conflict("transaction_closed", "transaction already finished");
+  try {
+    impl_->lease.sql().commit();
+    impl_->open = false;
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, db_, "committing");
+  }
+}
+
+namespace detail {
+
+Lease::Lease(Database& db) : session_(db.impl().pool) {}
+
+soci::session& sql(Transaction& tx) { return tx.impl().lease.sql(); }
+
+void rethrow(const soci::soci_error& error, Database& db, const std::string& what) {
+  const std::string message = std::string(error.get_error_message());
+  switch (error.get_error_category()) {
+    case soci::soci_error::constraint_violation:
+      throw core::Conflict("constraint_violation", what + ": " + message);
+    case soci::soci_error::invalid_statement:
+    case soci::soci_error::no_privilege:
+    case soci::soci_error::no_data:
+      // Our SQL is wrong or the account lacks a grant: a bug or a set-up error, not an outage.
+      throw std::runtime_error("database error while " + what + ": " + message);
+    default:
+      throw core::Unavailable("db_unavailable", "database " + db.display_url() +
+                                                    " failed while " + what + ": " + message);
+  }
+}
+
+}  // namespace detail
+}  // namespace risklab::store
