@@ -1,0 +1,205 @@
+#include "ml/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <thread>
+
+#include "core/error.hpp"
+#include "ml/metrics.hpp"
+#include "ml/rng.hpp"
+#include "ml/smote.hpp"
+
+namespace risklab::ml {
+
+void Model::prepare(const double* raw, double* prepared) const {
+  std::copy(raw, raw + features.size(), prepared);
+  imputer.transform_row(prepared);
+  scaler.transform_row(prepared);
+}
+
+Scoring Model::score(const double* raw) const {
+  std::vector<double> row(features.size());
+  prepare(raw, row.data());
+  Scoring out;
+  out.score = forest.predict(row.data());
+  out.pd = calibrator.pd(out.score);
+  out.grade = master_scale.grade(out.pd);
+  return out;
+}
+
+std::vector<Scoring> Model::score_all(const Dataset& data, std::size_t threads) const {
+  if (data.feature_names != features) {
+    for (const auto& name : features) {
+      if (std::find(data.feature_names.begin(), data.feature_names.end(), name) ==
+          data.feature_names.end()) {
+        throw core::InvalidInput("feature_missing", "feature '" + name + "' is missing from the data");
+      }
+    }
+    throw core::InvalidInput("feature_missing", "the data's features are not in the model's order");
+  }
+  std::vector<Scoring> out(data.n_rows);
+  const std::size_t n_features = features.size();
+  const auto score_range = [&](std::size_t begin, std::size_t end) {
+    std::vector<double> raw(n_features);
+    for (std::size_t row = begin; row < end; ++row) {
+      for (std::size_t col = 0; col < n_features; ++col) raw[col] = data.at(row, col);
+      out[row] = score(raw.data());
+    }
+  };
+  const std::size_t n_threads = std::min(resolve_threads(threads), std::max<std::size_t>(1, data.n_rows / 64));
+  const std::size_t chunk = (data.n_rows + n_threads - 1) / n_threads;
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < n_threads; ++t) {
+    pool.emplace_back(score_range, std::min(t * chunk, data.n_rows), std::min((t + 1) * chunk, data.n_rows));
+  }
+  score_range(0, std::min(chunk, data.n_rows));
+  for (auto& thread : pool) thread.join();
+  return out;
+}
+
+namespace {
+
+FeatureProfile profile_feature(const double* values, std::size_t n_rows) {
+  FeatureProfile profile;
+  std::vector<double> present;
+  present.reserve(n_rows);
+  for (std::size_t row = 0; row < n_rows; ++row) {
+    if (!std::isnan(values[row])) present.push_back(values[row]);
+  }
+  profile.missing_share = 1.0 - static_cast<double>(present.size()) / static_cast<double>(n_rows);
+  std::sort(present.begin(), present.end());
+  if (!present.empty()) {
+    profile.min = present.front();
+    profile.max = present.back();
+    for (double q : kProfileQuantiles) profile.quantiles.push_back(quantile_sorted(present, q));
+  }
+  profile.psi_edges = quantile_edges(present);
+  profile.psi_shares = bin_shares(present, profile.psi_edges);
+  return profile;
+}
+
+}  // namespace
+
+Model train_model(const Dataset& train, const TrainParams& params, const TrainOptions& options) {
+  params.validate();
+  const std::size_t n = train.n_rows;
+  const std::size_t n_features = train.n_features();
+  if (train.y.size() != n) throw core::InvalidInput("data_invalid", "training data needs a label per row");
+  if (n_features == 0 || train.x.size() != n * n_features) {
+    throw core::InvalidInput("data_invalid", "training data has no features");
+  }
+  std::size_t n_positive = 0;
+  for (auto label : train.y) n_positive += label;
+  if (n_positive < 2 || n - n_positive < 2) {
+    throw core::InvalidInput("data_invalid", "training data needs at least 2 rows of each class, has " +
+                                                 std::to_string(n_positive) + " defaults and " +
+                                                 std::to_string(n - n_positive) + " non-defaults");
+  }
+
+  Model model;
+  model.features = train.feature_names;
+  model.params = params;
+  model.snapshot_id = options.snapshot_id;
+  model.profile.n_rows = n;
+  model.profile.n_positive = n_positive;
+  for (std::size_t col = 0; col < n_features; ++col) {
+    model.profile.features.push_back(profile_feature(train.column(col), n));
+  }
+
+  std::vector<double> x = train.x;
+  model.imputer.fit(x, n, n_features);
+  model.imputer.transform(x, n);
+  model.scaler.fit(x, n, n_features);
+  model.scaler.transform(x, n);
+
+  // SMOTE on the scaled training rows only. With bootstrap a synthetic row joins a tree only
+  // when both its parents do (probability about 0.632^2), so the pool is enlarged by that
+  // factor to give each tree the target ratio on average.
+  const std::uint8_t minority_label = n_positive <= n - n_positive ? 1 : 0;
+  std::vector<std::uint32_t> minority;
+  for (std::size_t row = 0; row < n; ++row) {
+    if (train.y[row] == minority_label) minority.push_back(static_cast<std::uint32_t>(row));
+  }
+  const auto n_majority = static_cast<double>(n - minority.size());
+  const double wanted = params.smote_ratio * n_majority - static_cast<double>(minority.size());
+  SmoteSamples synthetic;
+  if (params.smote_ratio > 0.0 && wanted >= 1.0) {
+    const double in_bag = params.bootstrap ? 1.0 - std::pow(1.0 - 1.0 / static_cast<double>(n), static_cast<double>(n))
+                                           : 1.0;
+    const auto pool = static_cast<std::size_t>(std::ceil(wanted / (in_bag * in_bag)));
+    synthetic = smote(x, n, n_features, minority, params.smote_k, pool, derive_seed(params.seed, kSmoteStream));
+  }
+  const std::size_t n_total = n + synthetic.n_rows;
+  std::vector<double> x_all(n_total * n_features);
+  std::vector<std::uint8_t> y_all(train.y);
+  y_all.resize(n_total, minority_label);
+  for (std::size_t col = 0; col < n_features; ++col) {
+    std::copy_n(x.data() + col * n, n, x_all.data() + col * n_total);
+    std::copy_n(synthetic.x.data() + col * synthetic.n_rows, synthetic.n_rows, x_all.data() + col * n_total + n);
+  }
+  x.clear();
+  x.shrink_to_fit();
+
+  ForestTrainingData data;
+  data.x = &x_all;
+  data.n_rows = n_total;
+  data.n_features = n_features;
+  data.y = &y_all;
+  data.n_real = n;
+  data.base = &synthetic.base;
+  data.neighbour = &synthetic.neighbour;
+  model.forest.fit(data, params, options.threads, options.progress);
+
+  std::vector<double> oob_score;
+  std::vector<double> oob_label;
+  std::vector<std::uint8_t> oob_y;
+  for (std::size_t row = 0; row < n; ++row) {
+    const double s = model.forest.oob_prediction()[row];
+    if (std::isnan(s)) continue;
+    oob_score.push_back(s);
+    oob_label.push_back(train.y[row]);
+    oob_y.push_back(train.y[row]);
+  }
+  const double base_rate = static_cast<double>(n_positive) / static_cast<double>(n);
+  model.calibrator.fit(params.calibration, model.forest.training_prior(), base_rate,
+                       model.master_scale.pd_floor(), oob_score, oob_label);
+
+  std::vector<double> oob_pd(oob_score.size());
+  for (std::size_t i = 0; i < oob_score.size(); ++i) oob_pd[i] = model.calibrator.pd(oob_score[i]);
+  model.profile.pd_psi_edges = quantile_edges(oob_pd);
+  model.profile.pd_psi_shares = bin_shares(oob_pd, model.profile.pd_psi_edges);
+
+  nlohmann::json& m = model.metrics;
+  m["train_rows"] = n;
+  m["train_defaults"] = n_positive;
+  m["base_rate"] = base_rate;
+  m["smote_pool_rows"] = synthetic.n_rows;
+  m["forest_prior"] = model.forest.training_prior();
+  m["oob_rows"] = oob_score.size();
+  m["oob_accuracy"] = model.forest.oob_score();
+  const bool both = std::count(oob_y.begin(), oob_y.end(), 1) > 0 && std::count(oob_y.begin(), oob_y.end(), 0) > 0;
+  if (both) {
+    m["oob_auc"] = roc_auc(oob_y, oob_score);
+    m["oob_mean_pd"] = std::accumulate(oob_pd.begin(), oob_pd.end(), 0.0) / static_cast<double>(oob_pd.size());
+  }
+  return model;
+}
+
+std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw, std::size_t k) {
+  std::vector<double> row(model.features.size());
+  model.prepare(raw, row.data());
+  const ShapValues shap = explainer.explain(row.data());
+  std::vector<std::size_t> order(shap.contributions.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::fabs(shap.contributions[a]) > std::fabs(shap.contributions[b]);
+  });
+  std::vector<Driver> drivers;
+  for (std::size_t i = 0; i < std::min(k, order.size()); ++i) {
+    drivers.push_back({model.features[order[i]], shap.contributions[order[i]]});
+  }
+  return drivers;
+}
+
+}  // namespace risklab::ml

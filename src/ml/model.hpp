@@ -1,0 +1,105 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ml/calibration.hpp"
+#include "ml/dataset.hpp"
+#include "ml/forest/random_forest.hpp"
+#include "ml/hyperparameters.hpp"
+#include "ml/imputer.hpp"
+#include "ml/master_scale.hpp"
+#include "ml/standard_scaler.hpp"
+#include "ml/tree_shap.hpp"
+
+namespace risklab::ml {
+
+/// Training distribution of one raw feature (before imputation), for monitoring.
+struct FeatureProfile {
+  double min = 0.0;
+  double max = 0.0;
+  /// At kProfileQuantiles.
+  std::vector<double> quantiles;
+  double missing_share = 0.0;
+  /// Frozen PSI bin edges (training deciles) and the training share in each bin.
+  std::vector<double> psi_edges;
+  std::vector<double> psi_shares;
+};
+
+/// The quantiles a FeatureProfile records.
+inline constexpr double kProfileQuantiles[] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
+
+/// What the model was trained on: sizes, per-feature profiles and the PD distribution of
+/// the out-of-bag training predictions (frozen PSI bins for score drift).
+struct DataProfile {
+  std::size_t n_rows = 0;
+  std::size_t n_positive = 0;
+  std::vector<FeatureProfile> features;
+  std::vector<double> pd_psi_edges;
+  std::vector<double> pd_psi_shares;
+};
+
+/// One scored row.
+struct Scoring {
+  double score = 0.0;  ///< raw forest output
+  double pd = 0.0;     ///< calibrated probability of default
+  std::string grade;
+};
+
+/// A trained pipeline: imputer -> scaler -> forest -> calibration -> master scale, with the
+/// parameters, data profile and metrics that describe it. Rows passed in are raw feature
+/// values in `features` order, NaN for missing.
+struct Model {
+  std::vector<std::string> features;
+  MedianImputer imputer;
+  StandardScaler scaler;
+  RandomForest forest;
+  Calibrator calibrator;
+  MasterScale master_scale = MasterScale::standard();
+  TrainParams params;
+  DataProfile profile;
+  /// Training metrics (out-of-bag); a JSON object.
+  nlohmann::json metrics = nlohmann::json::object();
+  /// The dataset snapshot the model was trained on (empty for offline training).
+  std::string snapshot_id;
+
+  /// Imputes and scales `raw` (features.size() values) into `prepared`.
+  void prepare(const double* raw, double* prepared) const;
+  /// Score, PD and grade of one raw row.
+  Scoring score(const double* raw) const;
+  /// PDs of every row of `data`, whose features must be this model's, in order (read it with
+  /// CsvColumns::features = features). Rows are split over `threads` threads (0 = all
+  /// cores); the result does not depend on the count. Throws core::InvalidInput
+  /// ("feature_missing") if data's features differ.
+  std::vector<Scoring> score_all(const Dataset& data, std::size_t threads = 1) const;
+};
+
+/// Options of train_model() that are not model parameters.
+struct TrainOptions {
+  std::size_t threads = 0;  ///< 0 = all cores; never changes the model
+  ProgressFn progress;
+  std::string snapshot_id;
+};
+
+/// Trains the whole pipeline on `train` (labelled): median imputer and scaler fitted on the
+/// training rows, SMOTE on the scaled training rows only, forest, then the prior correction
+/// and calibration on the out-of-bag predictions of the real training rows. Throws
+/// core::InvalidInput: "param_invalid", "data_invalid" (unlabelled, one class, too few
+/// rows), "smote_impossible".
+Model train_model(const Dataset& train, const TrainParams& params, const TrainOptions& options = {});
+
+/// A ranked driver: a feature and its SHAP contribution to the forest score.
+struct Driver {
+  std::string feature;
+  double contribution = 0.0;
+};
+
+/// The `k` features with the largest |SHAP contribution| for one raw row (ties by model
+/// order), using `explainer` built on model.forest.
+std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw,
+                                std::size_t k);
+
+}  // namespace risklab::ml

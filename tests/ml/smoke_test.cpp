@@ -1,0 +1,5 @@
+#include <gtest/gtest.h>
+
+#include "ml/model.hpp"
+
+TEST(Smoke, Builds) { SUCCEED(); }
