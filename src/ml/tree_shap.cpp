@@ -1,66 +1,39 @@
 #include "ml/tree_shap.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <numbers>
 
 namespace risklab::ml {
 namespace {
 
-template <class Path>
-void extend_path(Path* path, std::size_t unique_depth, double zero_fraction, double one_fraction,
-                 int feature) {
-  path[unique_depth].feature = feature;
-  path[unique_depth].zero_fraction = zero_fraction;
-  path[unique_depth].one_fraction = one_fraction;
-  path[unique_depth].weight = unique_depth == 0 ? 1.0 : 0.0;
-  const auto d1 = static_cast<double>(unique_depth + 1);
-  for (std::size_t i = unique_depth; i-- > 0;) {
-    path[i + 1].weight += one_fraction * path[i].weight * static_cast<double>(i + 1) / d1;
-    path[i].weight = zero_fraction * path[i].weight * static_cast<double>(unique_depth - i) / d1;
-  }
-}
-
-template <class Path>
-void unwind_path(Path* path, std::size_t unique_depth, std::size_t path_index) {
-  const double one_fraction = path[path_index].one_fraction;
-  const double zero_fraction = path[path_index].zero_fraction;
-  const auto d1 = static_cast<double>(unique_depth + 1);
-  double next_one_portion = path[unique_depth].weight;
-  for (std::size_t i = unique_depth; i-- > 0;) {
-    if (one_fraction != 0.0) {
-      const double tmp = path[i].weight;
-      path[i].weight = next_one_portion * d1 / (static_cast<double>(i + 1) * one_fraction);
-      next_one_portion = tmp - path[i].weight * zero_fraction * static_cast<double>(unique_depth - i) / d1;
-    } else {
-      path[i].weight = path[i].weight * d1 / (zero_fraction * static_cast<double>(unique_depth - i));
+// Gauss-Legendre rule with n points mapped to [0, 1] (Newton on P_n from the usual cosine
+// guesses); exact for polynomials of degree <= 2n - 1.
+void gauss_legendre(std::size_t n, std::vector<double>& nodes, std::vector<double>& weights) {
+  nodes.assign(n, 0.0);
+  weights.assign(n, 0.0);
+  const auto nd = static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double x = std::cos(std::numbers::pi * (static_cast<double>(i) + 0.75) / (nd + 0.5));
+    double derivative = 1.0;
+    for (int iter = 0; iter < 100; ++iter) {
+      double p0 = 1.0;
+      double p1 = x;
+      for (std::size_t k = 2; k <= n; ++k) {
+        const auto kd = static_cast<double>(k);
+        const double p2 = ((2.0 * kd - 1.0) * x * p1 - (kd - 1.0) * p0) / kd;
+        p0 = p1;
+        p1 = p2;
+      }
+      if (n == 1) p0 = 1.0;
+      derivative = nd * (x * p1 - p0) / (x * x - 1.0);
+      const double step = p1 / derivative;
+      x -= step;
+      if (std::fabs(step) < 1e-16) break;
     }
+    nodes[i] = (1.0 - x) / 2.0;
+    weights[i] = 1.0 / ((1.0 - x * x) * derivative * derivative);
   }
-  for (std::size_t i = path_index; i < unique_depth; ++i) {
-    path[i].feature = path[i + 1].feature;
-    path[i].zero_fraction = path[i + 1].zero_fraction;
-    path[i].one_fraction = path[i + 1].one_fraction;
-  }
-}
-
-// The total weight of the path with element `path_index` unwound, without modifying it.
-template <class Path>
-double unwound_path_sum(const Path* path, std::size_t unique_depth, std::size_t path_index) {
-  const double one_fraction = path[path_index].one_fraction;
-  const double zero_fraction = path[path_index].zero_fraction;
-  const auto d1 = static_cast<double>(unique_depth + 1);
-  double next_one_portion = path[unique_depth].weight;
-  double total = 0.0;
-  if (one_fraction != 0.0) {
-    for (std::size_t i = unique_depth; i-- > 0;) {
-      const double tmp = next_one_portion * d1 / (static_cast<double>(i + 1) * one_fraction);
-      total += tmp;
-      next_one_portion = path[i].weight - tmp * zero_fraction * static_cast<double>(unique_depth - i) / d1;
-    }
-  } else {
-    for (std::size_t i = unique_depth; i-- > 0;) {
-      total += path[i].weight * d1 / (zero_fraction * static_cast<double>(unique_depth - i));
-    }
-  }
-  return total;
 }
 
 // Cover-weighted mean leaf value: the tree's output averaged over its training rows.
@@ -72,18 +45,67 @@ double tree_expected_value(const DecisionTree& tree) {
   return tree.cover()[0] > 0.0 ? sum / tree.cover()[0] : tree.value()[0];
 }
 
+// The most distinct features on any root-to-leaf path: the degree bound for the tree.
+std::size_t max_unique_features(const DecisionTree& tree, std::size_t n_features) {
+  std::vector<int> count(n_features, 0);
+  std::size_t unique = 0;
+  std::size_t best = 0;
+  struct Step {
+    std::size_t node;
+    bool leaving;
+  };
+  std::vector<Step> stack{{0, false}};
+  while (!stack.empty()) {
+    const Step step = stack.back();
+    stack.pop_back();
+    const std::int32_t left = tree.left()[step.node];
+    if (left == DecisionTree::kLeaf) {
+      best = std::max(best, unique);
+      continue;
+    }
+    const auto f = static_cast<std::size_t>(tree.feature()[step.node]);
+    if (step.leaving) {
+      if (--count[f] == 0) --unique;
+      continue;
+    }
+    if (count[f]++ == 0) ++unique;
+    stack.push_back({step.node, true});
+    stack.push_back({static_cast<std::size_t>(tree.right()[step.node]), false});
+    stack.push_back({static_cast<std::size_t>(left), false});
+  }
+  return best;
+}
+
 }  // namespace
 
 TreeExplainer::TreeExplainer(const RandomForest& forest) : forest_(forest) {
-  std::size_t max_depth = 0;
   double sum = 0.0;
+  std::size_t max_points = 1;
+  std::size_t max_depth = 0;
   for (const DecisionTree& tree : forest.trees()) {
-    max_depth = std::max(max_depth, tree.depth());
     sum += tree_expected_value(tree);
+    TreePlan plan;
+    plan.depth = tree.depth();
+    // Products have degree <= unique features; one more point than needed is cheap insurance.
+    plan.points = max_unique_features(tree, forest.n_features()) / 2 + 2;
+    max_points = std::max(max_points, plan.points);
+    max_depth = std::max(max_depth, plan.depth);
+    plans_.push_back(plan);
   }
   expected_value_ = forest.trees().empty() ? 0.0 : sum / static_cast<double>(forest.trees().size());
-  // Each recursion level copies the path (at most depth + 2 elements) into a fresh slot.
-  path_buffer_.resize((max_depth + 2) * (max_depth + 3) / 2 + 1);
+  nodes_.resize(max_points + 1);
+  weights_.resize(max_points + 1);
+  for (const TreePlan& plan : plans_) {
+    if (nodes_[plan.points].empty()) gauss_legendre(plan.points, nodes_[plan.points], weights_[plan.points]);
+  }
+  const std::size_t levels = max_depth + 2;
+  a_.resize(levels * max_points);
+  g_.resize(levels * max_points);
+  acc_.resize(levels * max_points);
+  zero_.assign(forest.n_features(), 1.0);
+  one_.assign(forest.n_features(), 1.0);
+  present_.assign(forest.n_features(), 0);
+  open_acc_.assign(forest.n_features(), nullptr);
 }
 
 ShapValues TreeExplainer::explain(const double* row) {
@@ -91,60 +113,82 @@ ShapValues TreeExplainer::explain(const double* row) {
   out.expected_value = expected_value_;
   out.contributions.assign(forest_.n_features(), 0.0);
   if (forest_.trees().empty()) return out;
-  for (const DecisionTree& tree : forest_.trees()) {
-    if (tree.size() == 1) continue;
-    recurse(tree, row, out.contributions.data(), 0, path_buffer_.data(), 0, 1.0, 1.0, -1);
+  for (std::size_t tree_idx = 0; tree_idx < forest_.trees().size(); ++tree_idx) {
+    const DecisionTree& tree = forest_.trees()[tree_idx];
+    if (tree.size() > 1) explain_tree(tree, plans_[tree_idx], row, out.contributions.data());
   }
   const double scale = 1.0 / static_cast<double>(forest_.trees().size());
   for (double& c : out.contributions) c *= scale;
   return out;
 }
 
-void TreeExplainer::recurse(const DecisionTree& tree, const double* row, double* phi,
-                            std::size_t node, PathElement* parent_path, std::size_t unique_depth,
-                            double parent_zero_fraction, double parent_one_fraction,
-                            int parent_feature) {
-  // This node's path lives right after the parent's, which stays intact for the sibling.
-  PathElement* path = parent_path + unique_depth;
-  if (unique_depth > 0) std::copy(parent_path, parent_path + unique_depth, path);
-  extend_path(path, unique_depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+void TreeExplainer::explain_tree(const DecisionTree& tree, const TreePlan& plan, const double* row, double* phi) {
+  k_ = plan.points;
+  t_ = nodes_[k_].data();
+  w_ = weights_[k_].data();
+  std::fill_n(a_.begin(), k_, 1.0);
+  visit(tree, 0, 0, row, phi);
+}
 
+// At `node` (depth `depth`), a_[depth] holds A(t) = prod over the path's distinct features
+// of (z_f (1 - t) + o_f t), where z_f is the share of training cover the path keeps and o_f whether
+// the row follows it. Leaves g_[depth] = sum over leaves below of value * A_leaf(t).
+void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_t depth, const double* row,
+                          double* phi) {
+  const std::size_t k = k_;
+  const double* a = a_.data() + depth * k;
+  double* g = g_.data() + depth * k;
   const std::int32_t left = tree.left()[node];
   if (left == DecisionTree::kLeaf) {
     const double value = tree.value()[node];
-    for (std::size_t i = 1; i <= unique_depth; ++i) {
-      const double w = unwound_path_sum(path, unique_depth, i);
-      const PathElement& element = path[i];
-      phi[element.feature] += w * (element.one_fraction - element.zero_fraction) * value;
-    }
+    for (std::size_t p = 0; p < k; ++p) g[p] = value * a[p];
     return;
   }
-  const int feature = tree.feature()[node];
+  std::fill_n(g, k, 0.0);
+  const auto feature = static_cast<std::size_t>(tree.feature()[node]);
   const std::int32_t right = tree.right()[node];
   const bool goes_left = row[feature] <= tree.threshold()[node];
-  const auto hot = static_cast<std::size_t>(goes_left ? left : right);
-  const auto cold = static_cast<std::size_t>(goes_left ? right : left);
   const double cover = tree.cover()[node];
-  const double hot_zero_fraction = tree.cover()[hot] / cover;
-  const double cold_zero_fraction = tree.cover()[cold] / cover;
-  double incoming_zero_fraction = 1.0;
-  double incoming_one_fraction = 1.0;
+  const bool was_present = present_[feature] != 0;
+  const double z_prev = zero_[feature];
+  const double o_prev = one_[feature];
+  double* const outer_acc = open_acc_[feature];
+  double* child_a = a_.data() + (depth + 1) * k;
+  double* child_g = g_.data() + (depth + 1) * k;
+  double* child_acc = acc_.data() + (depth + 1) * k;
 
-  // A feature already on the path is unwound and re-extended with the combined fractions.
-  std::size_t path_index = 0;
-  for (; path_index <= unique_depth; ++path_index) {
-    if (path[path_index].feature == feature) break;
+  for (const std::int32_t child_index : {left, right}) {
+    const auto child = static_cast<std::size_t>(child_index);
+    const bool hot = (child_index == left) == goes_left;
+    // A feature met again combines with its earlier fractions (its old factor is divided out).
+    const double z = tree.cover()[child] / cover * (was_present ? z_prev : 1.0);
+    const double o = (hot ? 1.0 : 0.0) * (was_present ? o_prev : 1.0);
+    for (std::size_t p = 0; p < k; ++p) {
+      const double old_factor = was_present ? z_prev + (o_prev - z_prev) * t_[p] : 1.0;
+      child_a[p] = a[p] / old_factor * (z + (o - z) * t_[p]);
+    }
+    present_[feature] = 1;
+    zero_[feature] = z;
+    one_[feature] = o;
+    std::fill_n(child_acc, k, 0.0);
+    open_acc_[feature] = child_acc;
+    visit(tree, child, depth + 1, row, phi);
+    // This edge is the deepest split on `feature` for the leaves below it except those under
+    // a deeper split on the same feature (collected in child_acc); credit it for the rest.
+    double integral = 0.0;
+    for (std::size_t p = 0; p < k; ++p) {
+      integral += w_[p] * (child_g[p] - child_acc[p]) / (z + (o - z) * t_[p]);
+      g[p] += child_g[p];
+    }
+    phi[feature] += (o - z) * integral;
   }
-  if (path_index != unique_depth + 1) {
-    incoming_zero_fraction = path[path_index].zero_fraction;
-    incoming_one_fraction = path[path_index].one_fraction;
-    unwind_path(path, unique_depth, path_index);
-    --unique_depth;
+  present_[feature] = was_present ? 1 : 0;
+  zero_[feature] = z_prev;
+  one_[feature] = o_prev;
+  open_acc_[feature] = outer_acc;
+  if (outer_acc != nullptr) {
+    for (std::size_t p = 0; p < k; ++p) outer_acc[p] += g[p];
   }
-  recurse(tree, row, phi, hot, path, unique_depth + 1, hot_zero_fraction * incoming_zero_fraction,
-          incoming_one_fraction, feature);
-  recurse(tree, row, phi, cold, path, unique_depth + 1, cold_zero_fraction * incoming_zero_fraction,
-          0.0, feature);
 }
 
 }  // namespace risklab::ml
