@@ -25,6 +25,5 @@ function(risklab_add_test name)
   endif()
   gtest_discover_tests(${name}
     PROPERTIES ${props}
-    ENVIRONMENT "RISKLAB_SOURCE_DIR=${PROJECT_SOURCE_DIR};RISKLAB_BINARY=${CMAKE_BINARY_DIR}/risklab;RISKLAB_TEST_SERVERS=${CMAKE_BINARY_DIR}/test-servers/servers.env"
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -2,7 +2,7 @@
 add_library(risklab_warnings INTERFACE)
 target_compile_options(risklab_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+  -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
 
 add_library(risklab_sanitizers INTERFACE)
 if(RISKLAB_SANITIZE)

@@ -7,15 +7,25 @@
 namespace risklab::store {
 namespace {
 
-// Values in SOCI/libpq connection strings are quoted with single quotes; quotes and
-// backslashes inside are escaped (libpq's rule, also accepted by SOCI's own parser).
-std::string quoted(const std::string& value) {
+// libpq conninfo values are single-quoted with backslash escapes.
+std::string pq_quoted(const std::string& value) {
   std::string out = "'";
   for (char c : value) {
     if (c == '\'' || c == '\\') out.push_back('\\');
     out.push_back(c);
   }
   return out + "'";
+}
+
+// SOCI's own parsers (sqlite3, mysql) take quoted values but no escapes, so a value holding
+// the quote character cannot be passed at all: refuse it instead of mangling it.
+std::string soci_quoted(const std::string& value, char quote, const core::Url& url,
+                        const char* what) {
+  if (value.find(quote) != std::string::npos) {
+    throw core::InvalidInput("bad_db_url", "invalid database URL '" + url.redacted() + "': " +
+                                               what + " must not contain " + quote);
+  }
+  return quote + value + quote;
 }
 
 [[noreturn]] void bad_url(const core::Url& url, const std::string& why) {
@@ -33,7 +43,7 @@ Target target_for(const core::Url& url) {
     std::string path = url.opaque;
     if (const auto q = path.find('?'); q != std::string::npos) path.resize(q);
     if (path.empty()) bad_url(url, "no file path (expected sqlite://PATH)");
-    return {Backend::sqlite, "sqlite3", "db=" + quoted(path) + " timeout=30"};
+    return {Backend::sqlite, "sqlite3", "db=" + soci_quoted(path, '"', url, "the path") + " timeout=30"};
   }
   const bool mysql = url.scheme == "mysql" || url.scheme == "mariadb";
   const bool postgres = url.scheme == "postgresql" || url.scheme == "postgres";
@@ -48,15 +58,22 @@ Target target_for(const core::Url& url) {
   for (const auto& [key, value] : url.query) {
     bad_url(url, "unknown option '" + key + "'");
   }
-  std::string connect = "host=" + quoted(url.host);
-  if (url.port) connect += " port=" + std::to_string(*url.port);
-  if (!url.user.empty()) connect += " user=" + quoted(url.user);
-  if (!url.password.empty()) connect += " password=" + quoted(url.password);
   if (mysql) {
-    connect += " dbname=" + quoted(url.path) + " charset=utf8mb4 connect_timeout=5";
+    std::string connect = "host=" + soci_quoted(url.host, '\'', url, "the host");
+    if (url.port) connect += " port=" + std::to_string(*url.port);
+    if (!url.user.empty()) connect += " user=" + soci_quoted(url.user, '\'', url, "the user");
+    if (!url.password.empty()) {
+      connect += " password=" + soci_quoted(url.password, '\'', url, "the password");
+    }
+    connect += " dbname=" + soci_quoted(url.path, '\'', url, "the database name") +
+               " charset=utf8mb4 connect_timeout=5";
     return {Backend::mysql, "mysql", connect};
   }
-  connect += " dbname=" + quoted(url.path) + " connect_timeout=5";
+  std::string connect = "host=" + pq_quoted(url.host);
+  if (url.port) connect += " port=" + std::to_string(*url.port);
+  if (!url.user.empty()) connect += " user=" + pq_quoted(url.user);
+  if (!url.password.empty()) connect += " password=" + pq_quoted(url.password);
+  connect += " dbname=" + pq_quoted(url.path) + " connect_timeout=5";
   return {Backend::postgresql, "postgresql", connect};
 }
 

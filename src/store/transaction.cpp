@@ -54,6 +54,12 @@ soci::session& sql(Transaction& tx) { return tx.impl().lease.sql(); }
 
 void rethrow(const soci::soci_error& error, Database& db, const std::string& what) {
   const std::string message = std::string(error.get_error_message());
+  // SOCI 4.0.3 classifies constraint violations on PostgreSQL only; SQLite and MySQL say so
+  // in the message ("UNIQUE constraint failed", "Duplicate entry", "foreign key constraint").
+  const bool constraint = message.find("constraint failed") != std::string::npos ||
+                          message.find("Duplicate entry") != std::string::npos ||
+                          message.find("foreign key constraint fails") != std::string::npos;
+  if (constraint) throw core::Conflict("constraint_violation", what + ": " + message);
   switch (error.get_error_category()) {
     case soci::soci_error::constraint_violation:
       throw core::Conflict("constraint_violation", what + ": " + message);

@@ -1,0 +1,168 @@
+// The risklab binary as a user runs it: exit codes, one clear error line, nothing changed.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "store/database.hpp"
+#include "support/backends.hpp"
+#include "support/run.hpp"
+#include "support/store_counts.hpp"
+#include "support/temp_dir.hpp"
+
+namespace risklab::cli {
+namespace {
+
+using test::run_risklab;
+
+std::size_t line_count(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(Cli, HelpListsTheCommands) {
+  const auto result = run_risklab({"--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  for (const char* command : {"init", "import", "demo", "--db", "--log-level", "--config"}) {
+    EXPECT_NE(result.out.find(command), std::string::npos) << command;
+  }
+}
+
+TEST(Cli, VersionPrintsTheRelease) {
+  const auto result = run_risklab({"--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.out.find("0."), std::string::npos);
+}
+
+TEST(Cli, UnknownFlagIsAUsageErrorWithExitCode2) {
+  EXPECT_EQ(run_risklab({"import", "--no-such-flag", "x.csv"}).exit_code, 2);
+}
+
+TEST(Cli, BadDatabaseUrlIsOneLineAndExitCode2) {
+  const auto result = run_risklab({"--db", "oracle://u:pw@h/db", "init"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("unsupported scheme 'oracle'"), std::string::npos) << result.err;
+}
+
+TEST(Cli, UnreachableServerIsOneLineAndExitCode6) {
+  const auto result = run_risklab({"--db", "mysql://u:pw@127.0.0.1:1/risklab", "init"});
+  EXPECT_EQ(result.exit_code, 6);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("cannot open database mysql://u:***@127.0.0.1:1/risklab"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(Cli, ImportBeforeInitAsksForInit) {
+  test::TempDir dir;
+  const auto csv = dir.write("a.csv", "y,a\n0,1\n");
+  const auto result = run_risklab({"--db", "sqlite://" + dir.path().string() + "/r.db", "import", csv});
+  EXPECT_EQ(result.exit_code, 4);
+  EXPECT_NE(result.err.find("run `risklab init`"), std::string::npos) << result.err;
+}
+
+TEST(Cli, DatabaseUrlComesFromTheEnvironmentOrAConfigFile) {
+  test::TempDir dir;
+  const std::string env_db = "sqlite://" + dir.path().string() + "/env.db";
+  EXPECT_EQ(run_risklab({"init"}, {{"RISKLAB_DB", env_db}}).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "env.db"));
+
+  const auto config = dir.write("risklab.toml", "db = \"sqlite://" + dir.path().string() + "/cfg.db\"\n");
+  EXPECT_EQ(run_risklab({"--config", config, "init"}).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "cfg.db"));
+
+  const auto bad = dir.write("bad.toml", "db = \n");
+  const auto result = run_risklab({"--config", bad, "init"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("bad.toml:1:"), std::string::npos) << result.err;
+}
+
+class CliImportTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    test_db_ = std::make_unique<test::TestDatabase>(GetParam());
+    ASSERT_EQ(run_risklab({"--db", test_db_->url(), "init"}).exit_code, 0);
+    db_ = store::Database::open(test_db_->url());
+  }
+
+  // Runs an import of `csv` that must fail with exit code 2, one error line naming `place`,
+  // and no change to the database.
+  void expect_refused(const std::string& csv, const std::vector<std::string>& flags,
+                      const std::string& place) {
+    const auto before = test::StoreCounts::of(*db_);
+    std::vector<std::string> args = {"--db", test_db_->url(), "import", dir_.write("in.csv", csv)};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const auto result = run_risklab(args);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_EQ(line_count(result.err), 1u) << result.err;
+    EXPECT_EQ(result.err.rfind("risklab: error: ", 0), 0u) << result.err;
+    EXPECT_NE(result.err.find(place), std::string::npos) << result.err;
+    EXPECT_EQ(test::StoreCounts::of(*db_), before);
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::TestDatabase> test_db_;
+  std::unique_ptr<store::Database> db_;
+};
+
+TEST_P(CliImportTest, ImportsAFileAndReportsWhatItDid) {
+  const auto result = run_risklab({"--db", test_db_->url(), "import",
+                                   dir_.write("in.csv", "y,a\n1,0.5\n0,0.25\n"), "--label", "y"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("imported 2 statements"), std::string::npos) << result.out;
+  EXPECT_EQ(test::StoreCounts::of(*db_).defaults, 1);
+}
+
+TEST_P(CliImportTest, BadNumberNamesFileLineAndColumn) {
+  expect_refused("y,a\n0,1\n0,zz\n", {"--label", "y"}, "in.csv:3: column 'a': 'zz' is not a finite number");
+}
+
+TEST_P(CliImportTest, RaggedRowNamesTheLine) {
+  expect_refused("y,a,b\n0,1,2\n0,1\n", {"--label", "y"}, "in.csv:3: wrong number of fields");
+}
+
+TEST_P(CliImportTest, DuplicateIdNamesBothLines) {
+  expect_refused("id,y,a\nx,0,1\nx,0,2\n", {"--label", "y", "--id", "id"},
+                 "in.csv:3: column 'id': duplicate id 'x' for period");
+}
+
+TEST_P(CliImportTest, BadLabelNamesTheCell) {
+  expect_refused("y,a\nyes,1\n", {"--label", "y"}, "in.csv:2: column 'y': label 'yes' is not 0 or 1");
+}
+
+TEST_P(CliImportTest, UnreadableFileNamesThePath) {
+  const auto before = test::StoreCounts::of(*db_);
+  const auto result = run_risklab({"--db", test_db_->url(), "import", "/nonexistent/in.csv"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("/nonexistent/in.csv: cannot open file"), std::string::npos);
+  EXPECT_EQ(test::StoreCounts::of(*db_), before);
+}
+
+TEST_P(CliImportTest, DryRunWritesNothing) {
+  const auto result = run_risklab({"--db", test_db_->url(), "import",
+                                   dir_.write("in.csv", "y,a\n1,0.5\n"), "--label", "y", "--dry-run"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("dry run: would import 1 statements"), std::string::npos);
+  EXPECT_EQ(test::StoreCounts::of(*db_), test::StoreCounts{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CliImportTest, ::testing::ValuesIn(test::all_backends()),
+                         test::BackendName());
+
+TEST(CliDemo, FromZeroCreatesADatabaseAndImportsTheReferenceData) {
+  test::TempDir dir;
+  const auto result = run_risklab({"demo", "--dir", dir.path().string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("imported 6819 statements (95 features"), std::string::npos) << result.out;
+  auto db = store::Database::open("sqlite://" + dir.path().string() + "/risklab.db");
+  const auto counts = test::StoreCounts::of(*db);
+  EXPECT_EQ(counts.statements, 6819);
+  EXPECT_EQ(counts.defaults, 220);
+
+  const auto again = run_risklab({"demo", "--dir", dir.path().string()});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(test::StoreCounts::of(*db).statements, 6819) << "a re-run must not import twice";
+}
+
+}  // namespace
+}  // namespace risklab::cli

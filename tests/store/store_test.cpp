@@ -1,0 +1,192 @@
+// Store tests, written once and run on SQLite, MariaDB and PostgreSQL.
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "store/company_repository.hpp"
+#include "store/database.hpp"
+#include "store/dataset_repository.hpp"
+#include "store/detail/session.hpp"
+#include "store/migrations.hpp"
+#include "store/statement_repository.hpp"
+#include "store/transaction.hpp"
+#include "support/backends.hpp"
+
+namespace risklab::store {
+namespace {
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    test_db_ = std::make_unique<test::TestDatabase>(GetParam());
+    db_ = Database::open(test_db_->url());
+  }
+  void migrated() { migrate(*db_); }
+
+  std::unique_ptr<test::TestDatabase> test_db_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(StoreTest, OpensTheBackendNamedByTheUrl) {
+  EXPECT_EQ(backend_name(db_->backend()), GetParam());
+  EXPECT_EQ(db_->display_url().find("risklab-test-pw"), std::string::npos)
+      << "the password must never be displayed";
+}
+
+TEST_P(StoreTest, FreshDatabaseMigratesToTheLatestVersionOnce) {
+  EXPECT_EQ(schema_version(*db_), 0);
+  const auto applied = migrate(*db_);
+  EXPECT_EQ(static_cast<int>(applied.size()), latest_schema_version());
+  EXPECT_EQ(schema_version(*db_), latest_schema_version());
+  EXPECT_TRUE(migrate(*db_).empty()) << "a second migrate has nothing to do";
+  EXPECT_NO_THROW(check_schema(*db_));
+}
+
+TEST_P(StoreTest, CheckSchemaAsksForInitOnAnEmptyDatabase) {
+  try {
+    check_schema(*db_);
+    FAIL() << "expected Conflict";
+  } catch (const core::Conflict& error) {
+    EXPECT_EQ(error.code(), "schema_outdated");
+    EXPECT_NE(std::string(error.what()).find("risklab init"), std::string::npos);
+  }
+}
+
+TEST_P(StoreTest, OlderBinaryRefusesANewerSchemaAndChangesNothing) {
+  migrated();
+  const int future = latest_schema_version() + 1;
+  {
+    // What a newer release's migration would leave behind.
+    Transaction tx(*db_);
+    detail::sql(tx) << "INSERT INTO schema_version (version, name, applied_at) "
+                       "VALUES (:v, 'from_the_future', 'now')",
+        soci::use(future);
+    tx.commit();
+  }
+  try {
+    check_schema(*db_);
+    FAIL() << "expected Conflict";
+  } catch (const core::Conflict& error) {
+    EXPECT_EQ(error.code(), "schema_too_new");
+    EXPECT_NE(std::string(error.what()).find("upgrade risklab"), std::string::npos);
+  }
+  EXPECT_THROW(migrate(*db_), core::Conflict);
+  EXPECT_EQ(schema_version(*db_), future);
+}
+
+TEST_P(StoreTest, TransactionDestroyedWithoutCommitRollsBack) {
+  migrated();
+  {
+    Transaction tx(*db_);
+    DatasetRepository().insert(tx, {0, "rolled-back", {{"x", " x"}}, {}, {}, "now", "test"});
+  }
+  Transaction tx(*db_);
+  EXPECT_FALSE(DatasetRepository().find_by_name(tx, "rolled-back").has_value());
+}
+
+TEST_P(StoreTest, DatasetKeepsFeatureNamesExactlyIncludingNonAscii) {
+  migrated();
+  const std::vector<FeatureColumn> features = {
+      {"Revenue Per Share (Yuan \xC2\xA5)", " Revenue Per Share (Yuan \xC2\xA5)"},
+      {"Net Income to Stockholder's Equity", " Net Income to Stockholder's Equity"}};
+  {
+    Transaction tx(*db_);
+    DatasetRepository().insert(tx, {0, "taiwan", features, "Bankrupt?", {}, "now", "test"});
+    tx.commit();
+  }
+  Transaction tx(*db_);
+  const auto dataset = DatasetRepository().find_by_name(tx, "taiwan");
+  ASSERT_TRUE(dataset.has_value());
+  ASSERT_EQ(dataset->features.size(), 2u);
+  EXPECT_EQ(dataset->features[0].name, features[0].name);
+  EXPECT_EQ(dataset->features[0].source_name, features[0].source_name);
+  EXPECT_EQ(dataset->features[1].name, features[1].name);
+  EXPECT_EQ(dataset->label_column, "Bankrupt?");
+  EXPECT_FALSE(dataset->id_column.has_value());
+}
+
+TEST_P(StoreTest, DuplicateDatasetNameIsAConflict) {
+  migrated();
+  Transaction tx(*db_);
+  DatasetRepository().insert(tx, {0, "d", {{"x", "x"}}, {}, {}, "now", "test"});
+  EXPECT_THROW(DatasetRepository().insert(tx, {0, "d", {{"x", "x"}}, {}, {}, "now", "test"}),
+               core::Conflict);
+}
+
+TEST_P(StoreTest, EnsureCompaniesInsertsOnlyTheMissingOnes) {
+  migrated();
+  Transaction tx(*db_);
+  CompanyRepository companies;
+  const auto first = companies.ensure(tx, {{0, "A", "Alpha"}, {0, "B", "Beta"}}, "now");
+  const auto second = companies.ensure(tx, {{0, "B", "Beta"}, {0, "C", "Gamma"}}, "now");
+  EXPECT_EQ(first.at("B"), second.at("B"));
+  EXPECT_NE(second.at("C"), first.at("A"));
+  EXPECT_EQ(companies.count(tx), 3);
+}
+
+TEST_P(StoreTest, StatementFeaturesRoundTripAsJson) {
+  migrated();
+  Transaction tx(*db_);
+  const auto dataset_id =
+      DatasetRepository().insert(tx, {0, "d", {{"x", "x"}, {"y", "y"}}, {}, {}, "now", "test"});
+  const auto company = CompanyRepository().ensure(tx, {{0, "A", "Alpha"}}, "now").at("A");
+  StatementRecord statement;
+  statement.company_id = company;
+  statement.dataset_id = dataset_id;
+  statement.period = "2024-12-31";
+  statement.features_json = R"({"x":0.1234567890123456,"y":null})";
+  statement.created_at = "now";
+  StatementRepository statements;
+  statements.insert_batch(tx, {statement});
+  EXPECT_EQ(statements.count(tx, dataset_id), 1);
+  EXPECT_TRUE(statements.keys(tx, dataset_id).contains(std::string("A\x1f") + "2024-12-31"));
+}
+
+TEST_P(StoreTest, RepeatedStatementForTheSamePeriodIsAConflict) {
+  migrated();
+  Transaction tx(*db_);
+  const auto dataset_id = DatasetRepository().insert(tx, {0, "d", {{"x", "x"}}, {}, {}, "now", "t"});
+  const auto company = CompanyRepository().ensure(tx, {{0, "A", "A"}}, "now").at("A");
+  StatementRecord statement{0, company, dataset_id, std::nullopt, "2024-12-31", R"({"x":1})", "now"};
+  StatementRepository statements;
+  statements.insert_batch(tx, {statement});
+  EXPECT_THROW(statements.insert_batch(tx, {statement}), core::Conflict);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(test::all_backends()),
+                         test::BackendName());
+
+TEST(DatabaseUrl, UnsupportedSchemeIsInvalidInput) {
+  try {
+    Database::open("oracle://u:p@h:1/db");
+    FAIL();
+  } catch (const core::InvalidInput& error) {
+    EXPECT_EQ(error.code(), "bad_db_url");
+    EXPECT_NE(std::string(error.what()).find("oracle"), std::string::npos);
+    EXPECT_EQ(std::string(error.what()).find(":p@"), std::string::npos) << "password leaked";
+  }
+}
+
+TEST(DatabaseUrl, MissingDatabaseNameIsInvalidInput) {
+  EXPECT_THROW(Database::open("mysql://u:p@127.0.0.1:3306"), core::InvalidInput);
+  EXPECT_THROW(Database::open("postgresql://u:p@127.0.0.1:5432/a/b"), core::InvalidInput);
+  EXPECT_THROW(Database::open("sqlite://"), core::InvalidInput);
+}
+
+TEST(DatabaseUrl, UnreachableServerIsUnavailableWithoutThePassword) {
+  for (const char* url : {"mysql://u:secret@127.0.0.1:1/db", "postgresql://u:secret@127.0.0.1:1/db"}) {
+    try {
+      Database::open(url);
+      ADD_FAILURE() << url;
+    } catch (const core::Unavailable& error) {
+      EXPECT_EQ(error.code(), "db_unreachable");
+      EXPECT_EQ(std::string(error.what()).find("secret"), std::string::npos) << error.what();
+    }
+  }
+}
+
+TEST(DatabaseUrl, SqliteFileInAMissingDirectoryIsUnavailable) {
+  EXPECT_THROW(Database::open("sqlite:///nonexistent-dir/x/risklab.db"), core::Unavailable);
+}
+
+}  // namespace
+}  // namespace risklab::store
