@@ -17,6 +17,7 @@ double midpoint(double lower, double upper) {
 BinnedMatrix bin_matrix(const std::vector<double>& x, std::size_t n_rows,
                         std::size_t n_features, std::size_t max_bins) {
   BinnedMatrix out;
+  out.values = &x;
   out.n_rows = n_rows;
   out.n_features = n_features;
   out.bins.resize(n_rows * n_features);

@@ -11,6 +11,8 @@ namespace risklab::ml::detail {
 /// value in b and the smallest in b + 1, as sklearn places thresholds. So `bin <= b` on
 /// training rows is exactly `value <= thresholds[f][b]` on any row.
 struct BinnedMatrix {
+  /// The binned values themselves (column-major), for sklearn's node-local thresholds.
+  const std::vector<double>* values = nullptr;
   std::size_t n_rows = 0;
   std::size_t n_features = 0;
   std::vector<std::uint8_t> bins;

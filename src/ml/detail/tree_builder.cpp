@@ -126,9 +126,8 @@ class Builder {
       const ClassSums right = sums_of(rows, mid, frame.end);
       const std::int32_t left_node = tree.add_node(value_of(left), left.weight());
       const std::int32_t right_node = tree.add_node(value_of(right), right.weight());
-      tree.set_split(frame.node, best.feature,
-                     bins_.thresholds[static_cast<std::size_t>(best.feature)][best.bin], left_node,
-                     right_node);
+      tree.set_split(frame.node, best.feature, node_threshold(rows, frame.start, mid, frame.end, best.feature),
+                     left_node, right_node);
       importance_[static_cast<std::size_t>(best.feature)] +=
           sums.weight() * sums.gini() - left.weight() * left.gini() - right.weight() * right.gini();
       // Right first so that the left subtree is grown next (sklearn's order).
@@ -155,6 +154,20 @@ class Builder {
     }
     sums.count = end - start;
     return sums;
+  }
+
+  // sklearn's threshold: the midpoint between the largest left and the smallest right value
+  // of this node (unless rounding lands it on the right value). It separates the node's rows
+  // exactly as the bin boundary does, and places unseen values as sklearn would.
+  double node_threshold(const std::vector<std::uint32_t>& rows, std::size_t start, std::size_t mid, std::size_t end,
+                        std::int32_t feature) const {
+    const double* values = bins_.values->data() + static_cast<std::size_t>(feature) * bins_.n_rows;
+    double left_max = values[rows[start]];
+    for (std::size_t i = start + 1; i < mid; ++i) left_max = std::max(left_max, values[rows[i]]);
+    double right_min = values[rows[mid]];
+    for (std::size_t i = mid + 1; i < end; ++i) right_min = std::min(right_min, values[rows[i]]);
+    const double threshold = left_max / 2 + right_min / 2;
+    return threshold >= right_min ? left_max : threshold;
   }
 
   static double value_of(const ClassSums& sums) {

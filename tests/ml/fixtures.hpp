@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ml/dataset.hpp"
+#include "ml/rng.hpp"
+#include "support/temp_dir.hpp"
+
+namespace risklab::ml::test {
+
+/// tests/fixtures/ml/<name>, written by tests/fixtures/ml/make_fixtures.py.
+inline nlohmann::json load_fixture(const std::string& name) {
+  std::ifstream in(risklab::test::source_dir() / "tests" / "fixtures" / "ml" / name);
+  return nlohmann::json::parse(in);
+}
+
+/// A small labelled dataset: default risk rises with x0 and falls with x1; x2 is noise;
+/// about `missing_share` of x1 is missing.
+inline Dataset synthetic_dataset(std::size_t n_rows, std::uint64_t seed, double missing_share = 0.0) {
+  Dataset data;
+  data.feature_names = {"x0", "x1", "x2"};
+  data.n_rows = n_rows;
+  data.x.resize(3 * n_rows);
+  Rng rng(seed);
+  for (std::size_t row = 0; row < n_rows; ++row) {
+    const double x0 = rng.uniform01() * 4 - 2;
+    const double x1 = rng.uniform01() * 4 - 2;
+    const double x2 = rng.uniform01();
+    const double logit = 2.0 * x0 - 1.5 * x1 - 3.0;
+    data.y.push_back(rng.uniform01() < 1.0 / (1.0 + std::exp(-logit)) ? 1 : 0);
+    data.x[row] = x0;
+    data.x[n_rows + row] = rng.uniform01() < missing_share ? std::nan("") : x1;
+    data.x[2 * n_rows + row] = x2;
+    data.ids.push_back(std::to_string(row + 1));
+  }
+  return data;
+}
+
+inline std::vector<std::uint8_t> labels(const nlohmann::json& values) {
+  std::vector<std::uint8_t> out;
+  for (const auto& v : values) out.push_back(static_cast<std::uint8_t>(v.get<double>() > 0.5 ? 1 : 0));
+  return out;
+}
+
+}  // namespace risklab::ml::test
