@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
   risklab::cli::add_init_command(app, global);
   risklab::cli::add_import_command(app, global);
   risklab::cli::add_demo_command(app, global);
+  risklab::cli::add_ml_command(app, global);
 
   try {
     app.parse(argc, argv);

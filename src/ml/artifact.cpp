@@ -147,7 +147,33 @@ DataProfile profile_from_json(const Reader& r) {
   return profile;
 }
 
+MasterScale master_scale_from_json(const Reader& ms, const char* code) {
+  std::vector<GradeBand> bands;
+  const json& grades = ms.at("grades");
+  if (!grades.is_array()) throw core::InvalidInput(code, "master_scale.grades is not an array");
+  for (std::size_t i = 0; i < grades.size(); ++i) {
+    const Reader g(grades[i], "master_scale.grades[" + std::to_string(i) + "]");
+    bands.push_back({g.get<std::string>("grade"), g.get<double>("lower_pd"), g.get<double>("upper_pd")});
+  }
+  return MasterScale(std::move(bands), ms.get<std::string>("default_grade"));
+}
+
 }  // namespace
+
+MasterScale parse_master_scale(const std::string& json_text) {
+  json parsed;
+  try {
+    parsed = json::parse(json_text);
+  } catch (const json::exception& e) {
+    throw core::InvalidInput("master_scale_invalid", std::string("master scale is not valid JSON: ") + e.what());
+  }
+  try {
+    return master_scale_from_json(Reader(parsed, "master_scale"), "master_scale_invalid");
+  } catch (const core::InvalidInput& e) {
+    if (e.code() == "master_scale_invalid") throw;
+    throw core::InvalidInput("master_scale_invalid", e.what());
+  }
+}
 
 std::string serialize_model(const Model& model) {
   const RandomForest& forest = model.forest;
@@ -274,15 +300,7 @@ Model deserialize_model(std::string_view bytes, const std::string& source) {
   }
   model.scaler = StandardScaler::from_parameters(sized(scaler.get<std::vector<double>>("mean"), "scaler.mean"), std::move(scale));
 
-  const Reader ms = r.child("master_scale");
-  std::vector<GradeBand> bands;
-  const json& grades = ms.at("grades");
-  if (!grades.is_array()) throw fail("model_corrupt", "master_scale.grades is not an array");
-  for (std::size_t i = 0; i < grades.size(); ++i) {
-    const Reader g(grades[i], "master_scale.grades[" + std::to_string(i) + "]");
-    bands.push_back({g.get<std::string>("grade"), g.get<double>("lower_pd"), g.get<double>("upper_pd")});
-  }
-  model.master_scale = MasterScale(std::move(bands), ms.get<std::string>("default_grade"));
+  model.master_scale = master_scale_from_json(r.child("master_scale"), "model_corrupt");
 
   const Reader cal = r.child("calibration");
   const CalibrationMethod method = parse_calibration_method(cal.get<std::string>("method"));

@@ -32,6 +32,11 @@ Model deserialize_model(std::string_view bytes, const std::string& source = "mod
 /// half a file). Throws core::InvalidInput("file_unwritable").
 void save_model(const Model& model, const std::string& path);
 
+/// A master scale from JSON text: {"grades": [{"grade", "lower_pd", "upper_pd"}, ...],
+/// "default_grade": "D"} (the artifact's own form). Throws core::InvalidInput
+/// ("master_scale_invalid") for malformed JSON, missing fields or a table MasterScale refuses.
+MasterScale parse_master_scale(const std::string& json_text);
+
 /// Reads and checks `path`; throws core::InvalidInput("file_unreadable") or the errors of
 /// deserialize_model().
 Model load_model(const std::string& path);

@@ -101,6 +101,7 @@ Model train_model(const Dataset& train, const TrainParams& params, const TrainOp
   model.features = train.feature_names;
   model.params = params;
   model.snapshot_id = options.snapshot_id;
+  model.master_scale = options.master_scale;
   model.profile.n_rows = n;
   model.profile.n_positive = n_positive;
   for (std::size_t col = 0; col < n_features; ++col) {

@@ -82,6 +82,8 @@ struct TrainOptions {
   std::size_t threads = 0;  ///< 0 = all cores; never changes the model
   ProgressFn progress;
   std::string snapshot_id;
+  /// The PD bands stored in the model; its floor is the lowest PD the model gives.
+  MasterScale master_scale = MasterScale::standard();
 };
 
 /// Trains the whole pipeline on `train` (labelled): median imputer and scaler fitted on the

@@ -19,5 +19,6 @@ struct GlobalOptions {
 void add_init_command(CLI::App& app, GlobalOptions& global);
 void add_import_command(CLI::App& app, GlobalOptions& global);
 void add_demo_command(CLI::App& app, GlobalOptions& global);
+void add_ml_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace risklab::cli

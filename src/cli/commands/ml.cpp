@@ -1,0 +1,324 @@
+// `risklab ml train|eval|predict|split`: offline ML on CSV files, no database.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands/commands.hpp"
+#include "core/csv_reader.hpp"
+#include "core/error.hpp"
+#include "core/sha256.hpp"
+#include "ml/artifact.hpp"
+#include "ml/metrics.hpp"
+#include "ml/model.hpp"
+#include "ml/split.hpp"
+
+namespace risklab::cli {
+namespace {
+
+struct TrainArgs {
+  std::string data;
+  std::string label;
+  std::string out;
+  std::string max_features = "sqrt";
+  std::string class_weight = "none";
+  std::string calibration = "isotonic";
+  std::string master_scale;
+  std::string snapshot_id;
+  ml::TrainParams params;
+  std::size_t threads = 0;
+};
+
+struct EvalArgs {
+  std::string model;
+  std::string data;
+  std::string label;
+  std::string compare;
+  std::size_t threads = 0;
+};
+
+struct PredictArgs {
+  std::string model;
+  std::string data;
+  std::string id_column;
+  std::size_t explain = 0;
+  std::size_t threads = 0;
+};
+
+struct SplitArgs {
+  std::string data;
+  std::string label;
+  double test = 0.2;
+  std::uint64_t seed = 42;
+  std::string train_out;
+  std::string test_out;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw core::InvalidInput("file_unreadable", "cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A one-line progress bar on stderr, only when stderr is a terminal.
+ml::ProgressFn progress_bar(const char* what) {
+  if (isatty(STDERR_FILENO) == 0) return {};
+  return [what](std::size_t done, std::size_t total) {
+    constexpr std::size_t kWidth = 30;
+    const std::size_t filled = done * kWidth / total;
+    std::fprintf(stderr, "\r%s [%s%s] %zu/%zu", what, std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, ' ').c_str(), done, total);
+    if (done == total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  };
+}
+
+void train(TrainArgs& args) {
+  args.params.max_features = args.max_features;
+  args.params.class_weight = ml::parse_class_weight(args.class_weight);
+  args.params.calibration = ml::parse_calibration_method(args.calibration);
+  args.params.validate();
+  ml::TrainOptions options;
+  options.threads = args.threads;
+  options.snapshot_id = args.snapshot_id;
+  options.progress = progress_bar("training");
+  if (!args.master_scale.empty()) options.master_scale = ml::parse_master_scale(read_text(args.master_scale));
+  const auto start = std::chrono::steady_clock::now();
+  const ml::Dataset data = ml::read_csv(args.data, {args.label, "", {}});
+  const ml::Model model = ml::train_model(data, args.params, options);
+  ml::save_model(model, args.out);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("trained %zu trees on %zu rows x %zu features (%zu defaults) in %.2f s\n",
+              model.forest.trees().size(), data.n_rows, data.n_features(),
+              static_cast<std::size_t>(model.profile.n_positive), seconds);
+  if (model.metrics.contains("oob_auc")) {
+    std::printf("out-of-bag AUC %.4f, mean out-of-bag PD %.4f (base rate %.4f)\n",
+                model.metrics["oob_auc"].get<double>(), model.metrics["oob_mean_pd"].get<double>(),
+                model.metrics["base_rate"].get<double>());
+  }
+  std::printf("wrote %s (sha256 %s)\n", args.out.c_str(), core::Sha256::of(read_text(args.out)).c_str());
+}
+
+std::vector<double> pds_of(const ml::Model& model, const ml::Dataset& data, std::size_t threads) {
+  const auto scored = model.score_all(data, threads);
+  std::vector<double> pd(scored.size());
+  for (std::size_t i = 0; i < scored.size(); ++i) pd[i] = scored[i].pd;
+  return pd;
+}
+
+void evaluate(const EvalArgs& args) {
+  const ml::Model model = ml::load_model(args.model);
+  const ml::Dataset data = ml::read_csv(args.data, {args.label, "", model.features});
+  const std::vector<double> pd = pds_of(model, data, args.threads);
+  const auto& y = data.y;
+  const double defaults = std::accumulate(y.begin(), y.end(), 0.0);
+  nlohmann::json out;
+  out["model"] = args.model;
+  out["data"] = args.data;
+  out["rows"] = data.n_rows;
+  out["defaults"] = defaults;
+  out["base_rate"] = defaults / static_cast<double>(data.n_rows);
+  out["mean_pd"] = std::accumulate(pd.begin(), pd.end(), 0.0) / static_cast<double>(pd.size());
+  if (defaults > 0 && defaults < static_cast<double>(data.n_rows)) {
+    const auto auc = ml::delong_auc(y, pd);
+    out["auc"] = auc.auc;
+    out["auc_delong_variance"] = auc.variance;
+    out["auc_ci95"] = {auc.auc - 1.959963984540054 * std::sqrt(auc.variance),
+                       auc.auc + 1.959963984540054 * std::sqrt(auc.variance)};
+    out["gini"] = 2.0 * auc.auc - 1.0;
+    out["ks"] = ml::ks_statistic(y, pd);
+  }
+  out["brier"] = ml::brier_score(y, pd);
+  out["log_loss"] = ml::log_loss(y, pd);
+  out["ece"] = ml::expected_calibration_error(y, pd);
+  if (data.n_rows >= 10) {
+    const auto hl = ml::hosmer_lemeshow(y, pd);
+    out["hosmer_lemeshow"] = {{"statistic", hl.statistic}, {"df", hl.df}, {"p_value", hl.p_value}};
+  }
+  nlohmann::json grades = nlohmann::json::array();
+  for (const auto& g : ml::grade_report(y, pd, model.master_scale)) {
+    grades.push_back({{"grade", g.grade},
+                      {"count", g.count},
+                      {"defaults", g.defaults},
+                      {"mean_pd", g.mean_pd},
+                      {"observed_default_rate", g.observed_rate},
+                      {"binomial_p", g.binomial_p},
+                      {"jeffreys_p", g.jeffreys_p}});
+  }
+  out["grades"] = grades;
+  out["psi_pd"] = ml::psi(model.profile.pd_psi_shares, ml::bin_shares(pd, model.profile.pd_psi_edges));
+  nlohmann::json feature_psi = nlohmann::json::object();
+  for (std::size_t col = 0; col < model.features.size(); ++col) {
+    const auto& profile = model.profile.features[col];
+    const std::vector<double> values(data.column(col), data.column(col) + data.n_rows);
+    feature_psi[model.features[col]] = ml::psi(profile.psi_shares, ml::bin_shares(values, profile.psi_edges));
+  }
+  out["psi_features"] = feature_psi;
+  if (!args.compare.empty()) {
+    const ml::Model other = ml::load_model(args.compare);
+    const ml::Dataset other_data = ml::read_csv(args.data, {args.label, "", other.features});
+    const auto test = ml::delong_test(y, pd, pds_of(other, other_data, args.threads));
+    out["compare"] = {{"model", args.compare}, {"auc", test.auc_b}, {"delong_z", test.z}, {"delong_p", test.p_value}};
+  }
+  std::cout << out.dump(2) << '\n';
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void predict(const PredictArgs& args) {
+  const ml::Model model = ml::load_model(args.model);
+  const ml::Dataset data = ml::read_csv(args.data, {"", args.id_column, model.features});
+  const auto scored = model.score_all(data, args.threads);
+  std::printf("id,pd,grade");
+  for (std::size_t k = 1; k <= args.explain; ++k) std::printf(",driver_%zu,contribution_%zu", k, k);
+  std::printf("\n");
+  std::unique_ptr<ml::TreeExplainer> explainer;
+  if (args.explain > 0) explainer = std::make_unique<ml::TreeExplainer>(model.forest);
+  std::vector<double> raw(model.features.size());
+  for (std::size_t row = 0; row < data.n_rows; ++row) {
+    std::printf("%s,%.17g,%s", csv_field(data.ids[row]).c_str(), scored[row].pd, csv_field(scored[row].grade).c_str());
+    if (explainer) {
+      for (std::size_t col = 0; col < raw.size(); ++col) raw[col] = data.at(row, col);
+      for (const auto& driver : ml::top_drivers(model, *explainer, raw.data(), args.explain)) {
+        std::printf(",%s,%.6g", csv_field(driver.feature).c_str(), driver.contribution);
+      }
+    }
+    std::printf("\n");
+  }
+}
+
+void split(SplitArgs& args) {
+  core::CsvReader reader(args.data);
+  core::CsvRecord header;
+  if (!reader.next(header)) throw core::InvalidInput("data_empty", args.data + ": the file is empty");
+  std::size_t label_col = header.fields.size();
+  for (std::size_t i = 0; i < header.fields.size(); ++i) {
+    if (core::trim(header.fields[i]) == args.label) label_col = i;
+  }
+  if (label_col == header.fields.size()) {
+    throw core::InvalidInput("feature_missing", "label '" + args.label + "' is missing from " + args.data);
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::uint8_t> y;
+  core::CsvRecord record;
+  while (reader.next(record)) {
+    if (record.fields.size() != header.fields.size()) {
+      throw core::InvalidInput("csv_malformed", args.data + ":" + std::to_string(record.line) + ": expected " +
+                                                    std::to_string(header.fields.size()) + " fields, got " +
+                                                    std::to_string(record.fields.size()));
+    }
+    const core::Cell cell = core::parse_numeric_cell(record.fields[label_col]);
+    if (cell.kind != core::CellKind::number || (cell.value != 0.0 && cell.value != 1.0)) {
+      throw core::InvalidInput("label_invalid", args.data + ":" + std::to_string(record.line) + ": label '" +
+                                                    args.label + "' must be 0 or 1, got '" +
+                                                    record.fields[label_col] + "'");
+    }
+    y.push_back(cell.value == 1.0 ? 1 : 0);
+    rows.push_back(std::move(record.fields));
+  }
+  if (rows.empty()) throw core::InvalidInput("data_empty", args.data + ": no data rows");
+  const ml::SplitIndices parts = ml::stratified_split(y, args.test, args.seed);
+  const std::filesystem::path input(args.data);
+  const std::string stem = input.stem().string();
+  if (args.train_out.empty()) args.train_out = stem + "_train.csv";
+  if (args.test_out.empty()) args.test_out = stem + "_test.csv";
+  const auto write = [&](const std::string& path, const std::vector<std::size_t>& indices) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    const auto line = [&out](const std::vector<std::string>& fields) {
+      for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
+      out << '\n';
+    };
+    line(header.fields);
+    for (std::size_t i : indices) line(rows[i]);
+    out.close();
+    if (!out) throw core::InvalidInput("file_unwritable", "cannot write " + path);
+  };
+  write(args.train_out, parts.train);
+  write(args.test_out, parts.test);
+  std::size_t test_defaults = 0;
+  for (std::size_t i : parts.test) test_defaults += y[i];
+  std::printf("wrote %s (%zu rows) and %s (%zu rows, %zu defaults); seed %llu\n", args.train_out.c_str(),
+              parts.train.size(), args.test_out.c_str(), parts.test.size(), test_defaults,
+              static_cast<unsigned long long>(args.seed));
+}
+
+}  // namespace
+
+void add_ml_command(CLI::App& app, GlobalOptions& /*global*/) {
+  auto* ml_cmd = app.add_subcommand("ml", "Offline ML on CSV files (no database): train, eval, predict, split");
+  ml_cmd->require_subcommand(1);
+
+  auto t = std::make_shared<TrainArgs>();
+  auto* train_cmd = ml_cmd->add_subcommand("train", "Train imputer -> scaler -> SMOTE -> random forest -> PD "
+                                                    "calibration and write a .rlm model");
+  train_cmd->add_option("--data", t->data, "Training CSV with a header line")->required();
+  train_cmd->add_option("--label", t->label, "The 0/1 default column")->required();
+  train_cmd->add_option("--out", t->out, "Model file to write (.rlm)")->required();
+  train_cmd->add_option("--trees", t->params.n_trees, "Trees in the forest")->capture_default_str();
+  train_cmd->add_option("--max-depth", t->params.max_depth, "Maximum depth; 0 = unlimited")->capture_default_str();
+  train_cmd->add_option("--min-leaf", t->params.min_samples_leaf, "Minimum rows per leaf")->capture_default_str();
+  train_cmd->add_option("--max-features", t->max_features, "Features per split: sqrt, log2, all, a count or a fraction")
+      ->capture_default_str();
+  train_cmd->add_option("--class-weight", t->class_weight, "none, balanced or balanced_subsample")->capture_default_str();
+  train_cmd->add_option("--max-bins", t->params.max_bins, "Candidate thresholds per feature (2-256)")->capture_default_str();
+  train_cmd->add_option("--smote-ratio", t->params.smote_ratio, "SMOTE minority/majority target; 0 disables")
+      ->capture_default_str();
+  train_cmd->add_option("--smote-k", t->params.smote_k, "SMOTE nearest neighbours")->capture_default_str();
+  train_cmd->add_option("--calibration", t->calibration, "isotonic, platt or none")->capture_default_str();
+  train_cmd->add_option("--master-scale", t->master_scale, "JSON file with the PD bands (default: the standard scale)");
+  train_cmd->add_option("--snapshot-id", t->snapshot_id, "Dataset snapshot id to record in the model");
+  train_cmd->add_option("--seed", t->params.seed, "Master seed")->capture_default_str();
+  train_cmd->add_option("--threads", t->threads, "Worker threads; 0 = all cores (never changes the model)")
+      ->capture_default_str();
+  train_cmd->callback([t] { train(*t); });
+
+  auto e = std::make_shared<EvalArgs>();
+  auto* eval_cmd = ml_cmd->add_subcommand("eval", "Metrics of a model on labelled data, as JSON");
+  eval_cmd->add_option("--model", e->model, "Model file (.rlm)")->required();
+  eval_cmd->add_option("--data", e->data, "Labelled CSV")->required();
+  eval_cmd->add_option("--label", e->label, "The 0/1 default column")->required();
+  eval_cmd->add_option("--compare", e->compare, "A second model: adds its AUC and the DeLong test");
+  eval_cmd->add_option("--threads", e->threads, "Worker threads; 0 = all cores")->capture_default_str();
+  eval_cmd->callback([e] { evaluate(*e); });
+
+  auto p = std::make_shared<PredictArgs>();
+  auto* predict_cmd = ml_cmd->add_subcommand("predict", "PD and grade per row as CSV on stdout");
+  predict_cmd->add_option("--model", p->model, "Model file (.rlm)")->required();
+  predict_cmd->add_option("--data", p->data, "CSV holding every model feature")->required();
+  predict_cmd->add_option("--id", p->id_column, "Column to copy as the id; default: the row number");
+  predict_cmd->add_option("--explain", p->explain, "Add the top K TreeSHAP drivers per row")->capture_default_str();
+  predict_cmd->add_option("--threads", p->threads, "Worker threads; 0 = all cores")->capture_default_str();
+  predict_cmd->callback([p] { predict(*p); });
+
+  auto s = std::make_shared<SplitArgs>();
+  auto* split_cmd = ml_cmd->add_subcommand("split", "Stratified train/test split of a labelled CSV");
+  split_cmd->add_option("--data", s->data, "Labelled CSV")->required();
+  split_cmd->add_option("--label", s->label, "The 0/1 default column")->required();
+  split_cmd->add_option("--test", s->test, "Share of rows for the test file")->capture_default_str();
+  split_cmd->add_option("--seed", s->seed, "Seed of the shuffle")->capture_default_str();
+  split_cmd->add_option("--train-out", s->train_out, "Train file; default <name>_train.csv");
+  split_cmd->add_option("--test-out", s->test_out, "Test file; default <name>_test.csv");
+  split_cmd->callback([s] { split(*s); });
+}
+
+}  // namespace risklab::cli
