@@ -1,28 +1,42 @@
 #include "core/sha256.hpp"
 
-#include <sodium.h>
+#include <openssl/evp.h>
+
+#include <stdexcept>
 
 namespace risklab::core {
 
+// OpenSSL rather than libsodium here: its SHA-256 uses the CPU's SHA extensions, which makes
+// hashing an 11 MB import file several times cheaper.
 struct Sha256::State {
-  crypto_hash_sha256_state ctx;
+  EVP_MD_CTX* ctx = nullptr;
 };
 
-Sha256::Sha256() : state_(std::make_unique<State>()) { crypto_hash_sha256_init(&state_->ctx); }
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+  state_->ctx = EVP_MD_CTX_new();
+  if (state_->ctx == nullptr || EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(state_->ctx);
+    throw std::runtime_error("SHA-256: cannot initialise OpenSSL digest");
+  }
+}
 
-Sha256::~Sha256() = default;
+Sha256::~Sha256() { EVP_MD_CTX_free(state_->ctx); }
 
 void Sha256::update(std::string_view bytes) {
-  crypto_hash_sha256_update(&state_->ctx, reinterpret_cast<const unsigned char*>(bytes.data()),
-                            bytes.size());
+  EVP_DigestUpdate(state_->ctx, bytes.data(), bytes.size());
 }
 
 std::string Sha256::hex() {
-  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-  crypto_hash_sha256_final(&state_->ctx, digest.data());
-  std::string out(digest.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), digest.data(), digest.size());
-  out.pop_back();
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(state_->ctx, digest.data(), &size);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (unsigned int i = 0; i < size; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0x0f]);
+  }
   return out;
 }
 

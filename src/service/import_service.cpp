@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <unordered_map>
@@ -191,6 +192,11 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
     }
   }
   report.feature_count = dataset->features.size();
+  // Each statement's JSON is written directly (not through a DOM): the keys are escaped once.
+  std::vector<std::string> json_keys;
+  for (const auto& feature : dataset->features) {
+    json_keys.push_back(nlohmann::json(feature.name).dump() + ":");
+  }
 
   const std::string now = core::utc_now_iso8601();
   long long import_id = 0;
@@ -236,7 +242,7 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
                        ", found " + std::to_string(record.fields.size()));
       continue;
     }
-    nlohmann::json features = nlohmann::json::object();
+    std::string features = "{";
     std::string external_id = report.dataset + ":" + std::to_string(row_number);
     std::string name;
     std::string period = as_of;
@@ -247,15 +253,23 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
       switch (layout.roles[col]) {
         case Role::feature: {
           const auto cell = core::parse_numeric_cell(text);
-          const auto& feature = dataset->features[layout.feature_of[col]].name;
+          const std::size_t feature = layout.feature_of[col];
           if (cell.kind == core::CellKind::invalid) {
-            problems.add("not_a_number", record.line, feature, "'" + text + "' is not a finite number");
+            problems.add("not_a_number", record.line, dataset->features[feature].name,
+                         "'" + text + "' is not a finite number");
             row_ok = false;
-          } else if (cell.kind == core::CellKind::missing) {
-            features[feature] = nullptr;
+            break;
+          }
+          if (features.size() > 1) features.push_back(',');
+          features += json_keys[feature];
+          if (cell.kind == core::CellKind::missing) {
+            features += "null";
             ++report.missing_values;
           } else {
-            features[feature] = cell.value;
+            // Shortest text that reads back as the same double, so values round-trip exactly.
+            char buffer[32];
+            const auto result = std::to_chars(buffer, buffer + sizeof buffer, cell.value);
+            features.append(buffer, result.ptr);
           }
           break;
         }
@@ -309,7 +323,8 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
     statement.dataset_id = dataset->id;
     statement.import_id = import_id;
     statement.period = period;
-    statement.features_json = features.dump();
+    features.push_back('}');
+    statement.features_json = std::move(features);
     statement.created_at = now;
     batch_statements.push_back(std::move(statement));
     if (defaulted) {
