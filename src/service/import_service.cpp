@@ -57,6 +57,34 @@ std::string describe(const std::string& file, const ImportProblem& problem) {
   return out + problem.message;
 }
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// True if `text` is a number in JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view text) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    const std::size_t start = i;
+    while (i < text.size() && is_digit(text[i])) ++i;
+    return i - start;
+  };
+  if (i < text.size() && text[i] == '-') ++i;
+  if (i < text.size() && text[i] == '0') {
+    ++i;
+  } else if (digits() == 0) {
+    return false;
+  }
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (digits() == 0) return false;
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == text.size();
+}
+
 std::optional<std::size_t> find_column(const std::vector<std::string>& header,
                                        const std::string& wanted, const std::string& file,
                                        const char* flag) {
@@ -265,6 +293,8 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
           if (cell.kind == core::CellKind::missing) {
             features += "null";
             ++report.missing_values;
+          } else if (const auto trimmed = core::trim(text); is_json_number(trimmed)) {
+            features += trimmed;  // the file's own digits: exact, and no formatting cost
           } else {
             // Shortest text that reads back as the same double, so values round-trip exactly.
             char buffer[32];

@@ -1,5 +1,6 @@
 #include "store/company_repository.hpp"
 
+#include "store/database.hpp"
 #include "store/detail/rows.hpp"
 #include "store/detail/session.hpp"
 
@@ -8,7 +9,7 @@ namespace {
 
 constexpr std::size_t kChunk = 500;
 
-void select_ids(soci::session& sql, const std::vector<std::string>& external_ids,
+void select_ids(soci::session& sql, Backend backend, const std::vector<std::string>& external_ids,
                 std::unordered_map<std::string, long long>& out) {
   if (external_ids.empty()) return;
   detail::Row values(external_ids.begin(), external_ids.end());
@@ -21,7 +22,7 @@ void select_ids(soci::session& sql, const std::vector<std::string>& external_ids
   binder.bind(st);
   st.alloc();
   st.prepare("SELECT id, external_id FROM companies WHERE external_id IN (" +
-             detail::placeholders(values.size()) + ")");
+             detail::placeholders(backend, values.size()) + ")");
   st.define_and_bind();
   st.execute(false);
   while (st.fetch()) out[external_id] = id;
@@ -38,7 +39,7 @@ std::unordered_map<std::string, long long> CompanyRepository::ensure(
       const std::size_t end = std::min(companies.size(), start + kChunk);
       std::vector<std::string> wanted;
       for (std::size_t i = start; i < end; ++i) wanted.push_back(companies[i].external_id);
-      select_ids(sql, wanted, ids);
+      select_ids(sql, tx.database().backend(), wanted, ids);
 
       std::vector<detail::Row> missing;
       std::vector<std::string> missing_ids;
@@ -51,7 +52,7 @@ std::unordered_map<std::string, long long> CompanyRepository::ensure(
       }
       detail::insert_rows(sql, tx.database().backend(), "companies",
                           {{"external_id"}, {"name"}, {"created_at"}}, missing);
-      select_ids(sql, missing_ids, ids);
+      select_ids(sql, tx.database().backend(), missing_ids, ids);
     }
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(), "storing companies");

@@ -3,6 +3,7 @@
 #include "service/import_service.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -84,6 +85,18 @@ TEST_P(ImportServiceTest, FeatureNamesAreTrimmedAndTheOriginalIsKept) {
   EXPECT_EQ(dataset->features[0].name, "ROA(A)");
   EXPECT_EQ(dataset->features[0].source_name, " ROA(A) ");
   EXPECT_EQ(dataset->features[1].name, "Revenue (Yuan \xC2\xA5)");
+}
+
+TEST_P(ImportServiceTest, NumbersInAnyDecimalSpellingAreStoredAsValidJson) {
+  import("y,a\n0,+2\n0,.5\n0,1.\n0,007\n0,-1.5E3\n0, 0.25 \n", labelled());
+  store::Transaction tx(*db_);
+  const std::vector<double> expected = {2.0, 0.5, 1.0, 7.0, -1500.0, 0.25};
+  for (long long id = 1; id <= 6; ++id) {
+    const auto statement = store::StatementRepository().find(tx, id);
+    ASSERT_TRUE(statement.has_value()) << id;
+    const auto features = nlohmann::json::parse(statement->features_json);
+    EXPECT_DOUBLE_EQ(features.at("a").get<double>(), expected[static_cast<std::size_t>(id - 1)]);
+  }
 }
 
 TEST_P(ImportServiceTest, DryRunValidatesButWritesNothing) {

@@ -65,11 +65,11 @@ long long as_int(const soci::row& row, std::size_t i) {
   }
 }
 
-std::string placeholders(std::size_t count, std::size_t first) {
+std::string placeholders(Backend backend, std::size_t count, std::size_t first) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) {
     if (i > 0) out += ", ";
-    out += ":p" + std::to_string(first + i);
+    out += backend == Backend::sqlite ? std::string("?") : ":p" + std::to_string(first + i);
   }
   return out;
 }
@@ -87,7 +87,7 @@ std::string insert_sql(Backend backend, const std::string& table,
   for (std::size_t row = 0; row < row_count; ++row) {
     sql += row ? ", (" : "(";
     for (std::size_t col = 0; col < columns.size(); ++col) {
-      const std::string slot = ":p" + std::to_string(next++);
+      const std::string slot = placeholders(backend, 1, next++);
       const bool cast = columns[col].json && backend == Backend::postgresql;
       sql += (col ? ", " : "") + (cast ? "CAST(" + slot + " AS JSONB)" : slot);
     }
@@ -98,9 +98,8 @@ std::string insert_sql(Backend backend, const std::string& table,
 
 }  // namespace
 
-// SQLite has no round trips, but its parser looks named parameters up linearly, so a
-// 1,000-placeholder statement costs more than 200 single-row executions. There one prepared
-// single-row INSERT runs over column vectors (SOCI bulk binding); elsewhere rows are batched.
+// SQLite has no round trips, so one prepared single-row INSERT runs over column vectors (SOCI
+// bulk binding); elsewhere rows are batched into multi-row statements.
 void insert_rows_bulk(soci::session& sql, Backend backend, const std::string& table,
                       const std::vector<Column>& columns, const std::vector<Row>& rows) {
   const std::size_t n = rows.size();

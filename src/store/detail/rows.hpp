@@ -53,7 +53,9 @@ class Binder {
 /// Column `i` of `row` as an integer, whatever integer or numeric type the backend reports.
 long long as_int(const soci::row& row, std::size_t i);
 
-/// ":p0, :p1, ..." for `count` values starting at `first`.
-std::string placeholders(std::size_t count, std::size_t first = 0);
+/// `count` placeholders for an IN list or VALUES row: ":p0, :p1, ..." (SOCI rewrites them per
+/// backend), except on SQLite, whose parser looks named parameters up linearly and so gets
+/// anonymous "?" placeholders (bound by position all the same).
+std::string placeholders(Backend backend, std::size_t count, std::size_t first = 0);
 
 }  // namespace risklab::store::detail
