@@ -25,7 +25,8 @@ struct BinnedMatrix {
 /// Bins each column of the column-major `x` (no NaN) into at most `max_bins` (<= 256) bins:
 /// every distinct value gets its own bin when there are few enough, otherwise bins hold
 /// about n_rows / max_bins rows each and never split a run of equal values.
+/// Columns are binned on `threads` threads (the result does not depend on the count).
 BinnedMatrix bin_matrix(const std::vector<double>& x, std::size_t n_rows,
-                        std::size_t n_features, std::size_t max_bins);
+                        std::size_t n_features, std::size_t max_bins, std::size_t threads = 1);
 
 }  // namespace risklab::ml::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -32,18 +33,20 @@ struct Frame {
 
 struct Candidate {
   std::int32_t feature = -1;
-  std::size_t bin = 0;
+  std::size_t bin = 0;       ///< the last bin going left
+  std::size_t next_bin = 0;  ///< the first non-empty bin going right
   double proxy = -std::numeric_limits<double>::infinity();
 };
 
-// Scans the per-bin sums of one feature and offers each admissible boundary to `best`.
-// Returns false when the feature is constant in the node (a single non-empty bin).
+// Scans the per-bin sums of one feature, bins in increasing order, and offers each
+// admissible boundary to `best`. finish() returns false when the feature is constant in
+// the node (a single non-empty bin).
 class SplitScanner {
  public:
   SplitScanner(const ClassSums& total, std::size_t min_leaf) : total_(total), min_leaf_(min_leaf) {}
 
   void add_bin(std::size_t bin, double w0, double w1, std::size_t count) {
-    if (have_previous_) consider_boundary();
+    if (have_previous_) consider_boundary(bin);
     previous_bin_ = bin;
     have_previous_ = true;
     left_.w0 += w0;
@@ -53,17 +56,21 @@ class SplitScanner {
   }
 
   bool finish(std::int32_t feature, Candidate& best) {
-    if (found_ && found_proxy_ > best.proxy) {
-      best.feature = feature;
-      best.bin = found_bin_;
-      best.proxy = found_proxy_;
+    if (found_) {
+      const double proxy = found_numerator_ / found_denominator_;
+      if (proxy > best.proxy) {
+        best.feature = feature;
+        best.bin = found_bin_;
+        best.next_bin = found_next_bin_;
+        best.proxy = proxy;
+      }
     }
     return non_empty_ > 1;
   }
 
  private:
   // A boundary after previous_bin_: left holds the bins up to it.
-  void consider_boundary() {
+  void consider_boundary(std::size_t next_bin) {
     const std::size_t n_left = left_.count;
     const std::size_t n_right = total_.count - n_left;
     if (n_left < min_leaf_ || n_right < min_leaf_) return;
@@ -72,12 +79,17 @@ class SplitScanner {
     const double r1 = total_.w1 - left_.w1;
     const double wr = r0 + r1;
     if (wl <= 0.0 || wr <= 0.0) return;
-    // sklearn's proxy for the gini decrease: larger is better, same argmax.
-    const double proxy = (left_.w0 * left_.w0 + left_.w1 * left_.w1) / wl + (r0 * r0 + r1 * r1) / wr;
-    if (!found_ || proxy > found_proxy_) {
+    // sklearn's proxy for the gini decrease, sum_k l_k^2 / wl + sum_k r_k^2 / wr (larger is
+    // better), kept as a fraction: comparing by cross-multiplication saves two divisions per
+    // boundary, the hottest arithmetic of training.
+    const double numerator = (left_.w0 * left_.w0 + left_.w1 * left_.w1) * wr + (r0 * r0 + r1 * r1) * wl;
+    const double denominator = wl * wr;
+    if (!found_ || numerator * found_denominator_ > found_numerator_ * denominator) {
       found_ = true;
-      found_proxy_ = proxy;
+      found_numerator_ = numerator;
+      found_denominator_ = denominator;
       found_bin_ = previous_bin_;
+      found_next_bin_ = next_bin;
     }
   }
 
@@ -88,20 +100,43 @@ class SplitScanner {
   bool have_previous_ = false;
   std::size_t non_empty_ = 0;
   bool found_ = false;
-  double found_proxy_ = 0.0;
+  double found_numerator_ = 0.0;
+  double found_denominator_ = 1.0;
   std::size_t found_bin_ = 0;
+  std::size_t found_next_bin_ = 0;
 };
 
 class Builder {
  public:
-  Builder(const BinnedMatrix& bins, const std::uint8_t* y, const double* weight,
-          const TreeGrowParams& params, Rng& rng, std::vector<double>& importance)
+  Builder(const BinnedMatrix& bins, const std::uint8_t* y, const double* weight, const TreeGrowParams& params,
+          Rng& rng, std::vector<double>& importance)
       : bins_(bins), y_(y), weight_(weight), params_(params), rng_(rng), importance_(importance),
         features_(bins.n_features) {
     std::iota(features_.begin(), features_.end(), 0);
   }
 
-  DecisionTree grow(std::vector<std::uint32_t>& rows) {
+  DecisionTree grow(std::vector<std::uint32_t>& global_rows) {
+    // Copy the tree's rows into a compact column-major block and work on local row ids from
+    // here on: one feature's bins for the tree's rows then fit in L1, where split search
+    // reads them in random row order.
+    const std::size_t n_features = bins_.n_features;
+    global_ = global_rows;
+    const std::size_t m = global_.size();
+    local_bins_.resize(m * n_features);
+    local_y_.resize(m);
+    local_weight_.resize(m);
+    for (std::size_t f = 0; f < n_features; ++f) {
+      const std::uint8_t* column = bins_.column(f);
+      std::uint8_t* local = local_bins_.data() + f * m;
+      for (std::size_t i = 0; i < m; ++i) local[i] = column[global_[i]];
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      local_y_[i] = y_[global_[i]];
+      local_weight_[i] = weight_[global_[i]];
+    }
+    std::vector<std::uint32_t> rows(global_.size());
+    std::iota(rows.begin(), rows.end(), 0U);
+    prepare_packed(rows);
     DecisionTree tree;
     const ClassSums root = sums_of(rows, 0, rows.size());
     const std::int32_t root_node = tree.add_node(value_of(root), root.weight());
@@ -116,20 +151,20 @@ class Builder {
       const Candidate best = find_split(rows, frame);
       if (best.feature < 0) continue;
 
-      const std::uint8_t* column = bins_.column(static_cast<std::size_t>(best.feature));
+      const auto feature = static_cast<std::size_t>(best.feature);
       const auto split_bin = static_cast<std::uint8_t>(best.bin);
-      const auto middle = std::partition(
-          rows.begin() + frame.start, rows.begin() + frame.end,
-          [column, split_bin](std::uint32_t row) { return column[row] <= split_bin; });
+      const std::uint8_t* column = local_column(feature);
+      const double threshold = node_threshold(rows, frame, feature, best);
+      const auto middle = std::partition(rows.begin() + frame.start, rows.begin() + frame.end,
+                                         [column, split_bin](std::uint32_t row) { return column[row] <= split_bin; });
       const auto mid = static_cast<std::uint32_t>(middle - rows.begin());
       const ClassSums left = sums_of(rows, frame.start, mid);
       const ClassSums right = sums_of(rows, mid, frame.end);
+      // Children are created together, so right == left + 1 (prediction relies on it).
       const std::int32_t left_node = tree.add_node(value_of(left), left.weight());
       const std::int32_t right_node = tree.add_node(value_of(right), right.weight());
-      tree.set_split(frame.node, best.feature, node_threshold(rows, frame.start, mid, frame.end, best.feature),
-                     left_node, right_node);
-      importance_[static_cast<std::size_t>(best.feature)] +=
-          sums.weight() * sums.gini() - left.weight() * left.gini() - right.weight() * right.gini();
+      tree.set_split(frame.node, best.feature, threshold, left_node, right_node);
+      importance_[feature] += sums.weight() * sums.gini() - left.weight() * left.gini() - right.weight() * right.gini();
       // Right first so that the left subtree is grown next (sklearn's order).
       stack.push_back({right_node, mid, frame.end, frame.depth + 1, right});
       stack.push_back({left_node, frame.start, mid, frame.depth + 1, left});
@@ -138,36 +173,47 @@ class Builder {
     // of its children's, which keeps TreeSHAP additive to the last bit.
     for (std::size_t n = tree.size(); n-- > 0;) {
       if (tree.left()[n] == DecisionTree::kLeaf) continue;
-      tree.set_cover(static_cast<std::int32_t>(n),
-                     tree.cover()[static_cast<std::size_t>(tree.left()[n])] +
-                         tree.cover()[static_cast<std::size_t>(tree.right()[n])]);
+      tree.set_cover(static_cast<std::int32_t>(n), tree.cover()[static_cast<std::size_t>(tree.left()[n])] +
+                                                       tree.cover()[static_cast<std::size_t>(tree.right()[n])]);
     }
     return tree;
   }
 
  private:
+  // Integer weights (bootstrap counts, no class weights) are packed into one 64-bit word per
+  // row, so a histogram bin is a single integer add: count in bits 0-19, class-1 weight in
+  // bits 20-41, class-0 weight in bits 42-63. Sums stay exact, so both paths give the same
+  // tree; the double path serves fractional (class-weighted) samples.
+  static constexpr std::uint64_t kCountBits = 20;
+  static constexpr std::uint64_t kWeightBits = 22;
+  static constexpr std::uint64_t kCountMask = (std::uint64_t{1} << kCountBits) - 1;
+  static constexpr std::uint64_t kWeightMask = (std::uint64_t{1} << kWeightBits) - 1;
+
+  void prepare_packed(const std::vector<std::uint32_t>& rows) {
+    double total = 0.0;
+    packed_ = rows.size() <= kCountMask;
+    for (std::uint32_t row : rows) {
+      const double w = local_weight_[row];
+      total += w;
+      if (w != std::floor(w)) packed_ = false;
+    }
+    if (total > static_cast<double>(kWeightMask)) packed_ = false;
+    if (!packed_) return;
+    code_by_row_.assign(rows.size(), 0);
+    for (std::uint32_t row : rows) {
+      const auto w = static_cast<std::uint64_t>(local_weight_[row]);
+      code_by_row_[row] = 1 + (local_y_[row] ? w << kCountBits : w << (kCountBits + kWeightBits));
+    }
+  }
+
   ClassSums sums_of(const std::vector<std::uint32_t>& rows, std::size_t start, std::size_t end) const {
     ClassSums sums;
     for (std::size_t i = start; i < end; ++i) {
       const std::uint32_t row = rows[i];
-      (y_[row] ? sums.w1 : sums.w0) += weight_[row];
+      (local_y_[row] ? sums.w1 : sums.w0) += local_weight_[row];
     }
     sums.count = end - start;
     return sums;
-  }
-
-  // sklearn's threshold: the midpoint between the largest left and the smallest right value
-  // of this node (unless rounding lands it on the right value). It separates the node's rows
-  // exactly as the bin boundary does, and places unseen values as sklearn would.
-  double node_threshold(const std::vector<std::uint32_t>& rows, std::size_t start, std::size_t mid, std::size_t end,
-                        std::int32_t feature) const {
-    const double* values = bins_.values->data() + static_cast<std::size_t>(feature) * bins_.n_rows;
-    double left_max = values[rows[start]];
-    for (std::size_t i = start + 1; i < mid; ++i) left_max = std::max(left_max, values[rows[i]]);
-    double right_min = values[rows[mid]];
-    for (std::size_t i = mid + 1; i < end; ++i) right_min = std::min(right_min, values[rows[i]]);
-    const double threshold = left_max / 2 + right_min / 2;
-    return threshold >= right_min ? left_max : threshold;
   }
 
   static double value_of(const ClassSums& sums) {
@@ -175,61 +221,140 @@ class Builder {
     return w > 0.0 ? sums.w1 / w : 0.0;
   }
 
+  // sklearn's threshold: the midpoint between the largest left and the smallest right value
+  // of this node (unless rounding lands it on the right value). It separates the node's rows
+  // exactly as the bin boundary does, and places unseen values as sklearn would. Only rows in
+  // the two bins next to the boundary can hold those values.
+  double node_threshold(const std::vector<std::uint32_t>& rows, const Frame& frame, std::size_t feature,
+                        const Candidate& best) const {
+    const double* values = bins_.values->data() + feature * bins_.n_rows;
+    const std::uint8_t* column = local_column(feature);
+    double left_max = -std::numeric_limits<double>::infinity();
+    double right_min = std::numeric_limits<double>::infinity();
+    for (std::size_t i = frame.start; i < frame.end; ++i) {
+      const std::uint8_t bin = column[rows[i]];
+      if (bin == best.bin) left_max = std::max(left_max, values[global_[rows[i]]]);
+      if (bin == best.next_bin) right_min = std::min(right_min, values[global_[rows[i]]]);
+    }
+    const double threshold = left_max / 2 + right_min / 2;
+    return threshold >= right_min ? left_max : threshold;
+  }
+
+  // Features are drawn without replacement until max_features non-constant ones were tried,
+  // as sklearn does: each round draws as many as are still needed, then evaluates them in
+  // draw order.
   Candidate find_split(const std::vector<std::uint32_t>& rows, const Frame& frame) {
+    const std::size_t n = frame.end - frame.start;
+    if (packed_) {
+      node_codes_.resize(n);
+      for (std::size_t i = 0; i < n; ++i) node_codes_[i] = code_by_row_[rows[frame.start + i]];
+    } else {
+      node_weights_.resize(n);
+      node_labels_.resize(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        node_weights_[i] = local_weight_[rows[frame.start + i]];
+        node_labels_[i] = local_y_[rows[frame.start + i]];
+      }
+    }
     Candidate best;
     const std::size_t n_features = features_.size();
+    std::size_t drawn = 0;
     std::size_t tried = 0;
-    for (std::size_t i = 0; i < n_features && tried < params_.max_features; ++i) {
-      const std::size_t j = i + rng_.uniform_below(n_features - i);
-      std::swap(features_[i], features_[j]);
-      if (scan_feature(rows, frame, features_[i], best)) ++tried;
+    while (tried < params_.max_features && drawn < n_features) {
+      const std::size_t batch = std::min(params_.max_features - tried, n_features - drawn);
+      for (std::size_t j = 0; j < batch; ++j) {
+        const std::size_t pick = drawn + j + rng_.uniform_below(n_features - drawn - j);
+        std::swap(features_[drawn + j], features_[pick]);
+      }
+      node_bins_.resize(n);
+      for (std::size_t j = 0; j < batch; ++j) {
+        const std::uint8_t* column = local_column(features_[drawn + j]);
+        for (std::size_t i = 0; i < n; ++i) node_bins_[i] = column[rows[frame.start + i]];
+        if (scan_feature(node_bins_.data(), n, frame.sums, features_[drawn + j], best)) ++tried;
+      }
+      drawn += batch;
     }
     return best;
   }
 
-  // Per-bin sums by a histogram for large nodes, by sorting the node's rows for small ones
-  // (cheaper than clearing and walking up to 256 bins); both offer the same boundaries.
-  bool scan_feature(const std::vector<std::uint32_t>& rows, const Frame& frame,
-                    std::size_t feature, Candidate& best) {
-    const std::uint8_t* column = bins_.column(feature);
-    const std::size_t n_bins = bins_.n_bins(feature);
-    const std::size_t n = frame.end - frame.start;
-    SplitScanner scanner(frame.sums, params_.min_samples_leaf);
-    if (n * 4 >= n_bins) {
-      std::fill_n(hist_w0_.begin(), n_bins, 0.0);
-      std::fill_n(hist_w1_.begin(), n_bins, 0.0);
-      std::fill_n(hist_count_.begin(), n_bins, 0U);
-      for (std::size_t i = frame.start; i < frame.end; ++i) {
-        const std::uint32_t row = rows[i];
-        const std::uint8_t bin = column[row];
-        (y_[row] ? hist_w1_[bin] : hist_w0_[bin]) += weight_[row];
+  // Per-bin sums by a histogram over the node's bin range, or by sorting the rows when they
+  // are few for a wide range; both offer the same boundaries in the same order.
+  bool scan_feature(const std::uint8_t* node_bins, std::size_t n, const ClassSums& total, std::size_t feature,
+                    Candidate& best) {
+    std::uint8_t lo = 255;
+    std::uint8_t hi = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      lo = std::min(lo, node_bins[i]);
+      hi = std::max(hi, node_bins[i]);
+    }
+    if (lo == hi) return false;
+    SplitScanner scanner(total, params_.min_samples_leaf);
+    const bool use_histogram = static_cast<std::size_t>(hi - lo) < 8 * n;
+    if (packed_) {
+      const auto offer = [&scanner](std::size_t bin, std::uint64_t code) {
+        scanner.add_bin(bin, static_cast<double>(code >> (kCountBits + kWeightBits)),
+                        static_cast<double>((code >> kCountBits) & kWeightMask), code & kCountMask);
+      };
+      if (use_histogram) {
+        // Two interleaved histograms halve the chains of dependent adds to one bin.
+        std::size_t i = 0;
+        for (; i + 1 < n; i += 2) {
+          packed_hist_[node_bins[i]] += node_codes_[i];
+          packed_hist2_[node_bins[i + 1]] += node_codes_[i + 1];
+        }
+        if (i < n) packed_hist_[node_bins[i]] += node_codes_[i];
+        for (std::size_t bin = lo; bin <= hi; ++bin) {
+          const std::uint64_t code = packed_hist_[bin] + packed_hist2_[bin];
+          if (code == 0) continue;
+          offer(bin, code);
+          packed_hist_[bin] = 0;
+          packed_hist2_[bin] = 0;
+        }
+      } else {
+        sort_by_bin(node_bins, n);
+        for (std::size_t i = 0; i < keyed_.size();) {
+          const std::size_t bin = keyed_[i] >> 32;
+          std::uint64_t code = 0;
+          for (; i < keyed_.size() && (keyed_[i] >> 32) == bin; ++i) code += node_codes_[keyed_[i] & 0xFFFFFFFFU];
+          offer(bin, code);
+        }
+      }
+    } else if (use_histogram) {
+      std::fill(hist_w0_.begin() + lo, hist_w0_.begin() + hi + 1, 0.0);
+      std::fill(hist_w1_.begin() + lo, hist_w1_.begin() + hi + 1, 0.0);
+      std::fill(hist_count_.begin() + lo, hist_count_.begin() + hi + 1, 0U);
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t bin = node_bins[i];
+        (node_labels_[i] ? hist_w1_[bin] : hist_w0_[bin]) += node_weights_[i];
         ++hist_count_[bin];
       }
-      for (std::size_t bin = 0; bin < n_bins; ++bin) {
+      for (std::size_t bin = lo; bin <= hi; ++bin) {
         if (hist_count_[bin] != 0) scanner.add_bin(bin, hist_w0_[bin], hist_w1_[bin], hist_count_[bin]);
       }
     } else {
-      keyed_.clear();
-      for (std::size_t i = frame.start; i < frame.end; ++i) {
-        const std::uint32_t row = rows[i];
-        keyed_.push_back((static_cast<std::uint64_t>(column[row]) << 32) | row);
-      }
-      std::sort(keyed_.begin(), keyed_.end());
-      std::size_t i = 0;
-      while (i < keyed_.size()) {
+      sort_by_bin(node_bins, n);
+      for (std::size_t i = 0; i < keyed_.size();) {
         const std::size_t bin = keyed_[i] >> 32;
         double w0 = 0.0;
         double w1 = 0.0;
         std::size_t count = 0;
         for (; i < keyed_.size() && (keyed_[i] >> 32) == bin; ++i) {
-          const auto row = static_cast<std::uint32_t>(keyed_[i]);
-          (y_[row] ? w1 : w0) += weight_[row];
+          const std::size_t k = keyed_[i] & 0xFFFFFFFFU;
+          (node_labels_[k] ? w1 : w0) += node_weights_[k];
           ++count;
         }
         scanner.add_bin(bin, w0, w1, count);
       }
     }
     return scanner.finish(static_cast<std::int32_t>(feature), best);
+  }
+
+  const std::uint8_t* local_column(std::size_t feature) const { return local_bins_.data() + feature * global_.size(); }
+
+  void sort_by_bin(const std::uint8_t* node_bins, std::size_t n) {
+    keyed_.clear();
+    for (std::size_t i = 0; i < n; ++i) keyed_.push_back((static_cast<std::uint64_t>(node_bins[i]) << 32) | i);
+    std::sort(keyed_.begin(), keyed_.end());
   }
 
   const BinnedMatrix& bins_;
@@ -239,10 +364,22 @@ class Builder {
   Rng& rng_;
   std::vector<double>& importance_;
   std::vector<std::size_t> features_;
+  std::vector<std::uint32_t> global_;
+  std::vector<std::uint8_t> local_bins_;
+  std::vector<std::uint8_t> local_y_;
+  std::vector<double> local_weight_;
+  bool packed_ = false;
+  std::vector<std::uint64_t> code_by_row_;
+  std::vector<std::uint64_t> node_codes_;
+  std::vector<double> node_weights_;
+  std::vector<std::uint8_t> node_labels_;
+  std::vector<std::uint8_t> node_bins_;
+  std::vector<std::uint64_t> keyed_;
+  std::array<std::uint64_t, 256> packed_hist_{};
+  std::array<std::uint64_t, 256> packed_hist2_{};
   std::array<double, 256> hist_w0_{};
   std::array<double, 256> hist_w1_{};
   std::array<std::uint32_t, 256> hist_count_{};
-  std::vector<std::uint64_t> keyed_;
 };
 
 }  // namespace

@@ -47,7 +47,8 @@ void RandomForest::fit(const ForestTrainingData& data, const TrainParams& params
     throw core::InvalidInput("data_invalid", "training data must contain both classes (0 and 1)");
   }
 
-  const detail::BinnedMatrix bins = detail::bin_matrix(x, n_rows, data.n_features, params.max_bins);
+  const detail::BinnedMatrix bins =
+      detail::bin_matrix(x, n_rows, data.n_features, params.max_bins, std::min(resolve_threads(threads), params.n_trees));
   const detail::TreeGrowParams grow{params.max_depth, params.min_samples_leaf,
                                     params.resolve_max_features(data.n_features)};
 

@@ -1,0 +1,77 @@
+// Google Benchmark micro-benchmarks of the scoring hot paths on the reference data:
+// one row (impute + scale + 300 trees + calibration), its exact TreeSHAP, and training.
+//   build/bench/bench/ml_benchmarks [--benchmark_filter=...]
+// RISKLAB_DATA (default ../shared/data/taiwan_bankruptcy.csv) and RISKLAB_LABEL select the data.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "ml/model.hpp"
+#include "ml/split.hpp"
+
+namespace {
+
+using namespace risklab::ml;
+
+struct Fixture {
+  Dataset train;
+  Dataset test;
+  Model model;
+};
+
+const Fixture& fixture() {
+  static const Fixture f = [] {
+    const char* path = std::getenv("RISKLAB_DATA");
+    const char* label = std::getenv("RISKLAB_LABEL");
+    const Dataset all = read_csv(path ? path : RISKLAB_SOURCE_DIR "/../shared/data/taiwan_bankruptcy.csv",
+                                 {label ? label : "Bankrupt?", "", {}});
+    const SplitIndices split = stratified_split(all.y, 0.2, 42);
+    Fixture out{all.select_rows(split.train), all.select_rows(split.test), {}};
+    out.model = train_model(out.train, TrainParams{}, {2, {}, ""});
+    return out;
+  }();
+  return f;
+}
+
+std::vector<double> test_row(const Fixture& f, std::size_t row) {
+  std::vector<double> raw(f.model.features.size());
+  for (std::size_t col = 0; col < raw.size(); ++col) raw[col] = f.test.at(row % f.test.n_rows, col);
+  return raw;
+}
+
+void BM_ScoreOneRow(benchmark::State& state) {
+  const Fixture& f = fixture();
+  std::size_t row = 0;
+  for (auto _ : state) {
+    const auto raw = test_row(f, row++);
+    benchmark::DoNotOptimize(f.model.score(raw.data()));
+  }
+}
+BENCHMARK(BM_ScoreOneRow);
+
+void BM_TreeShapOneRow(benchmark::State& state) {
+  const Fixture& f = fixture();
+  TreeExplainer explainer(f.model.forest);
+  std::vector<double> prepared(f.model.features.size());
+  std::size_t row = 0;
+  for (auto _ : state) {
+    const auto raw = test_row(f, row++);
+    f.model.prepare(raw.data(), prepared.data());
+    benchmark::DoNotOptimize(explainer.explain(prepared.data()));
+  }
+  state.SetLabel("300 trees, exact");
+}
+BENCHMARK(BM_TreeShapOneRow)->Unit(benchmark::kMillisecond);
+
+void BM_TrainPipeline(benchmark::State& state) {
+  const Fixture& f = fixture();
+  TrainParams params;
+  params.n_trees = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(train_model(f.train, params, {2, {}, ""}));
+}
+BENCHMARK(BM_TrainPipeline)->Arg(300)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();

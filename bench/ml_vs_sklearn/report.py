@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""Turns the JSON lines of bench/ml_vs_sklearn/run.sh into a Markdown section with ratios."""
+import json
+import sys
+
+
+def fmt(value, digits=4):
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}" if abs(value) >= 1e-3 else f"{value:.3g}"
+    return str(value)
+
+
+def main(paths, command):
+    lines = []
+    for path in paths:
+        runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
+        by_engine = {r["engine"]: r for r in runs}
+        ours = by_engine["risklab"]
+        sk = by_engine["scikit-learn + imbalanced-learn"]
+        xgb = by_engine.get("xgboost")
+        name = path.rsplit("/", 1)[-1].replace(".jsonl", "")
+        lines.append(f"### {name}: {ours['train_rows']} train / {ours['test_rows']} test rows, "
+                     f"{ours['trees']} trees, {ours['threads']} threads each\n")
+        lines.append("| metric | RiskLab | scikit-learn + imblearn | ratio (sklearn / RiskLab) | xgboost (peer) |")
+        lines.append("|---|---|---|---|---|")
+
+        def row(label, key, better="lower", digits=4):
+            a, b = ours.get(key), sk.get(key)
+            ratio = ""
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a and b:
+                ratio = f"{(b / a if better == 'lower' else a / b):.1f}x"
+            peer = fmt(xgb.get(key), digits) if xgb else "n/a"
+            lines.append(f"| {label} | {fmt(a, digits)} | {fmt(b, digits)} | {ratio} | {peer} |")
+
+        row("fit time (s)", "fit_seconds")
+        row("batch scoring (rows/s)", "batch_rows_per_second", better="higher")
+        row("single-row latency p50 (us)", "single_row_p50_us")
+        row("single-row latency p99 (us)", "single_row_p99_us")
+        row("exact TreeSHAP per row p50 (ms)", "shap_p50_ms")
+        row("exact TreeSHAP per row p99 (ms)", "shap_p99_ms")
+        row("peak RSS (MB)", "peak_rss_mb")
+        lines.append(f"| AUC | {ours['auc']:.4f} | {sk['auc']:.4f} | {ours['auc'] - sk['auc']:+.4f} | "
+                     f"{xgb['auc']:.4f} |" if xgb else "")
+        lines.append(f"| ECE | {ours['ece']:.4f} | {sk['ece']:.4f} | | {xgb['ece']:.4f} |" if xgb else "")
+        lines.append(f"| Brier | {ours['brier']:.4f} | {sk['brier']:.4f} | | {xgb['brier']:.4f} |" if xgb else "")
+        lines.append(f"| mean PD (test base rate {ours['base_rate']:.4f}) | {ours['mean_pd']:.4f} "
+                     f"({(ours['mean_pd'] / ours['base_rate'] - 1) * 100:+.0f} %) | {sk['mean_pd']:.4f} "
+                     f"({(sk['mean_pd'] / sk['base_rate'] - 1) * 100:+.0f} %) | | "
+                     + (f"{xgb['mean_pd']:.4f} |" if xgb else "n/a |"))
+        lines.append("")
+    lines.append("Ratios are sklearn's figure over ours for times and sizes, ours over sklearn's for rows/s; "
+                 "the AUC column shows our difference. Produced by:\n")
+    lines.append("```sh\n" + command + "\n```")
+    print("\n".join(line for line in lines if line is not None))
+
+
+if __name__ == "__main__":
+    main(sys.argv[2:], sys.argv[1])
