@@ -189,7 +189,7 @@ void AzureBlobLake::fail(const HttpResponse& response, const std::string& operat
   if (response.status == 403) {
     std::string hint;
     std::chrono::system_clock::time_point server_time;
-    if (parse_rfc1123(header(response, "date"), server_time)) {
+    if (detail::parse_rfc1123(header(response, "date"), server_time)) {
       const auto skew = std::chrono::duration_cast<std::chrono::seconds>(
           std::chrono::system_clock::now() - server_time);
       if (std::chrono::abs(skew) > std::chrono::minutes(5)) {
