@@ -73,7 +73,11 @@ int main(int argc, char** argv) {
     const double batch_seconds = seconds_since(batch_start);
 
     std::vector<double> pd(test.n_rows);
-    for (std::size_t i = 0; i < test.n_rows; ++i) pd[i] = scored[i].pd;
+    std::vector<double> raw_score(test.n_rows);
+    for (std::size_t i = 0; i < test.n_rows; ++i) {
+      pd[i] = scored[i].pd;
+      raw_score[i] = scored[i].score;
+    }
     std::vector<double> raw(model.features.size());
     std::vector<double> latency_us;
     double sink = 0.0;
@@ -121,6 +125,7 @@ int main(int argc, char** argv) {
         {"shap_max_additivity_error", worst_additivity},
         {"peak_rss_mb", static_cast<double>(usage.ru_maxrss) / 1024.0},
         {"auc", risklab::ml::roc_auc(test.y, pd)},
+        {"auc_raw_score", risklab::ml::roc_auc(test.y, raw_score)},
         {"ece", risklab::ml::expected_calibration_error(test.y, pd)},
         {"brier", risklab::ml::brier_score(test.y, pd)},
         {"mean_pd", std::accumulate(pd.begin(), pd.end(), 0.0) / static_cast<double>(pd.size())},

@@ -17,6 +17,16 @@ double correct_prior(double score, double from_prior, double to_prior) {
 
 void IsotonicRegression::fit(const std::vector<double>& x, const std::vector<double>& y,
                              const std::vector<double>& weight) {
+  fit_blocks(x, y, weight, false);
+}
+
+void IsotonicRegression::fit_centered(const std::vector<double>& x, const std::vector<double>& y,
+                                      const std::vector<double>& weight) {
+  fit_blocks(x, y, weight, true);
+}
+
+void IsotonicRegression::fit_blocks(const std::vector<double>& x, const std::vector<double>& y,
+                                    const std::vector<double>& weight, bool centered) {
   if (x.empty() || x.size() != y.size() || (!weight.empty() && weight.size() != x.size())) {
     throw core::InvalidInput("data_invalid", "isotonic regression needs equal, non-empty inputs");
   }
@@ -30,6 +40,7 @@ void IsotonicRegression::fit(const std::vector<double>& x, const std::vector<dou
     double weight;
     double x_first;
     double x_last;
+    double x_sum;  // weighted, for the centroid
   };
   std::vector<Block> blocks;
   std::size_t i = 0;
@@ -42,13 +53,14 @@ void IsotonicRegression::fit(const std::vector<double>& x, const std::vector<dou
       sum += w * y[order[i]];
       w_sum += w;
     }
-    Block block{w_sum > 0.0 ? sum / w_sum : 0.0, w_sum, xv, xv};
+    Block block{w_sum > 0.0 ? sum / w_sum : 0.0, w_sum, xv, xv, xv * w_sum};
     while (!blocks.empty() && blocks.back().mean >= block.mean) {
       const Block& prev = blocks.back();
       const double w = prev.weight + block.weight;
       block.mean = w > 0.0 ? (prev.mean * prev.weight + block.mean * block.weight) / w : block.mean;
       block.weight = w;
       block.x_first = prev.x_first;
+      block.x_sum += prev.x_sum;
       blocks.pop_back();
     }
     blocks.push_back(block);
@@ -56,6 +68,14 @@ void IsotonicRegression::fit(const std::vector<double>& x, const std::vector<dou
   // Keep each block's end points (both when they differ), like sklearn's threshold pruning.
   x_.clear();
   y_.clear();
+  if (centered) {
+    for (const Block& block : blocks) {
+      x_.push_back(block.weight > 0.0 ? std::clamp(block.x_sum / block.weight, block.x_first, block.x_last)
+                                      : block.x_first);
+      y_.push_back(std::clamp(block.mean, 0.0, 1.0));
+    }
+    return;
+  }
   for (const Block& block : blocks) {
     const double value = std::clamp(block.mean, 0.0, 1.0);
     x_.push_back(block.x_first);
@@ -185,7 +205,7 @@ void Calibrator::fit(CalibrationMethod method, double forest_prior, double base_
   pd_floor_ = pd_floor;
   std::vector<double> corrected(score.size());
   for (std::size_t i = 0; i < score.size(); ++i) corrected[i] = correct_prior(score[i], forest_prior, base_rate);
-  if (method == CalibrationMethod::isotonic) isotonic_.fit(corrected, y);
+  if (method == CalibrationMethod::isotonic) isotonic_.fit_centered(corrected, y);
   if (method == CalibrationMethod::platt) platt_.fit(corrected, y);
 }
 

@@ -14,13 +14,20 @@ double correct_prior(double score, double from_prior, double to_prior);
 
 /// sklearn's IsotonicRegression(increasing=True, out_of_bounds="clip", y_min=0, y_max=1):
 /// pool-adjacent-violators on (x, y, weight) with equal x merged first, then linear
-/// interpolation between the kept block end points and flat beyond them.
+/// interpolation between the kept block end points and flat beyond them (fit()), or its
+/// centred variant (fit_centered()).
 class IsotonicRegression {
  public:
   /// Fits on paired values; `weight` may be empty (all 1). Throws core::InvalidInput
   /// ("data_invalid") when the inputs are empty or differ in length.
   void fit(const std::vector<double>& x, const std::vector<double>& y,
            const std::vector<double>& weight = {});
+  /// Centred isotonic regression (Oron and Flournoy 2017): the same PAV blocks, but the map
+  /// interpolates between each block's weighted centroid (mean x, mean y) instead of
+  /// holding each block flat, so distinct scores inside the data range keep distinct,
+  /// increasing values and ranking (AUC) survives calibration.
+  void fit_centered(const std::vector<double>& x, const std::vector<double>& y,
+                    const std::vector<double>& weight = {});
   double predict(double x) const;
 
   const std::vector<double>& x_thresholds() const { return x_; }
@@ -30,6 +37,9 @@ class IsotonicRegression {
   static IsotonicRegression from_thresholds(std::vector<double> x, std::vector<double> y);
 
  private:
+  void fit_blocks(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& weight,
+                  bool centered);
+
   std::vector<double> x_;
   std::vector<double> y_;
 };
@@ -46,7 +56,7 @@ struct PlattScaling {
 };
 
 /// Forest score -> PD: prior correction from the forest's training prior to the real base
-/// rate, then the isotonic or Platt map (or nothing), then the PD floor.
+/// rate, then the centred isotonic or Platt map (or nothing), then the PD floor.
 class Calibrator {
  public:
   /// Fits the map on `score` (forest predictions not used to grow the trees) and `y`.
