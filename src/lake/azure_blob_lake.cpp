@@ -98,6 +98,9 @@ struct AzureBlobLake::Call {
   std::map<std::string, std::string> query;    ///< decoded values
   std::map<std::string, std::string> headers;  ///< lowercase names
   std::string_view body;
+  std::string subject = {};  ///< for messages when it is not the key (a list prefix)
+
+  std::string what() const { return subject.empty() ? "'" + key + "'" : subject; }
 };
 
 AzureBlobLake::AzureBlobLake(AzureOptions options) : options_(std::move(options)) {
@@ -159,16 +162,16 @@ HttpResponse AzureBlobLake::send(const Call& call) {
                                 (attempts == 1 ? "" : "s") + ")";
       if (!answered) {
         throw core::Unavailable(failure.timeout ? "lake_timeout" : "lake_unreachable",
-                                "cannot " + call.operation + " '" + call.key + "': " + target +
+                                "cannot " + call.operation + " " + call.what() + ": " + target +
                                     " is unreachable: " + what + tries);
       }
-      throw core::Unavailable("lake_unavailable", "cannot " + call.operation + " '" + call.key +
-                                                      "': " + target + " answered " + what +
-                                                      tries);
+      throw core::Unavailable("lake_unavailable", "cannot " + call.operation + " " +
+                                                      call.what() + ": " + target +
+                                                      " answered " + what + tries);
     }
     const auto wait = jittered(backoff);
-    spdlog::warn("lake: {} '{}' on {} failed ({}); retry {} of {} in {} ms", call.operation,
-                 call.key, display_url(), what, attempt, options_.retries, wait.count());
+    spdlog::warn("lake: {} {} on {} failed ({}); retry {} of {} in {} ms", call.operation,
+                 call.what(), display_url(), what, attempt, options_.retries, wait.count());
     std::this_thread::sleep_for(wait);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
@@ -279,7 +282,11 @@ PutResult AzureBlobLake::existing_or_conflict(const std::string& key, const std:
   }
   if (response.status != 200) fail(response, "check", key);
   const std::string recorded = header(response, "x-ms-meta-sha256");
-  if (recorded == sha256) return {sha256, false};
+  if (recorded == sha256) {
+    // Claim "identical" only for bytes that really are: re-read them (a rare path: retries).
+    get(key);
+    return {sha256, false};
+  }
   throw core::Conflict("lake_object_exists",
                        "lake object '" + key + "' already exists with different content (sha256 " +
                            (recorded.empty() ? std::string("not recorded") : recorded) +
@@ -332,8 +339,8 @@ std::vector<ObjectInfo> AzureBlobLake::list(const std::string& prefix) {
                                                 {"restype", "container"}};
     if (!prefix.empty()) query["prefix"] = prefix;
     if (!marker.empty()) query["marker"] = marker;
-    const auto response = send({"GET", "list", prefix, query, {}, {}});
-    if (response.status != 200) fail(response, "list", prefix);
+    const auto response = send({"GET", "list", "", query, {}, {}, "prefix '" + prefix + "'"});
+    if (response.status != 200) fail(response, "list objects under", prefix);
     auto page = detail::parse_blob_list(response.body);
     std::move(page.blobs.begin(), page.blobs.end(), std::back_inserter(objects));
     marker = std::move(page.next_marker);
@@ -353,7 +360,8 @@ bool AzureBlobLake::remove(const std::string& key) {
 
 bool AzureBlobLake::create_container() {
   const auto response =
-      send({"PUT", "create container", "", {{"restype", "container"}}, {}, {}});
+      send({"PUT", "create", "", {{"restype", "container"}}, {}, {},
+            "container '" + options_.container + "'"});
   if (response.status == 201) return true;
   if (response.status == 409 && error_code(response) == "ContainerAlreadyExists") return false;
   fail(response, "create container", options_.container);

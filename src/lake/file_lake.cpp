@@ -198,25 +198,29 @@ PutResult FileLake::put_if_absent(const std::string& key, std::string_view bytes
 
 PutResult FileLake::existing_or_conflict(const std::string& key, const std::string& sha256) {
   const fs::path object = root_ / key;
-  std::string recorded = recorded_sha256(object);
+  const auto conflict = [&](const std::string& existing_sha256) {
+    return core::Conflict("lake_object_exists",
+                          "lake object '" + key + "' already exists with different content "
+                          "(sha256 " + existing_sha256 + ", not " + sha256 + ")");
+  };
+  const std::string recorded = recorded_sha256(object);
+  if (!recorded.empty() && recorded != sha256) throw conflict(recorded);
+  // Claim "identical" only for bytes that really are: re-read them (a rare path: retries).
+  const auto existing = read_file(object);
+  if (!existing) {
+    throw core::Conflict("lake_key_clash",
+                         "lake key '" + key + "' cannot be stored: it is a folder of objects");
+  }
+  const std::string actual = core::Sha256::of(*existing);
   if (recorded.empty()) {
     // The winner of a race may not have written the sidecar yet, or a crash came between
-    // the link and the sidecar: judge by the bytes themselves.
-    const auto existing = read_file(object);
-    if (!existing) {
-      throw core::Conflict("lake_key_clash",
-                           "lake key '" + key + "' cannot be stored: it is a folder of objects");
-    }
-    recorded = core::Sha256::of(*existing);
-    if (recorded == sha256) {
-      write_sidecar(object, sha256);
-      fsync_dir(object.parent_path());
-    }
-  }
-  if (recorded != sha256) {
-    throw core::Conflict("lake_object_exists", "lake object '" + key +
-                                                   "' already exists with different content "
-                                                   "(sha256 " + recorded + ", not " + sha256 + ")");
+    // its link and its sidecar: judge by the bytes, and restore the sidecar if they match.
+    if (actual != sha256) throw conflict(actual);
+    write_sidecar(object, sha256);
+    fsync_dir(object.parent_path());
+  } else if (actual != recorded) {
+    integrity_error(key, "its sha256 is " + actual + " but " + recorded +
+                             " was recorded when it was written");
   }
   return {sha256, false};
 }
