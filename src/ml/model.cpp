@@ -40,11 +40,22 @@ std::vector<Scoring> Model::score_all(const Dataset& data, std::size_t threads) 
   }
   std::vector<Scoring> out(data.n_rows);
   const std::size_t n_features = features.size();
+  // Each thread prepares its rows row-major, then scores them tree by tree.
   const auto score_range = [&](std::size_t begin, std::size_t end) {
+    if (begin >= end) return;
+    std::vector<double> rows((end - begin) * n_features);
     std::vector<double> raw(n_features);
     for (std::size_t row = begin; row < end; ++row) {
       for (std::size_t col = 0; col < n_features; ++col) raw[col] = data.at(row, col);
-      out[row] = score(raw.data());
+      prepare(raw.data(), rows.data() + (row - begin) * n_features);
+    }
+    std::vector<double> scores(end - begin);
+    forest.predict_batch(rows.data(), end - begin, scores.data());
+    for (std::size_t row = begin; row < end; ++row) {
+      Scoring& s = out[row];
+      s.score = scores[row - begin];
+      s.pd = calibrator.pd(s.score);
+      s.grade = master_scale.grade(s.pd);
     }
   };
   const std::size_t n_threads = std::min(resolve_threads(threads), std::max<std::size_t>(1, data.n_rows / 64));

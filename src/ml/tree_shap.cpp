@@ -95,8 +95,12 @@ TreeExplainer::TreeExplainer(const RandomForest& forest) : forest_(forest) {
   expected_value_ = forest.trees().empty() ? 0.0 : sum / static_cast<double>(forest.trees().size());
   nodes_.resize(max_points + 1);
   weights_.resize(max_points + 1);
+  inv_one_minus_t_table_.resize(max_points + 1);
   for (const TreePlan& plan : plans_) {
-    if (nodes_[plan.points].empty()) gauss_legendre(plan.points, nodes_[plan.points], weights_[plan.points]);
+    const std::size_t k = plan.points;
+    if (!nodes_[k].empty()) continue;
+    gauss_legendre(k, nodes_[k], weights_[k]);
+    for (double t : nodes_[k]) inv_one_minus_t_table_[k].push_back(1.0 / (1.0 - t));
   }
   const std::size_t levels = max_depth + 2;
   a_.resize(levels * max_points);
@@ -126,6 +130,7 @@ void TreeExplainer::explain_tree(const DecisionTree& tree, const TreePlan& plan,
   k_ = plan.points;
   t_ = nodes_[k_].data();
   w_ = weights_[k_].data();
+  inv_one_minus_t_ = inv_one_minus_t_table_[k_].data();
   std::fill_n(a_.begin(), k_, 1.0);
   visit(tree, 0, 0, row, phi);
 }
@@ -163,9 +168,13 @@ void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_
     // A feature met again combines with its earlier fractions (its old factor is divided out).
     const double z = tree.cover()[child] / cover * (was_present ? z_prev : 1.0);
     const double o = (hot ? 1.0 : 0.0) * (was_present ? o_prev : 1.0);
-    for (std::size_t p = 0; p < k; ++p) {
-      const double old_factor = was_present ? z_prev + (o_prev - z_prev) * t_[p] : 1.0;
-      child_a[p] = a[p] / old_factor * (z + (o - z) * t_[p]);
+    if (!was_present) {
+      for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * (z + (o - z) * t_[p]);
+    } else if (o_prev == 0.0) {
+      const double ratio = z / z_prev;  // both factors are z (1 - t)
+      for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * ratio;
+    } else {
+      for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * (z + (o - z) * t_[p]) / (z_prev + (1.0 - z_prev) * t_[p]);
     }
     present_[feature] = 1;
     zero_[feature] = z;
@@ -175,10 +184,20 @@ void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_
     visit(tree, child, depth + 1, row, phi);
     // This edge is the deepest split on `feature` for the leaves below it except those under
     // a deeper split on the same feature (collected in child_acc); credit it for the rest.
+    // o is 0 or 1. A factor with o = 0 is z (1 - t), so dividing by it needs only the
+    // tabulated 1 / (1 - t); only o = 1 factors cost a division per point.
     double integral = 0.0;
-    for (std::size_t p = 0; p < k; ++p) {
-      integral += w_[p] * (child_g[p] - child_acc[p]) / (z + (o - z) * t_[p]);
-      g[p] += child_g[p];
+    if (o == 0.0) {
+      for (std::size_t p = 0; p < k; ++p) {
+        integral += w_[p] * (child_g[p] - child_acc[p]) * inv_one_minus_t_[p];
+        g[p] += child_g[p];
+      }
+      integral /= z;
+    } else {
+      for (std::size_t p = 0; p < k; ++p) {
+        integral += w_[p] * (child_g[p] - child_acc[p]) / (z + (1.0 - z) * t_[p]);
+        g[p] += child_g[p];
+      }
     }
     phi[feature] += (o - z) * integral;
   }

@@ -56,6 +56,8 @@ class TreeExplainer {
   std::size_t k_ = 1;
   const double* t_ = nullptr;
   const double* w_ = nullptr;
+  const double* inv_one_minus_t_ = nullptr;
+  std::vector<std::vector<double>> inv_one_minus_t_table_;
   std::vector<double> a_;
   std::vector<double> g_;
   std::vector<double> acc_;

@@ -27,6 +27,13 @@ void DecisionTree::set_split(std::int32_t node, std::int32_t feature, double thr
   right_[n] = right;
 }
 
+void DecisionTree::finalize() {
+  packed_.resize(size());
+  for (std::size_t n = 0; n < size(); ++n) {
+    packed_[n] = left_[n] == kLeaf ? PackedNode{value_[n], -1, -1} : PackedNode{threshold_[n], feature_[n], left_[n]};
+  }
+}
+
 std::size_t DecisionTree::depth() const {
   // Children always come after their parent, so one forward pass assigns depths.
   std::vector<std::size_t> depth_of(size(), 0);
@@ -66,7 +73,7 @@ DecisionTree DecisionTree::from_arrays(std::vector<std::int32_t> left,
     const auto in_range = [&](std::int32_t child) {
       return child > static_cast<std::int64_t>(i) && static_cast<std::size_t>(child) < n;
     };
-    if (!in_range(left[i]) || !in_range(right[i]) || left[i] == right[i]) {
+    if (!in_range(left[i]) || !in_range(right[i]) || right[i] != left[i] + 1) {
       throw corrupt("a child index is out of range");
     }
     for (const std::int32_t child : {left[i], right[i]}) {
@@ -88,6 +95,7 @@ DecisionTree DecisionTree::from_arrays(std::vector<std::int32_t> left,
   tree.threshold_ = std::move(threshold);
   tree.value_ = std::move(value);
   tree.cover_ = std::move(cover);
+  tree.finalize();
   return tree;
 }
 

@@ -35,8 +35,17 @@ class DecisionTree {
     }
     return node;
   }
-  /// P(class 1) for `row`: the value of its leaf.
-  double predict(const double* row) const { return value_[static_cast<std::size_t>(leaf_of(row))]; }
+  /// P(class 1) for `row`: the value of its leaf. Walks a packed copy of the nodes (16 bytes
+  /// each, right child = left + 1) built by finalize().
+  double predict(const double* row) const {
+    const PackedNode* nodes = packed_.data();
+    const PackedNode* node = nodes;
+    while (node->left >= 0) node = nodes + node->left + (row[node->feature] > node->threshold ? 1 : 0);
+    return node->threshold;
+  }
+  /// Builds the packed prediction copy; call once the tree is complete (the builder and
+  /// from_arrays() do).
+  void finalize();
 
   std::size_t size() const { return left_.size(); }
   /// The longest root-to-leaf path, in edges.
@@ -51,14 +60,22 @@ class DecisionTree {
 
   /// Rebuilds a tree from stored arrays (artifact reader). Throws core::InvalidInput
   /// ("model_corrupt") unless the arrays describe a valid tree over `n_features` features:
-  /// equal lengths, children after their parent and in range, each node reached once,
-  /// finite thresholds, values in [0, 1], non-negative covers.
+  /// equal lengths, children after their parent and in range with right = left + 1, each
+  /// node reached once, finite thresholds, values in [0, 1], non-negative covers.
   static DecisionTree from_arrays(std::vector<std::int32_t> left, std::vector<std::int32_t> right,
                                   std::vector<std::int32_t> feature,
                                   std::vector<double> threshold, std::vector<double> value,
                                   std::vector<double> cover, std::size_t n_features);
 
  private:
+  // Prediction's view of a node: a leaf has left = -1 and keeps its value in `threshold`.
+  struct PackedNode {
+    double threshold;
+    std::int32_t feature;
+    std::int32_t left;
+  };
+
+  std::vector<PackedNode> packed_;
   std::vector<std::int32_t> left_;
   std::vector<std::int32_t> right_;
   std::vector<std::int32_t> feature_;

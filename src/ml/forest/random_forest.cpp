@@ -194,6 +194,14 @@ double RandomForest::predict(const double* row) const {
   return sum / static_cast<double>(trees_.size());
 }
 
+void RandomForest::predict_batch(const double* rows, std::size_t n_rows, double* out) const {
+  std::fill_n(out, n_rows, 0.0);
+  for (const DecisionTree& tree : trees_) {
+    for (std::size_t row = 0; row < n_rows; ++row) out[row] += tree.predict(rows + row * n_features_);
+  }
+  for (std::size_t row = 0; row < n_rows; ++row) out[row] /= static_cast<double>(trees_.size());
+}
+
 RandomForest RandomForest::from_parts(std::vector<DecisionTree> trees, std::size_t n_features,
                                       std::vector<double> importances, double oob_score,
                                       double training_prior) {

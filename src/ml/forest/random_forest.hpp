@@ -47,6 +47,10 @@ class RandomForest {
 
   /// P(class 1) for one scaled row (the model's features in order).
   double predict(const double* row) const;
+  /// predict() for `n_rows` scaled rows stored row-major in `rows`, into `out`. Walks the
+  /// forest tree by tree (each tree stays in cache) and sums in tree order, so every value is
+  /// bit-identical to predict()'s.
+  void predict_batch(const double* rows, std::size_t n_rows, double* out) const;
 
   const std::vector<DecisionTree>& trees() const { return trees_; }
   std::size_t n_features() const { return n_features_; }
