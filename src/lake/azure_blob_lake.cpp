@@ -152,9 +152,10 @@ HttpResponse AzureBlobLake::send(const Call& call) {
     const bool answered = http_->perform(request, response, failure);
     if (answered && !retryable(response.status)) return response;
 
-    const std::string what =
-        answered ? "HTTP " + std::to_string(response.status) + " " + error_code(response)
-                 : failure.message;
+    const std::string code = answered ? error_code(response) : std::string{};
+    const std::string what = answered ? "HTTP " + std::to_string(response.status) +
+                                            (code.empty() ? "" : " " + code)
+                                      : failure.message;
     const std::string target = "Azure account '" + options_.account + "' container '" +
                                options_.container + "' at " + options_.endpoint;
     if (attempt >= attempts) {

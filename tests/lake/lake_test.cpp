@@ -1,7 +1,11 @@
 // The lake suite, written once and run on the file backend and on Azurite with Shared Key and
 // with a SAS (the fixture `azurite` starts the emulator). Backend-specific behaviour (tampering
 // by hand, wrong credentials, URL parsing) follows the shared suite.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -559,21 +563,101 @@ TEST_F(AzureLake, BlobWithoutRecordedHashIsRefused) {
                            "lake_object_exists");
 }
 
-TEST(AzureLakeNetwork, ConnectionRefusedIsUnavailableAfterBoundedRetries) {
-  // A port nothing listens on: bind, note it, close.
-  int port = 0;
-  {
-    std::FILE* pipe = popen(
-        "/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
-        "print(s.getsockname()[1])'",
-        "r");
-    ASSERT_NE(pipe, nullptr);
-    ASSERT_EQ(std::fscanf(pipe, "%d", &port), 1);
-    pclose(pipe);
+/// A peer that answers every request with one fixed HTTP status and counts the requests: the
+/// failures Azurite cannot be made to produce (an overloaded or failing service).
+class FixedStatusServer {
+ public:
+  explicit FixedStatusServer(std::string status_line) : status_line_(std::move(status_line)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    auto* generic = reinterpret_cast<sockaddr*>(&address);
+    if (fd_ < 0 || ::bind(fd_, generic, length) != 0 || ::listen(fd_, 8) != 0 ||
+        ::getsockname(fd_, generic, &length) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
   }
-  const auto lake = open_lake("azure://" + azurite().account + "/cont?retries=2&endpoint=http://"
-                              "127.0.0.1:" + std::to_string(port) + "/" + azurite().account,
-                              key_env());
+  ~FixedStatusServer() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
+    thread_.join();
+    ::close(fd_);
+  }
+  FixedStatusServer(const FixedStatusServer&) = delete;
+  FixedStatusServer& operator=(const FixedStatusServer&) = delete;
+
+  int port() const { return port_; }
+  int requests() const { return requests_; }
+
+ private:
+  void serve() {
+    for (;;) {
+      const int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      // Read the head and the body it announces, so the client sees a clean exchange.
+      std::string request;
+      char buffer[4096];
+      std::size_t needed = std::string::npos;
+      while (request.size() < needed) {
+        const ssize_t n = ::read(client, buffer, sizeof buffer);
+        if (n <= 0) break;
+        request.append(buffer, static_cast<std::size_t>(n));
+        const auto head_end = request.find("\r\n\r\n");
+        if (head_end != std::string::npos && needed == std::string::npos) {
+          std::size_t body = 0;
+          if (const auto at = request.find("Content-Length: "); at < head_end) {
+            body = std::stoul(request.substr(at + 16));
+          }
+          needed = head_end + 4 + body;
+        }
+      }
+      ++requests_;
+      const std::string response = "HTTP/1.1 " + status_line_ +
+                                   "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      static_cast<void>(::write(client, response.data(), response.size()));
+      ::close(client);
+    }
+  }
+
+  std::string status_line_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+std::unique_ptr<Lake> lake_at_port(int port, int retries) {
+  return open_lake("azure://" + azurite().account + "/cont?retries=" + std::to_string(retries) +
+                       "&endpoint=http://127.0.0.1:" + std::to_string(port) + "/" +
+                       azurite().account,
+                   key_env());
+}
+
+TEST(AzureLakeNetwork, ServerErrorsAreRetriedABoundedNumberOfTimes) {
+  FixedStatusServer busy("503 Server Busy");
+  const auto message = error_of<core::Unavailable>(
+      [&] { lake_at_port(busy.port(), 2)->put_if_absent("a.json", "{}"); }, "lake_unavailable");
+  EXPECT_EQ(busy.requests(), 3) << "one attempt and two retries";
+  EXPECT_CONTAINS(message, "HTTP 503");
+  EXPECT_CONTAINS(message, "after 3 attempts");
+  EXPECT_CONTAINS(message, "'a.json'");
+}
+
+TEST(AzureLakeNetwork, ClientErrorsAreNotRetried) {
+  FixedStatusServer refusing("400 Bad Request");
+  const auto message = error_of<core::Unavailable>(
+      [&] { lake_at_port(refusing.port(), 3)->get("a.json"); }, "lake_error");
+  EXPECT_EQ(refusing.requests(), 1);
+  EXPECT_CONTAINS(message, "HTTP 400");
+}
+
+TEST(AzureLakeNetwork, ConnectionRefusedIsUnavailableAfterBoundedRetries) {
+  // A port nothing listens on any more.
+  const int port = FixedStatusServer("503 Server Busy").port();
+  const auto lake = lake_at_port(port, 2);
   const auto started = std::chrono::steady_clock::now();
   const auto message = error_of<core::Unavailable>([&] { lake->put_if_absent("a.json", "{}"); },
                                                    "lake_unreachable");
