@@ -59,7 +59,8 @@ int exit_code_for(const risklab::core::Error& error) {
   if (dynamic_cast<const risklab::core::NotFound*>(&error)) return 3;
   if (dynamic_cast<const risklab::core::Conflict*>(&error)) return 4;
   if (dynamic_cast<const risklab::core::Unauthenticated*>(&error) ||
-      dynamic_cast<const risklab::core::Forbidden*>(&error)) {
+      dynamic_cast<const risklab::core::Forbidden*>(&error) ||
+      dynamic_cast<const risklab::core::TooManyRequests*>(&error)) {
     return 5;
   }
   if (dynamic_cast<const risklab::core::Unavailable*>(&error)) return 6;

@@ -5,8 +5,10 @@
 
 namespace risklab::core {
 
-std::string utc_now_iso8601() {
-  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+std::string utc_now_iso8601() { return to_iso8601(std::chrono::system_clock::now()); }
+
+std::string to_iso8601(std::chrono::system_clock::time_point when) {
+  const auto now = std::chrono::floor<std::chrono::seconds>(when);
   const auto day = std::chrono::floor<std::chrono::days>(now);
   const std::chrono::year_month_day date{day};
   const std::chrono::hh_mm_ss time{now - day};

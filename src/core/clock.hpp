@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace risklab::core {
@@ -7,6 +8,9 @@ namespace risklab::core {
 /// Current UTC time as ISO 8601 with seconds, e.g. "2026-11-29T08:24:17Z". Timestamps are
 /// stored in this form on every backend so they sort and compare as text.
 std::string utc_now_iso8601();
+
+/// `when` (UTC) in the same form as utc_now_iso8601().
+std::string to_iso8601(std::chrono::system_clock::time_point when);
 
 /// Today's UTC date as "YYYY-MM-DD".
 std::string utc_today();

@@ -48,6 +48,12 @@ class Forbidden : public Error {
   using Error::Error;
 };
 
+/// Too many attempts (log-in rate limit). HTTP 429, exit 5.
+class TooManyRequests : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A dependency (database, lake) is down or unreachable. HTTP 503, exit 6.
 class Unavailable : public Error {
  public:

@@ -1,0 +1,100 @@
+#include "service/champion.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/sha256.hpp"
+#include "ml/artifact.hpp"
+#include "store/transaction.hpp"
+
+namespace risklab::service {
+
+LoadedModel::LoadedModel(store::ModelRecord record, ml::Model model)
+    : record_(std::move(record)), model_(std::move(model)) {
+  for (std::size_t i = 0; i < model_.features.size(); ++i) index_.emplace(model_.features[i], i);
+}
+
+std::optional<std::size_t> LoadedModel::feature_index(const std::string& name) const {
+  const auto it = index_.find(name);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+LoadedModel::ExplainerLease::ExplainerLease(const LoadedModel& owner,
+                                            std::unique_ptr<ml::TreeExplainer> explainer)
+    : owner_(owner), explainer_(std::move(explainer)) {}
+
+LoadedModel::ExplainerLease::~ExplainerLease() {
+  std::lock_guard lock(owner_.pool_mutex_);
+  owner_.pool_.push_back(std::move(explainer_));
+}
+
+LoadedModel::ExplainerLease LoadedModel::explainer() const {
+  {
+    std::lock_guard lock(pool_mutex_);
+    if (!pool_.empty()) {
+      auto explainer = std::move(pool_.back());
+      pool_.pop_back();
+      return ExplainerLease(*this, std::move(explainer));
+    }
+  }
+  return ExplainerLease(*this, std::make_unique<ml::TreeExplainer>(model_.forest));
+}
+
+bool Champion::refresh() {
+  std::lock_guard lock(mutex_);
+  std::optional<store::ModelRecord> record;
+  {
+    store::Transaction tx(db_);
+    store::ModelRepository models;
+    const auto id = models.champion_id(tx);
+    const auto current = current_.load();
+    if (!id) {
+      if (current) current_.store(nullptr);
+      return current != nullptr;
+    }
+    if (current && current->record().id == *id) return false;
+    if (failed_id_ == id) return false;  // do not re-read a broken artifact every second
+    record = models.find(tx, *id);
+  }
+  if (!record) return false;
+  try {
+    std::ifstream in(record->artifact_uri, std::ios::binary);
+    if (!in) {
+      throw core::Unavailable("artifact_unreadable",
+                              "cannot read the artifact " + record->artifact_uri);
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string bytes = buffer.str();
+    if (core::Sha256::of(bytes) != record->artifact_sha256) {
+      throw core::InvalidInput("artifact_mismatch", record->artifact_uri +
+                                                        " does not match the SHA-256 recorded "
+                                                        "when model " +
+                                                        record->version + " was registered");
+    }
+    auto loaded = std::make_shared<const LoadedModel>(
+        *record, ml::deserialize_model(bytes, record->artifact_uri));
+    current_.store(std::move(loaded));
+    last_error_.clear();
+    failed_id_.reset();
+    spdlog::info("champion is now model {} ({})", record->id, record->version);
+    return true;
+  } catch (const std::exception& error) {
+    last_error_ = error.what();
+    failed_id_ = record->id;
+    spdlog::error("cannot load champion model {}: {}; keeping the current model", record->id,
+                  error.what());
+    return false;
+  }
+}
+
+std::string Champion::last_error() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
+}  // namespace risklab::service

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/role.hpp"
+
+namespace risklab::ml {
+class MasterScale;
+}
+namespace risklab::store {
+class Database;
+}
+
+namespace risklab::service {
+
+class Champion;
+
+/// Turns a grade into the model's recommendation: grades up to `approve_up_to` → approve, from
+/// `decline_from` on (and the default grade) → decline, between → refer. Nothing is ever
+/// decided automatically: a person records the decision.
+struct DecisionPolicy {
+  std::string approve_up_to = "R6";
+  std::string decline_from = "R9";
+
+  /// "approve", "refer" or "decline" for `grade` on `scale`. Throws InvalidInput
+  /// ("bad_policy") if the policy's grades are not on the scale or out of order.
+  std::string recommend(const ml::MasterScale& scale, const std::string& grade) const;
+};
+
+/// What to score: a stored statement, or feature values given directly. A feature given as
+/// null is a known missing value (the model imputes it, as documented); a feature left out
+/// is an error.
+struct ScoreInput {
+  std::optional<long long> statement_id;
+  std::optional<std::string> company;
+  std::map<std::string, std::optional<double>> features;
+  std::size_t top_k = 5;  ///< drivers to return; 0 = none (skips TreeSHAP)
+};
+
+struct ScoreDriver {
+  std::string feature;
+  std::optional<double> value;  ///< as given (null if missing)
+  double contribution = 0.0;    ///< SHAP contribution to the raw forest score
+  std::string direction;        ///< "increases_risk" or "decreases_risk"
+};
+
+struct OutOfRange {
+  std::string feature;
+  double value = 0.0;
+  double min = 0.0;  ///< of the training data
+  double max = 0.0;
+};
+
+struct ScoreResult {
+  long long assessment_id = 0;
+  long long model_id = 0;
+  std::string model_version;
+  double pd = 0.0;
+  std::string grade;
+  std::string recommendation;
+  std::vector<ScoreDriver> drivers;
+  std::vector<OutOfRange> out_of_range;
+  std::vector<std::string> ignored_features;  ///< given but not used by the model
+  std::vector<std::string> imputed_features;  ///< given as null, imputed
+  std::string created_at;
+};
+
+/// Real-time scoring with the champion: PD, grade, recommendation, exact TreeSHAP drivers,
+/// out-of-range warnings; each scoring is stored as an immutable assessment with its audit row.
+class ScoringService {
+ public:
+  ScoringService(store::Database& db, Champion& champion, DecisionPolicy policy = {})
+      : db_(db), champion_(champion), policy_(std::move(policy)) {}
+
+  /// Scores one input. Needs the analyst or risk officer role. Throws InvalidInput
+  /// ("feature_missing", "feature_not_finite") naming the feature, NotFound for an unknown
+  /// statement, Unavailable("no_champion") if no model is being served.
+  ScoreResult score(const core::Actor& actor, const ScoreInput& input);
+
+  /// Scores many inputs in one transaction: all are stored or none (the first bad input's
+  /// error names its position).
+  std::vector<ScoreResult> score_batch(const core::Actor& actor, const std::vector<ScoreInput>& inputs);
+
+  const DecisionPolicy& policy() const { return policy_; }
+
+ private:
+  store::Database& db_;
+  Champion& champion_;
+  DecisionPolicy policy_;
+};
+
+}  // namespace risklab::service

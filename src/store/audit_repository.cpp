@@ -1,0 +1,164 @@
+#include "store/audit_repository.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/sha256.hpp"
+#include "store/database.hpp"
+#include "store/detail/rows.hpp"
+#include "store/detail/session.hpp"
+
+namespace risklab::store {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT id, at, actor, action, entity_type, entity_id, before_json, after_json, prev_hash, "
+    "hash FROM audit_log";
+
+AuditEntry from_row(const soci::row& row) {
+  AuditEntry entry;
+  entry.id = detail::as_int(row, 0);
+  entry.at = row.get<std::string>(1);
+  entry.actor = row.get<std::string>(2);
+  entry.action = row.get<std::string>(3);
+  entry.entity_type = row.get<std::string>(4);
+  entry.entity_id = row.get<std::string>(5);
+  if (row.get_indicator(6) == soci::i_ok) entry.before_json = row.get<std::string>(6);
+  if (row.get_indicator(7) == soci::i_ok) entry.after_json = row.get<std::string>(7);
+  entry.prev_hash = row.get<std::string>(8);
+  entry.hash = row.get<std::string>(9);
+  return entry;
+}
+
+std::string chain_hash(const AuditEntry& entry) {
+  core::Sha256 hash;
+  hash.update(entry.prev_hash);
+  hash.update(AuditRepository::canonical(entry));
+  return hash.hex();
+}
+
+detail::Value or_null(const std::optional<std::string>& text) {
+  if (text) return *text;
+  return std::monostate{};
+}
+
+}  // namespace
+
+std::string AuditRepository::canonical(const AuditEntry& entry) {
+  const nlohmann::json row = {entry.id,
+                              entry.at,
+                              entry.actor,
+                              entry.action,
+                              entry.entity_type,
+                              entry.entity_id,
+                              entry.before_json ? nlohmann::json(*entry.before_json) : nullptr,
+                              entry.after_json ? nlohmann::json(*entry.after_json) : nullptr};
+  return row.dump();
+}
+
+AuditEntry AuditRepository::append(Transaction& tx, AuditEntry entry) {
+  auto& sql = detail::sql(tx);
+  try {
+    long long last_id = 0;
+    std::string last_hash;
+    // FOR UPDATE locks the head row until commit on MySQL/PostgreSQL; SQLite's BEGIN IMMEDIATE
+    // already serialises writers.
+    const std::string lock = tx.database().backend() == Backend::sqlite ? "" : " FOR UPDATE";
+    sql << "SELECT last_id, last_hash FROM audit_head WHERE id = 1" + lock, soci::into(last_id),
+        soci::into(last_hash);
+    entry.id = last_id + 1;
+    entry.prev_hash = last_hash;
+    entry.hash = chain_hash(entry);
+    detail::insert_rows(sql, tx.database().backend(), "audit_log",
+                        {{"id"}, {"at"}, {"actor"}, {"action"}, {"entity_type"}, {"entity_id"},
+                         {"before_json"}, {"after_json"}, {"prev_hash"}, {"hash"}},
+                        {{entry.id, entry.at, entry.actor, entry.action, entry.entity_type,
+                          entry.entity_id, or_null(entry.before_json), or_null(entry.after_json),
+                          entry.prev_hash, entry.hash}});
+    sql << "UPDATE audit_head SET last_id = :i, last_hash = :h WHERE id = 1", soci::use(entry.id),
+        soci::use(entry.hash);
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "appending to the audit log");
+  }
+  return entry;
+}
+
+std::vector<AuditEntry> AuditRepository::list(Transaction& tx, const AuditQuery& query) {
+  std::string where = " WHERE id > :p0";
+  detail::Row values = {query.after_id};
+  auto add = [&](const char* column, const std::optional<std::string>& value) {
+    if (!value) return;
+    where += std::string(" AND ") + column + " = :p" + std::to_string(values.size());
+    values.push_back(*value);
+  };
+  add("entity_type", query.entity_type);
+  add("entity_id", query.entity_id);
+  add("actor", query.actor);
+  add("action", query.action);
+  const long long limit = std::clamp(query.limit, 1, 1000);
+  values.push_back(limit);
+  const std::string text =
+      std::string(kSelect) + where + " ORDER BY id LIMIT :p" + std::to_string(values.size() - 1);
+  try {
+    std::vector<AuditEntry> out;
+    detail::Binder binder(values);
+    soci::row row;
+    soci::statement st(detail::sql(tx));
+    st.exchange(soci::into(row));
+    binder.bind(st);
+    st.alloc();
+    st.prepare(text);
+    st.define_and_bind();
+    st.execute(false);
+    while (st.fetch()) out.push_back(from_row(row));
+    return out;
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "reading the audit log");
+  }
+}
+
+AuditVerification AuditRepository::verify(Transaction& tx) {
+  AuditVerification result;
+  try {
+    std::string prev_hash(64, '0');
+    long long expected_id = 1;
+    soci::rowset<soci::row> rows = (detail::sql(tx).prepare << std::string(kSelect) + " ORDER BY id");
+    for (const auto& row : rows) {
+      const AuditEntry entry = from_row(row);
+      ++result.rows_checked;
+      auto fail = [&](const std::string& problem) {
+        result.ok = false;
+        result.first_bad_id = entry.id;
+        result.problem = problem;
+      };
+      if (entry.id != expected_id) {
+        fail("row " + std::to_string(expected_id) + " is missing (next row is " +
+             std::to_string(entry.id) + "): deleted");
+      } else if (entry.prev_hash != prev_hash) {
+        fail("row " + std::to_string(entry.id) + " does not link to row " +
+             std::to_string(entry.id - 1) + ": the chain was altered");
+      } else if (chain_hash(entry) != entry.hash) {
+        fail("row " + std::to_string(entry.id) + " (" + entry.action + " " + entry.entity_type +
+             " " + entry.entity_id + ") was edited: its content no longer matches its hash");
+      }
+      if (!result.ok) return result;
+      prev_hash = entry.hash;
+      ++expected_id;
+    }
+    long long last_id = 0;
+    std::string last_hash;
+    detail::sql(tx) << "SELECT last_id, last_hash FROM audit_head WHERE id = 1",
+        soci::into(last_id), soci::into(last_hash);
+    if (last_id != expected_id - 1 || last_hash != prev_hash) {
+      result.ok = false;
+      result.first_bad_id = expected_id;
+      result.problem = "the log ends at row " + std::to_string(expected_id - 1) +
+                       " but " + std::to_string(last_id) +
+                       " rows were written: rows at the end were deleted";
+    }
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "verifying the audit log");
+  }
+  return result;
+}
+
+}  // namespace risklab::store

@@ -1,0 +1,10 @@
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username VARCHAR(100) NOT NULL UNIQUE,
+  display_name VARCHAR(200) NOT NULL,
+  password_hash VARCHAR(255) NOT NULL,
+  roles VARCHAR(200) NOT NULL,
+  disabled SMALLINT NOT NULL DEFAULT 0,
+  created_at VARCHAR(32) NOT NULL,
+  created_by VARCHAR(200) NOT NULL
+)

@@ -1,0 +1,11 @@
+CREATE TABLE api_tokens (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY,
+  user_id BIGINT NOT NULL,
+  name VARCHAR(200) NOT NULL,
+  token_hash CHAR(64) NOT NULL UNIQUE,
+  prefix VARCHAR(16) NOT NULL,
+  created_at VARCHAR(32) NOT NULL,
+  created_by VARCHAR(200) NOT NULL,
+  revoked_at VARCHAR(32),
+  FOREIGN KEY (user_id) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin

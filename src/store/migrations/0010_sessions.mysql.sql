@@ -1,0 +1,9 @@
+CREATE TABLE sessions (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY,
+  token_hash CHAR(64) NOT NULL UNIQUE,
+  user_id BIGINT NOT NULL,
+  csrf_token CHAR(64) NOT NULL,
+  created_at VARCHAR(32) NOT NULL,
+  expires_at VARCHAR(32) NOT NULL,
+  FOREIGN KEY (user_id) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin

@@ -1,0 +1,5 @@
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY,
+  last_id BIGINT NOT NULL,
+  last_hash CHAR(64) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin

@@ -1,0 +1,1 @@
+CREATE INDEX assessments_created_idx ON assessments (created_at)

@@ -1,0 +1,110 @@
+#include "store/model_repository.hpp"
+
+#include "store/database.hpp"
+#include "store/detail/rows.hpp"
+#include "store/detail/session.hpp"
+
+namespace risklab::store {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT id, version, family, status, artifact_uri, artifact_sha256, features, metrics, "
+    "snapshot_id, created_at, created_by, promoted_at, promoted_by FROM models";
+
+std::optional<std::string> optional_text(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) != soci::i_ok) return std::nullopt;
+  return row.get<std::string>(i);
+}
+
+ModelRecord from_row(const soci::row& row) {
+  return {detail::as_int(row, 0),  row.get<std::string>(1), row.get<std::string>(2),
+          row.get<std::string>(3), row.get<std::string>(4), row.get<std::string>(5),
+          row.get<std::string>(6), row.get<std::string>(7), optional_text(row, 8),
+          row.get<std::string>(9), row.get<std::string>(10), optional_text(row, 11),
+          optional_text(row, 12)};
+}
+
+std::vector<ModelRecord> select(Transaction& tx, const std::string& where, const char* what,
+                                const long long* id = nullptr) {
+  try {
+    std::vector<ModelRecord> out;
+    const std::string sql = std::string(kSelect) + where;
+    if (id) {
+      soci::rowset<soci::row> rows = (detail::sql(tx).prepare << sql, soci::use(*id));
+      for (const auto& row : rows) out.push_back(from_row(row));
+    } else {
+      soci::rowset<soci::row> rows = (detail::sql(tx).prepare << sql);
+      for (const auto& row : rows) out.push_back(from_row(row));
+    }
+    return out;
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), what);
+  }
+}
+
+detail::Value text_or_null(const std::optional<std::string>& text) {
+  if (text) return *text;
+  return std::monostate{};
+}
+
+}  // namespace
+
+long long ModelRepository::insert(Transaction& tx, const ModelRecord& model) {
+  try {
+    return detail::insert_returning_id(
+        detail::sql(tx), tx.database().backend(), "models",
+        {{"version"}, {"family"}, {"status"}, {"artifact_uri"}, {"artifact_sha256"},
+         {"features", true}, {"metrics", true}, {"snapshot_id"}, {"created_at"}, {"created_by"}},
+        {model.version, model.family, model.status, model.artifact_uri, model.artifact_sha256,
+         model.features_json, model.metrics_json, text_or_null(model.snapshot_id),
+         model.created_at, model.created_by});
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "registering model " + model.version);
+  }
+}
+
+std::optional<ModelRecord> ModelRepository::find(Transaction& tx, long long id) {
+  auto rows = select(tx, " WHERE id = :id", "reading a model", &id);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::optional<ModelRecord> ModelRepository::find_champion(Transaction& tx) {
+  auto rows = select(tx, " WHERE status = 'champion'", "reading the champion");
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::optional<long long> ModelRepository::champion_id(Transaction& tx) {
+  long long id = 0;
+  soci::indicator ind = soci::i_null;
+  try {
+    detail::sql(tx) << "SELECT MAX(id) FROM models WHERE status = 'champion'", soci::into(id, ind);
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "reading the champion");
+  }
+  if (ind != soci::i_ok) return std::nullopt;
+  return id;
+}
+
+std::vector<ModelRecord> ModelRepository::list(Transaction& tx) {
+  return select(tx, " ORDER BY id DESC", "listing models");
+}
+
+void ModelRepository::set_status(Transaction& tx, long long id, const std::string& status,
+                                 const std::optional<std::string>& promoted_at,
+                                 const std::optional<std::string>& promoted_by) {
+  try {
+    auto& sql = detail::sql(tx);
+    if (promoted_by) {
+      sql << "UPDATE models SET status = :s, promoted_at = :a, promoted_by = :b WHERE id = :id",
+          soci::use(status), soci::use(*promoted_at), soci::use(*promoted_by), soci::use(id);
+    } else {
+      sql << "UPDATE models SET status = :s WHERE id = :id", soci::use(status), soci::use(id);
+    }
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "updating model " + std::to_string(id));
+  }
+}
+
+}  // namespace risklab::store
