@@ -54,7 +54,8 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds backoff) {
   // Half fixed, half random: spreads out clients that failed together.
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const auto half = backoff.count() / 2;
-  return std::chrono::milliseconds(half + static_cast<long long>(rng() % static_cast<unsigned long long>(half + 1)));
+  return std::chrono::milliseconds(
+      half + static_cast<long long>(rng() % static_cast<unsigned long long>(half + 1)));
 }
 
 }  // namespace
@@ -64,11 +65,11 @@ void AzureOptions::validate() const {
       !std::all_of(account.begin(), account.end(), is_lower_alnum)) {
     bad_option("account '" + account + "' must be 3-24 lowercase letters and digits");
   }
-  const bool container_ok =
-      container.size() >= 3 && container.size() <= 63 && is_lower_alnum(container.front()) &&
-      is_lower_alnum(container.back()) && container.find("--") == std::string::npos &&
-      std::all_of(container.begin(), container.end(),
-                  [](char c) { return is_lower_alnum(c) || c == '-'; });
+  const bool container_ok = container.size() >= 3 && container.size() <= 63 &&
+                            is_lower_alnum(container.front()) && is_lower_alnum(container.back()) &&
+                            container.find("--") == std::string::npos &&
+                            std::all_of(container.begin(), container.end(),
+                                        [](char c) { return is_lower_alnum(c) || c == '-'; });
   if (!container_ok) {
     bad_option("container '" + container +
                "' must be 3-63 lowercase letters, digits and single hyphens");
@@ -77,7 +78,8 @@ void AzureOptions::validate() const {
     bad_option("endpoint '" + endpoint + "' must be an http:// or https:// URL");
   }
   if (account_key.empty() == sas.empty()) {
-    bad_option("exactly one of an account key and a SAS is needed");
+    throw core::InvalidInput("bad_lake_credentials",
+                             "an Azure lake needs exactly one of an account key and a SAS");
   }
   if (!account_key.empty()) detail::base64_decode(account_key);
   if (!sas.empty() && sas.find("sig=") == std::string::npos) {
@@ -93,8 +95,8 @@ void AzureOptions::validate() const {
 
 struct AzureBlobLake::Call {
   std::string method;
-  std::string operation;  ///< for messages: "store", "read", ...
-  std::string key;        ///< "" for container requests
+  std::string operation;                       ///< for messages: "store", "read", ...
+  std::string key;                             ///< "" for container requests
   std::map<std::string, std::string> query;    ///< decoded values
   std::map<std::string, std::string> headers;  ///< lowercase names
   std::string_view body;
@@ -124,8 +126,8 @@ HttpResponse AzureBlobLake::send(const Call& call) {
   const std::string path =
       endpoint_path_ + "/" + options_.container + (call.key.empty() ? "" : "/" + call.key);
   // Keys are restricted to characters that need no escaping in a URL path.
-  std::string url = options_.endpoint + "/" + options_.container +
-                    (call.key.empty() ? "" : "/" + call.key);
+  std::string url =
+      options_.endpoint + "/" + options_.container + (call.key.empty() ? "" : "/" + call.key);
   char separator = '?';
   for (const auto& [name, value] : call.query) {
     url += separator + name + "=" + detail::url_encode(value);
@@ -144,8 +146,7 @@ HttpResponse AzureBlobLake::send(const Call& call) {
           call.method, path, call.query, request.headers,
           call.body.empty() ? std::string{} : std::to_string(call.body.size())};
       request.headers["authorization"] =
-          detail::shared_key_authorization(options_.account, options_.account_key,
-                                           signed_request);
+          detail::shared_key_authorization(options_.account, options_.account_key, signed_request);
     }
     HttpResponse response;
     detail::TransportFailure failure;
@@ -153,22 +154,21 @@ HttpResponse AzureBlobLake::send(const Call& call) {
     if (answered && !retryable(response.status)) return response;
 
     const std::string code = answered ? error_code(response) : std::string{};
-    const std::string what = answered ? "HTTP " + std::to_string(response.status) +
-                                            (code.empty() ? "" : " " + code)
-                                      : failure.message;
+    const std::string what =
+        answered ? "HTTP " + std::to_string(response.status) + (code.empty() ? "" : " " + code)
+                 : failure.message;
     const std::string target = "Azure account '" + options_.account + "' container '" +
                                options_.container + "' at " + options_.endpoint;
     if (attempt >= attempts) {
-      const std::string tries = " (after " + std::to_string(attempts) + " attempt" +
-                                (attempts == 1 ? "" : "s") + ")";
+      const std::string tries =
+          " (after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") + ")";
       if (!answered) {
         throw core::Unavailable(failure.timeout ? "lake_timeout" : "lake_unreachable",
                                 "cannot " + call.operation + " " + call.what() + ": " + target +
                                     " is unreachable: " + what + tries);
       }
-      throw core::Unavailable("lake_unavailable", "cannot " + call.operation + " " +
-                                                      call.what() + ": " + target +
-                                                      " answered " + what + tries);
+      throw core::Unavailable("lake_unavailable", "cannot " + call.operation + " " + call.what() +
+                                                      ": " + target + " answered " + what + tries);
     }
     const auto wait = jittered(backoff);
     spdlog::warn("lake: {} {} on {} failed ({}); retry {} of {} in {} ms", call.operation,
@@ -204,8 +204,8 @@ void AzureBlobLake::fail(const HttpResponse& response, const std::string& operat
     if (!options_.sas.empty()) hint += "; check that the SAS is unexpired and allows this";
     throw core::Unavailable("lake_auth_failed",
                             "Azure storage authentication failed (bad key or clock skew?) for " +
-                                where + " while trying to " + operation + " '" + key + "': " +
-                                what + hint);
+                                where + " while trying to " + operation + " '" + key +
+                                "': " + what + hint);
   }
   if (response.status == 404 && code == "ContainerNotFound") {
     throw core::Unavailable("lake_container_not_found",
@@ -225,7 +225,10 @@ PutResult AzureBlobLake::put_if_absent(const std::string& key, std::string_view 
   validate_key(key);
   const std::string sha256 = core::Sha256::of(bytes);
   if (bytes.size() > options_.block_size) return put_blocks(key, bytes, sha256);
-  const auto response = send({"PUT", "store", key, {},
+  const auto response = send({"PUT",
+                              "store",
+                              key,
+                              {},
                               {{"x-ms-blob-type", "BlockBlob"},
                                {"if-none-match", "*"},
                                {"content-type", "application/octet-stream"},
@@ -252,16 +255,21 @@ PutResult AzureBlobLake::put_blocks(const std::string& key, std::string_view byt
     char index[16];
     std::snprintf(index, sizeof index, "%06zu", ids.size());
     ids.push_back(detail::base64_encode(upload + "-" + index));
-    const auto response =
-        send({"PUT", "store a block of", key, {{"blockid", ids.back()}, {"comp", "block"}},
-              {{"content-type", "application/octet-stream"},
-               {"content-md5", detail::base64_encode(detail::md5_binary(block))}},
-              block});
+    const auto response = send({"PUT",
+                                "store a block of",
+                                key,
+                                {{"blockid", ids.back()}, {"comp", "block"}},
+                                {{"content-type", "application/octet-stream"},
+                                 {"content-md5", detail::base64_encode(detail::md5_binary(block))}},
+                                block});
     if (response.status != 201) fail(response, "store a block of", key);
   }
   const std::string body = detail::block_list_xml(ids);
   const auto response =
-      send({"PUT", "store", key, {{"comp", "blocklist"}},
+      send({"PUT",
+            "store",
+            key,
+            {{"comp", "blocklist"}},
             {{"if-none-match", "*"},
              {"content-type", "application/xml"},
              {"x-ms-blob-content-type", "application/octet-stream"},
@@ -278,8 +286,8 @@ PutResult AzureBlobLake::put_blocks(const std::string& key, std::string_view byt
 PutResult AzureBlobLake::existing_or_conflict(const std::string& key, const std::string& sha256) {
   const auto response = send({"HEAD", "check", key, {}, {}, {}});
   if (response.status == 404 && error_code(response) != "ContainerNotFound") {
-    throw core::Unavailable("lake_error", "lake object '" + key +
-                                              "' was deleted while being stored; retry");
+    throw core::Unavailable("lake_error",
+                            "lake object '" + key + "' was deleted while being stored; retry");
   }
   if (response.status != 200) fail(response, "check", key);
   const std::string recorded = header(response, "x-ms-meta-sha256");
@@ -290,8 +298,8 @@ PutResult AzureBlobLake::existing_or_conflict(const std::string& key, const std:
   }
   throw core::Conflict("lake_object_exists",
                        "lake object '" + key + "' already exists with different content (sha256 " +
-                           (recorded.empty() ? std::string("not recorded") : recorded) +
-                           ", not " + sha256 + ")");
+                           (recorded.empty() ? std::string("not recorded") : recorded) + ", not " +
+                           sha256 + ")");
 }
 
 std::string AzureBlobLake::get(const std::string& key) {
@@ -299,8 +307,8 @@ std::string AzureBlobLake::get(const std::string& key) {
   auto response = send({"GET", "read", key, {}, {}, {}});
   if (response.status != 200) fail(response, "read", key);
   const auto integrity = [&key](const std::string& why) {
-    return core::Conflict("lake_integrity", "lake object '" + key + "' failed verification: " +
-                                                why);
+    return core::Conflict("lake_integrity",
+                          "lake object '" + key + "' failed verification: " + why);
   };
   const std::string md5 = header(response, "content-md5");
   if (!md5.empty() && md5 != detail::base64_encode(detail::md5_binary(response.body))) {
@@ -360,9 +368,13 @@ bool AzureBlobLake::remove(const std::string& key) {
 }
 
 bool AzureBlobLake::create_container() {
-  const auto response =
-      send({"PUT", "create", "", {{"restype", "container"}}, {}, {},
-            "container '" + options_.container + "'"});
+  const auto response = send({"PUT",
+                              "create",
+                              "",
+                              {{"restype", "container"}},
+                              {},
+                              {},
+                              "container '" + options_.container + "'"});
   if (response.status == 201) return true;
   if (response.status == 409 && error_code(response) == "ContainerAlreadyExists") return false;
   fail(response, "create container", options_.container);
@@ -370,8 +382,12 @@ bool AzureBlobLake::create_container() {
 
 std::vector<std::string> AzureBlobLake::committed_blocks(const std::string& key) {
   validate_key(key);
-  const auto response = send({"GET", "read the block list of", key,
-                              {{"blocklisttype", "committed"}, {"comp", "blocklist"}}, {}, {}});
+  const auto response = send({"GET",
+                              "read the block list of",
+                              key,
+                              {{"blocklisttype", "committed"}, {"comp", "blocklist"}},
+                              {},
+                              {}});
   if (response.status != 200) fail(response, "read the block list of", key);
   return detail::parse_block_names(response.body);
 }

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <optional>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <system_error>
 
@@ -60,9 +60,9 @@ fs::path hash_path(const fs::path& object) {
 fs::path temp_path(const fs::path& object) {
   static std::atomic<unsigned> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  return object.parent_path() / ("." + object.filename().string() + ".tmp-" +
-                                 std::to_string(::getpid()) + "-" + std::to_string(counter++) +
-                                 "-" + std::to_string(rng() % 1000000));
+  return object.parent_path() /
+         ("." + object.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+          std::to_string(counter++) + "-" + std::to_string(rng() % 1000000));
 }
 
 void fsync_dir(const fs::path& dir) {
@@ -199,9 +199,10 @@ PutResult FileLake::put_if_absent(const std::string& key, std::string_view bytes
 PutResult FileLake::existing_or_conflict(const std::string& key, const std::string& sha256) {
   const fs::path object = root_ / key;
   const auto conflict = [&](const std::string& existing_sha256) {
-    return core::Conflict("lake_object_exists",
-                          "lake object '" + key + "' already exists with different content "
-                          "(sha256 " + existing_sha256 + ", not " + sha256 + ")");
+    return core::Conflict("lake_object_exists", "lake object '" + key +
+                                                    "' already exists with different content "
+                                                    "(sha256 " +
+                                                    existing_sha256 + ", not " + sha256 + ")");
   };
   const std::string recorded = recorded_sha256(object);
   if (!recorded.empty() && recorded != sha256) throw conflict(recorded);
@@ -219,8 +220,8 @@ PutResult FileLake::existing_or_conflict(const std::string& key, const std::stri
     write_sidecar(object, sha256);
     fsync_dir(object.parent_path());
   } else if (actual != recorded) {
-    integrity_error(key, "its sha256 is " + actual + " but " + recorded +
-                             " was recorded when it was written");
+    integrity_error(
+        key, "its sha256 is " + actual + " but " + recorded + " was recorded when it was written");
   }
   return {sha256, false};
 }
@@ -231,8 +232,8 @@ std::string FileLake::read_verified(const std::string& key) {
   const fs::path object = root_ / key;
   auto bytes = read_file(object);
   if (!bytes) {
-    throw core::NotFound("lake_object_not_found", "lake object '" + key + "' does not exist in " +
-                                                      display_url());
+    throw core::NotFound("lake_object_not_found",
+                         "lake object '" + key + "' does not exist in " + display_url());
   }
   const std::string recorded = recorded_sha256(object);
   if (recorded.empty()) {
@@ -241,8 +242,8 @@ std::string FileLake::read_verified(const std::string& key) {
   }
   const std::string actual = core::Sha256::of(*bytes);
   if (actual != recorded) {
-    integrity_error(key, "its sha256 is " + actual + " but " + recorded +
-                             " was recorded when it was written");
+    integrity_error(
+        key, "its sha256 is " + actual + " but " + recorded + " was recorded when it was written");
   }
   return std::move(*bytes);
 }
@@ -271,8 +272,7 @@ std::vector<ObjectInfo> FileLake::list(const std::string& prefix) {
   require_root();
   // Walk only the deepest folder the prefix names in full.
   const auto slash = prefix.rfind('/');
-  const fs::path base =
-      slash == std::string::npos ? root_ : root_ / prefix.substr(0, slash);
+  const fs::path base = slash == std::string::npos ? root_ : root_ / prefix.substr(0, slash);
   std::vector<ObjectInfo> objects;
   std::error_code error;
   fs::recursive_directory_iterator it(base, error);

@@ -1,5 +1,6 @@
 #include "lake/lake.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -15,17 +16,16 @@ namespace {
 constexpr std::size_t kMaxKeyLength = 1024;
 
 bool key_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-' || c == '=';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-' || c == '=';
 }
 
 /// Checks the rules shared by keys and prefixes; `partial_last` lets the last segment be
 /// empty (a prefix ending in '/').
 void check_path(std::string_view text, const char* what, bool partial_last) {
   const auto bad = [&](const std::string& why) {
-    return core::InvalidInput("lake_bad_key",
-                              std::string("invalid lake ") + what + " '" + std::string(text) +
-                                  "': " + why);
+    return core::InvalidInput("lake_bad_key", std::string("invalid lake ") + what + " '" +
+                                                  std::string(text) + "': " + why);
   };
   if (text.size() > kMaxKeyLength) {
     throw bad("longer than " + std::to_string(kMaxKeyLength) + " bytes");
@@ -40,17 +40,15 @@ void check_path(std::string_view text, const char* what, bool partial_last) {
       throw bad(last ? "must not end with '/'" : "must not contain an empty segment ('//')");
     }
     if (segment.starts_with('.')) {
-      throw bad(segment == ".." ? "must not contain '..'"
-                                : "segments must not start with '.'");
+      throw bad(segment == ".." ? "must not contain '..'" : "segments must not start with '.'");
     }
     for (const char c : segment) {
       if (!key_char(c)) {
         const auto u = static_cast<unsigned char>(c);
-        std::string shown = (u >= 0x20 && u < 0x7f) ? std::string(1, c) : "\\x" + [u] {
-          static constexpr char kHex[] = "0123456789abcdef";
-          return std::string{kHex[u >> 4], kHex[u & 0x0F]};
-        }();
-        throw bad("character '" + shown + "' is not allowed (use A-Z a-z 0-9 . _ - = and /)");
+        char shown[8];
+        std::snprintf(shown, sizeof shown, (u >= 0x20 && u < 0x7f) ? "%c" : "\\x%02x", u);
+        throw bad("character '" + std::string(shown) +
+                  "' is not allowed (use A-Z a-z 0-9 . _ - = and /)");
       }
     }
     if (last) break;
@@ -69,10 +67,10 @@ std::string shown(const core::Url& url) {
   std::string out = url.scheme + "://" + url.host + (url.path.empty() ? "" : "/" + url.path);
   char separator = '?';
   for (const auto& [name, value] : url.query) {
-    out += separator + name + "=" + (name == "endpoint" || name == "block_size" ||
-                                             name == "page_size" || name == "retries"
-                                         ? value
-                                         : "***");
+    out += separator + name + "=" +
+           (name == "endpoint" || name == "block_size" || name == "page_size" || name == "retries"
+                ? value
+                : "***");
     separator = '&';
   }
   return out;
@@ -100,8 +98,9 @@ std::unique_ptr<Lake> open_azure(const std::string& text, const EnvLookup& env) 
     url = core::Url::parse(text);
   } catch (const core::InvalidInput&) {
     // Url::parse quotes the whole text, which may hold a SAS; name only its shape.
-    throw core::InvalidInput("bad_lake_url", "invalid lake URL: expected "
-                                             "azure://ACCOUNT/CONTAINER[?endpoint=URL]");
+    throw core::InvalidInput("bad_lake_url",
+                             "invalid lake URL: expected "
+                             "azure://ACCOUNT/CONTAINER[?endpoint=URL]");
   }
   const auto bad = [&url](const std::string& why) {
     return core::InvalidInput("bad_lake_url", "invalid lake URL '" + shown(url) + "': " + why +
@@ -109,8 +108,9 @@ std::unique_ptr<Lake> open_azure(const std::string& text, const EnvLookup& env) 
                                                   "[?endpoint=URL])");
   };
   if (!url.user.empty() || !url.password.empty()) {
-    throw bad("credentials do not belong in the URL; set AZURE_STORAGE_KEY, "
-              "AZURE_STORAGE_SAS or AZURE_STORAGE_CONNECTION_STRING");
+    throw bad(
+        "credentials do not belong in the URL; set AZURE_STORAGE_KEY, "
+        "AZURE_STORAGE_SAS or AZURE_STORAGE_CONNECTION_STRING");
   }
   if (url.port) throw bad("a port belongs in ?endpoint=");
   if (url.host.empty()) throw bad("no account");
@@ -159,8 +159,7 @@ std::unique_ptr<Lake> open_azure(const std::string& text, const EnvLookup& env) 
       const std::string protocol = fields.contains("DefaultEndpointsProtocol")
                                        ? fields["DefaultEndpointsProtocol"]
                                        : std::string("https");
-      options.endpoint =
-          protocol + "://" + options.account + ".blob." + fields["EndpointSuffix"];
+      options.endpoint = protocol + "://" + options.account + ".blob." + fields["EndpointSuffix"];
     }
   } else {
     throw core::InvalidInput("bad_lake_credentials",

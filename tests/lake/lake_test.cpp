@@ -1,6 +1,8 @@
 // The lake suite, written once and run on the file backend and on Azurite with Shared Key and
 // with a SAS (the fixture `azurite` starts the emulator). Backend-specific behaviour (tampering
 // by hand, wrong credentials, URL parsing) follows the shared suite.
+#include "lake/lake.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -24,7 +26,6 @@
 #include "lake/detail/azure_auth.hpp"
 #include "lake/detail/http_client.hpp"
 #include "lake/file_lake.hpp"
-#include "lake/lake.hpp"
 #include "support/temp_dir.hpp"
 
 namespace risklab::lake {
@@ -102,8 +103,8 @@ detail::HttpResponse raw_azure(const std::string& method, const std::string& con
       "/" + azurite().account + "/" + container + "/" + key;  // path-style emulator URL
   headers["x-ms-version"] = std::string(detail::kAzureApiVersion);
   headers["x-ms-date"] = detail::rfc1123(std::chrono::system_clock::now());
-  const detail::SignedRequest to_sign{method, path, {}, headers,
-                                      body.empty() ? "" : std::to_string(body.size())};
+  const detail::SignedRequest to_sign{
+      method, path, {}, headers, body.empty() ? "" : std::to_string(body.size())};
   headers["authorization"] =
       detail::shared_key_authorization(azurite().account, azurite().key, to_sign);
   detail::HttpClient client(5s, 30s);
@@ -162,8 +163,7 @@ class LakeTest : public ::testing::TestWithParam<std::string> {
     container_ = unique_container();
     // Small blocks and pages so that block upload and list paging are exercised for real.
     url_ = azure_url(container_, "&block_size=" + std::to_string(kTestBlockSize) +
-                                     "&page_size=" + std::to_string(kTestPageSize) +
-                                     "&retries=1");
+                                     "&page_size=" + std::to_string(kTestPageSize) + "&retries=1");
     ASSERT_TRUE(open_lake(url_, key_env())->create_container());
     lake_ = open_another();
   }
@@ -213,8 +213,7 @@ TEST_P(LakeTest, PutIfAbsentTwiceWithIdenticalBytesIsIdempotent) {
 TEST_P(LakeTest, PutIfAbsentWithDifferentBytesIsAConflictAndKeepsTheFirst) {
   lake_->put_if_absent("snapshots/s1/data.csv", "id,x\n1,2\n");
   const auto message = error_of<core::Conflict>(
-      [&] { lake_->put_if_absent("snapshots/s1/data.csv", "id,x\n1,3\n"); },
-      "lake_object_exists");
+      [&] { lake_->put_if_absent("snapshots/s1/data.csv", "id,x\n1,3\n"); }, "lake_object_exists");
   EXPECT_CONTAINS(message, "snapshots/s1/data.csv");
   EXPECT_EQ(lake_->get("snapshots/s1/data.csv"), "id,x\n1,2\n");
 }
@@ -233,8 +232,8 @@ TEST_P(LakeTest, GetRoundTripsBinaryBytesAndEmptyObjects) {
 
 TEST_P(LakeTest, MissingObjectIsNotFoundNamingTheKey) {
   EXPECT_FALSE(lake_->exists("nothing/here.json"));
-  const auto message = error_of<core::NotFound>([&] { lake_->get("nothing/here.json"); },
-                                                "lake_object_not_found");
+  const auto message =
+      error_of<core::NotFound>([&] { lake_->get("nothing/here.json"); }, "lake_object_not_found");
   EXPECT_CONTAINS(message, "nothing/here.json");
   error_of<core::NotFound>([&] { lake_->verify("nothing/here.json"); }, "lake_object_not_found");
 }
@@ -292,17 +291,18 @@ TEST_P(LakeTest, TamperedObjectIsNamedByVerifyAndGet) {
 }
 
 TEST_P(LakeTest, InvalidKeysAreRefusedBeforeAnyIo) {
-  for (const std::string& key : std::vector<std::string>{
-           "", "/abs.json", "a/../b.json", "..", "a//b", "a/", "./a", "a/.hidden", "sp ace",
-        "semi;colon", "back\\slash", "q?x", "pct%41", std::string("nul\0x", 5), "é.json",
-        std::string(1025, 'k')}) {
+  for (const std::string& key :
+       std::vector<std::string>{"", "/abs.json", "a/../b.json", "..", "a//b", "a/", "./a",
+                                "a/.hidden", "sp ace", "semi;colon", "back\\slash", "q?x", "pct%41",
+                                std::string("nul\0x", 5), "é.json", std::string(1025, 'k')}) {
     SCOPED_TRACE(key);
     error_of<core::InvalidInput>([&] { lake_->put_if_absent(key, "x"); }, "lake_bad_key");
     error_of<core::InvalidInput>([&] { lake_->get(key); }, "lake_bad_key");
     error_of<core::InvalidInput>([&] { lake_->exists(key); }, "lake_bad_key");
     error_of<core::InvalidInput>([&] { lake_->remove(key); }, "lake_bad_key");
   }
-  for (const std::string& prefix : std::vector<std::string>{"/", "../", "a//", "a/../", "bad char"}) {
+  for (const std::string& prefix :
+       std::vector<std::string>{"/", "../", "a//", "a/../", "bad char"}) {
     SCOPED_TRACE(prefix);
     error_of<core::InvalidInput>([&] { lake_->list(prefix); }, "lake_bad_key");
   }
@@ -441,11 +441,15 @@ TEST(LakeUrl, SecretsNeverAppearInErrors) {
       [] { open_lake("azure://acct:PASSWORD@acct/cont", key_env()); }, "bad_lake_url");
   EXPECT_LACKS(userinfo, "PASSWORD");
   const auto bad_key = error_of<core::InvalidInput>(
-      [] { open_lake("azure://acct/cont", env_of({{"AZURE_STORAGE_KEY", "not*base64!"}})); },
+      [] {
+        open_lake("azure://acct/cont", env_of({{"AZURE_STORAGE_KEY", "not*base64!"}}));
+      },
       "bad_lake_credentials");
   EXPECT_LACKS(bad_key, "not*base64!");
   error_of<core::InvalidInput>(
-      [] { open_lake("azure://acct/cont", env_of({{"AZURE_STORAGE_SAS", "sv=2021-08-06"}})); },
+      [] {
+        open_lake("azure://acct/cont", env_of({{"AZURE_STORAGE_SAS", "sv=2021-08-06"}}));
+      },
       "bad_lake_credentials");
 }
 
@@ -460,9 +464,8 @@ TEST(LakeUrl, AzureWithoutCredentialsNamesTheVariables) {
 TEST(LakeUrl, ConnectionStringForAnotherAccountIsRefused) {
   const auto message = error_of<core::InvalidInput>(
       [] {
-        open_lake("azure://acct/cont",
-                  env_of({{"AZURE_STORAGE_CONNECTION_STRING",
-                           "AccountName=other;AccountKey=" + azurite().key}}));
+        open_lake("azure://acct/cont", env_of({{"AZURE_STORAGE_CONNECTION_STRING",
+                                                "AccountName=other;AccountKey=" + azurite().key}}));
       },
       "bad_lake_credentials");
   EXPECT_CONTAINS(message, "'other'");
@@ -488,8 +491,8 @@ TEST_F(AzureLake, WrongKeyGivesAClearAuthenticationMessage) {
   const std::string wrong = detail::base64_encode(std::string(64, 'w'));
   const auto lake =
       open_lake(azure_url(container_, "&retries=0"), env_of({{"AZURE_STORAGE_KEY", wrong}}));
-  const auto message = error_of<core::Unavailable>(
-      [&] { lake->put_if_absent("a.json", "{}"); }, "lake_auth_failed");
+  const auto message =
+      error_of<core::Unavailable>([&] { lake->put_if_absent("a.json", "{}"); }, "lake_auth_failed");
   EXPECT_CONTAINS(message, "authentication failed (bad key or clock skew?)");
   EXPECT_CONTAINS(message, azurite().account);
   EXPECT_CONTAINS(message, container_);
@@ -528,8 +531,7 @@ TEST_F(AzureLake, ConnectionStringOpensTheSameLake) {
                "DefaultEndpointsProtocol=http;AccountName=" + azurite().account +
                    ";AccountKey=" + azurite().key + ";BlobEndpoint=" + azurite().endpoint + ";"}}));
   EXPECT_TRUE(lake->put_if_absent("cs/a.json", "via connection string").created);
-  EXPECT_EQ(open_lake(azure_url(container_), key_env())->get("cs/a.json"),
-            "via connection string");
+  EXPECT_EQ(open_lake(azure_url(container_), key_env())->get("cs/a.json"), "via connection string");
 }
 
 TEST_F(AzureLake, EveryUploadRecordsContentMd5AndSha256) {
@@ -555,12 +557,11 @@ TEST_F(AzureLake, BlobWithoutRecordedHashIsRefused) {
                 .status,
             201);
   EXPECT_TRUE(lake->exists("foreign.bin"));
-  const auto message = error_of<core::Conflict>([&] { lake->get("foreign.bin"); },
-                                                "lake_integrity");
+  const auto message =
+      error_of<core::Conflict>([&] { lake->get("foreign.bin"); }, "lake_integrity");
   EXPECT_CONTAINS(message, "foreign.bin");
   EXPECT_CONTAINS(message, "no sha256");
-  error_of<core::Conflict>([&] { lake->put_if_absent("foreign.bin", "hi"); },
-                           "lake_object_exists");
+  error_of<core::Conflict>([&] { lake->put_if_absent("foreign.bin", "hi"); }, "lake_object_exists");
 }
 
 /// A peer that answers every request with one fixed HTTP status and counts the requests: the
@@ -615,8 +616,8 @@ class FixedStatusServer {
         }
       }
       ++requests_;
-      const std::string response = "HTTP/1.1 " + status_line_ +
-                                   "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      const std::string response =
+          "HTTP/1.1 " + status_line_ + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       static_cast<void>(::write(client, response.data(), response.size()));
       ::close(client);
     }
@@ -659,8 +660,8 @@ TEST(AzureLakeNetwork, ConnectionRefusedIsUnavailableAfterBoundedRetries) {
   const int port = FixedStatusServer("503 Server Busy").port();
   const auto lake = lake_at_port(port, 2);
   const auto started = std::chrono::steady_clock::now();
-  const auto message = error_of<core::Unavailable>([&] { lake->put_if_absent("a.json", "{}"); },
-                                                   "lake_unreachable");
+  const auto message =
+      error_of<core::Unavailable>([&] { lake->put_if_absent("a.json", "{}"); }, "lake_unreachable");
   const auto elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_CONTAINS(message, "after 3 attempts");
   EXPECT_CONTAINS(message, "127.0.0.1:" + std::to_string(port));
@@ -717,8 +718,8 @@ TEST(FileLakeLayout, UnusableDirectoryIsUnavailableNamingThePath) {
   test::TempDir dir;
   const std::string file = dir.write("not-a-dir", "x");
   const auto lake = open_lake("file://" + file);
-  const auto message = error_of<core::Unavailable>([&] { lake->put_if_absent("a.json", "{}"); },
-                                                   "lake_io_error");
+  const auto message =
+      error_of<core::Unavailable>([&] { lake->put_if_absent("a.json", "{}"); }, "lake_io_error");
   EXPECT_CONTAINS(message, file);
   const auto below = open_lake("file://" + file + "/lake");
   const auto create_message =

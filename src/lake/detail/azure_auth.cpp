@@ -38,8 +38,8 @@ std::string header(const SignedRequest& request, const std::string& name) {
 
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     bytes_of(bytes), static_cast<int>(bytes.size()));
+  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(bytes),
+                                     static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(length));
   return out;
 }
@@ -55,8 +55,8 @@ std::string base64_decode(std::string_view text) {
     if (!std::isalnum(c) && c != '+' && c != '/' && !padding) throw invalid();
   }
   std::string out(text.size() / 4 * 3, '\0');
-  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     bytes_of(text), static_cast<int>(text.size()));
+  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(text),
+                                     static_cast<int>(text.size()));
   if (length < 0) throw invalid();
   // EVP_DecodeBlock counts the padding as zero bytes; drop them.
   std::size_t size = static_cast<std::size_t>(length);
@@ -163,8 +163,8 @@ std::string shared_key_string_to_sign(const std::string& account, const SignedRe
 
 std::string shared_key_authorization(const std::string& account, const std::string& key,
                                      const SignedRequest& request) {
-  const std::string signature = base64_encode(
-      hmac_sha256(base64_decode(key), shared_key_string_to_sign(account, request)));
+  const std::string signature =
+      base64_encode(hmac_sha256(base64_decode(key), shared_key_string_to_sign(account, request)));
   return "SharedKey " + account + ":" + signature;
 }
 

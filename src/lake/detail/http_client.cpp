@@ -83,8 +83,7 @@ struct HttpClient::Pool {
   }
 };
 
-HttpClient::HttpClient(std::chrono::milliseconds connect_timeout,
-                       std::chrono::milliseconds timeout)
+HttpClient::HttpClient(std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout)
     : pool_(std::make_unique<Pool>()), connect_timeout_(connect_timeout), timeout_(timeout) {
   global_init();
 }

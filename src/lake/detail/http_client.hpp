@@ -10,8 +10,8 @@ namespace risklab::lake::detail {
 
 /// One HTTP exchange as the Azure client needs it.
 struct HttpRequest {
-  std::string method;  ///< GET, HEAD, PUT, DELETE
-  std::string url;     ///< complete, with the query string already encoded
+  std::string method;                          ///< GET, HEAD, PUT, DELETE
+  std::string url;                             ///< complete, with the query string already encoded
   std::map<std::string, std::string> headers;  ///< lowercase names
   std::string_view body;                       ///< must outlive the call
 };
