@@ -86,7 +86,7 @@ void AzureOptions::validate() const {
     throw core::InvalidInput("bad_lake_credentials", "the Azure SAS has no 'sig=' signature");
   }
   // Azure allows up to 50,000 blocks of up to 4000 MiB; 100 MiB keeps memory per call sane.
-  if (block_size < 1 || block_size > 100 * 1024 * 1024) {
+  if (block_size < 1 || block_size > std::size_t{100} * 1024 * 1024) {
     bad_option("block_size must be between 1 byte and 100 MiB");
   }
   if (page_size < 1 || page_size > 5000) bad_option("page_size must be between 1 and 5000");

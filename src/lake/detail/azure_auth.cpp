@@ -103,7 +103,7 @@ std::string url_encode(std::string_view text) {
 
 std::string rfc1123(std::chrono::system_clock::time_point time) {
   const std::tm parts = utc(time);
-  char buffer[40];
+  char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d GMT",
                 kDays.at(static_cast<std::size_t>(parts.tm_wday)), parts.tm_mday,
                 kMonths.at(static_cast<std::size_t>(parts.tm_mon)), parts.tm_year + 1900,
@@ -131,7 +131,7 @@ bool parse_rfc1123(const std::string& text, std::chrono::system_clock::time_poin
 
 std::string iso8601(std::chrono::system_clock::time_point time) {
   const std::tm parts = utc(time);
-  char buffer[32];
+  char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900,
                 parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
   return buffer;
