@@ -29,6 +29,7 @@ namespace {
 struct TrainArgs {
   std::string data;
   std::string label;
+  std::string id_column;
   std::string out;
   std::string max_features = "sqrt";
   std::string class_weight = "none";
@@ -96,7 +97,7 @@ void train(TrainArgs& args) {
   options.progress = progress_bar("training");
   if (!args.master_scale.empty()) options.master_scale = ml::parse_master_scale(read_text(args.master_scale));
   const auto start = std::chrono::steady_clock::now();
-  const ml::Dataset data = ml::read_csv(args.data, {args.label, "", {}});
+  const ml::Dataset data = ml::read_csv(args.data, {args.label, args.id_column, {}});
   const ml::Model model = ml::train_model(data, args.params, options);
   ml::save_model(model, args.out);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -274,6 +275,7 @@ void add_ml_command(CLI::App& app, GlobalOptions& /*global*/) {
   train_cmd->add_option("--data", t->data, "Training CSV with a header line")->required();
   train_cmd->add_option("--label", t->label, "The 0/1 default column")->required();
   train_cmd->add_option("--out", t->out, "Model file to write (.rlm)")->required();
+  train_cmd->add_option("--id", t->id_column, "An identifier column that is not a feature");
   train_cmd->add_option("--trees", t->params.n_trees, "Trees in the forest")->capture_default_str();
   train_cmd->add_option("--max-depth", t->params.max_depth, "Maximum depth; 0 = unlimited")->capture_default_str();
   train_cmd->add_option("--min-leaf", t->params.min_samples_leaf, "Minimum rows per leaf")->capture_default_str();
