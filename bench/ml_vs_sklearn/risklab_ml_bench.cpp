@@ -15,6 +15,7 @@
 #include "ml/artifact.hpp"
 #include "ml/metrics.hpp"
 #include "ml/model.hpp"
+#include "ml/split.hpp"
 
 namespace {
 
@@ -32,6 +33,19 @@ double percentile(std::vector<double> values, double q) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `risklab_ml_bench split DATA LABEL SEED TRAIN_OUT TEST_OUT`: the split `risklab ml split`
+  // makes (same library call), so run.sh does not need the full binary.
+  if (argc == 7 && std::string(argv[1]) == "split") {
+    try {
+      const auto report = risklab::ml::split_csv(argv[2], argv[3], 0.2, std::stoull(argv[4]), argv[5], argv[6]);
+      std::cerr << "split " << argv[2] << ": " << report.train_rows << " train, " << report.test_rows << " test rows ("
+                << report.test_defaults << " defaults)\n";
+      return 0;
+    } catch (const std::exception& error) {
+      std::cerr << "risklab_ml_bench: " << error.what() << '\n';
+      return 2;
+    }
+  }
   std::string train_path, test_path, label, model_out;
   risklab::ml::TrainParams params;
   std::size_t threads = 2;

@@ -18,13 +18,14 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 cmake --preset bench -B "$BUILD_DIR" >/dev/null
-cmake --build "$BUILD_DIR" --target risklab risklab_ml_bench -j"$THREADS" >/dev/null
+cmake --build "$BUILD_DIR" --target risklab_ml_bench -j"$THREADS" >/dev/null
 mkdir -p "$OUT"
 
 run_dataset() {
   local name=$1 label=$2
-  "$BUILD_DIR/risklab" ml split --data "$DATA_DIR/$name.csv" --label "$label" --test 0.2 --seed "$SEED" \
-    --train-out "$WORK/${name}_train.csv" --test-out "$WORK/${name}_test.csv" >&2
+  # The same files as `risklab ml split --data F --label L --test 0.2 --seed $SEED`.
+  "$BUILD_DIR/risklab_ml_bench" split "$DATA_DIR/$name.csv" "$label" "$SEED" \
+    "$WORK/${name}_train.csv" "$WORK/${name}_test.csv"
   local args=(--train "$WORK/${name}_train.csv" --test "$WORK/${name}_test.csv" --label "$label"
               --trees "$TREES" --threads "$THREADS")
   {

@@ -17,16 +17,6 @@ double correct_prior(double score, double from_prior, double to_prior) {
 
 void IsotonicRegression::fit(const std::vector<double>& x, const std::vector<double>& y,
                              const std::vector<double>& weight) {
-  fit_blocks(x, y, weight, false);
-}
-
-void IsotonicRegression::fit_centered(const std::vector<double>& x, const std::vector<double>& y,
-                                      const std::vector<double>& weight) {
-  fit_blocks(x, y, weight, true);
-}
-
-void IsotonicRegression::fit_blocks(const std::vector<double>& x, const std::vector<double>& y,
-                                    const std::vector<double>& weight, bool centered) {
   if (x.empty() || x.size() != y.size() || (!weight.empty() && weight.size() != x.size())) {
     throw core::InvalidInput("data_invalid", "isotonic regression needs equal, non-empty inputs");
   }
@@ -40,7 +30,6 @@ void IsotonicRegression::fit_blocks(const std::vector<double>& x, const std::vec
     double weight;
     double x_first;
     double x_last;
-    double x_sum;  // weighted, for the centroid
   };
   std::vector<Block> blocks;
   std::size_t i = 0;
@@ -53,14 +42,13 @@ void IsotonicRegression::fit_blocks(const std::vector<double>& x, const std::vec
       sum += w * y[order[i]];
       w_sum += w;
     }
-    Block block{w_sum > 0.0 ? sum / w_sum : 0.0, w_sum, xv, xv, xv * w_sum};
+    Block block{w_sum > 0.0 ? sum / w_sum : 0.0, w_sum, xv, xv};
     while (!blocks.empty() && blocks.back().mean >= block.mean) {
       const Block& prev = blocks.back();
       const double w = prev.weight + block.weight;
       block.mean = w > 0.0 ? (prev.mean * prev.weight + block.mean * block.weight) / w : block.mean;
       block.weight = w;
       block.x_first = prev.x_first;
-      block.x_sum += prev.x_sum;
       blocks.pop_back();
     }
     blocks.push_back(block);
@@ -68,14 +56,6 @@ void IsotonicRegression::fit_blocks(const std::vector<double>& x, const std::vec
   // Keep each block's end points (both when they differ), like sklearn's threshold pruning.
   x_.clear();
   y_.clear();
-  if (centered) {
-    for (const Block& block : blocks) {
-      x_.push_back(block.weight > 0.0 ? std::clamp(block.x_sum / block.weight, block.x_first, block.x_last)
-                                      : block.x_first);
-      y_.push_back(std::clamp(block.mean, 0.0, 1.0));
-    }
-    return;
-  }
   for (const Block& block : blocks) {
     const double value = std::clamp(block.mean, 0.0, 1.0);
     x_.push_back(block.x_first);
@@ -205,7 +185,7 @@ void Calibrator::fit(CalibrationMethod method, double forest_prior, double base_
   pd_floor_ = pd_floor;
   std::vector<double> corrected(score.size());
   for (std::size_t i = 0; i < score.size(); ++i) corrected[i] = correct_prior(score[i], forest_prior, base_rate);
-  if (method == CalibrationMethod::isotonic) isotonic_.fit_centered(corrected, y);
+  if (method == CalibrationMethod::isotonic) isotonic_.fit(corrected, y);
   if (method == CalibrationMethod::platt) platt_.fit(corrected, y);
 }
 
@@ -213,7 +193,10 @@ double Calibrator::pd(double score) const {
   double p = correct_prior(score, forest_prior_, base_rate_);
   if (method_ == CalibrationMethod::isotonic) p = isotonic_.predict(p);
   if (method_ == CalibrationMethod::platt) p = platt_.predict(p);
-  return std::clamp(p, pd_floor_, 1.0);
+  // The isotonic steps and the floor give many scores one PD; a tie-break of at most
+  // kPdTieBreak in score order keeps the forest's ranking (AUC) without moving any PD by a
+  // visible amount.
+  return std::min(std::max(p, pd_floor_) + kPdTieBreak * std::clamp(score, 0.0, 1.0), 1.0);
 }
 
 Calibrator Calibrator::from_parts(CalibrationMethod method, double forest_prior, double base_rate,

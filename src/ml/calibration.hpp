@@ -14,20 +14,13 @@ double correct_prior(double score, double from_prior, double to_prior);
 
 /// sklearn's IsotonicRegression(increasing=True, out_of_bounds="clip", y_min=0, y_max=1):
 /// pool-adjacent-violators on (x, y, weight) with equal x merged first, then linear
-/// interpolation between the kept block end points and flat beyond them (fit()), or its
-/// centred variant (fit_centered()).
+/// interpolation between the kept block end points and flat beyond them.
 class IsotonicRegression {
  public:
   /// Fits on paired values; `weight` may be empty (all 1). Throws core::InvalidInput
   /// ("data_invalid") when the inputs are empty or differ in length.
   void fit(const std::vector<double>& x, const std::vector<double>& y,
            const std::vector<double>& weight = {});
-  /// Centred isotonic regression (Oron and Flournoy 2017): the same PAV blocks, but the map
-  /// interpolates between each block's weighted centroid (mean x, mean y) instead of
-  /// holding each block flat, so distinct scores inside the data range keep distinct,
-  /// increasing values and ranking (AUC) survives calibration.
-  void fit_centered(const std::vector<double>& x, const std::vector<double>& y,
-                    const std::vector<double>& weight = {});
   double predict(double x) const;
 
   const std::vector<double>& x_thresholds() const { return x_; }
@@ -37,9 +30,6 @@ class IsotonicRegression {
   static IsotonicRegression from_thresholds(std::vector<double> x, std::vector<double> y);
 
  private:
-  void fit_blocks(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& weight,
-                  bool centered);
-
   std::vector<double> x_;
   std::vector<double> y_;
 };
@@ -55,15 +45,20 @@ struct PlattScaling {
   double predict(double score) const;
 };
 
+/// Added to PDs in score order (at most this much at score 1) so that equal calibrated PDs
+/// still rank rows like the forest does.
+inline constexpr double kPdTieBreak = 1e-7;
+
 /// Forest score -> PD: prior correction from the forest's training prior to the real base
-/// rate, then the centred isotonic or Platt map (or nothing), then the PD floor.
+/// rate, then the isotonic or Platt map (or nothing), then the PD floor, plus a tie-break of
+/// kPdTieBreak * score.
 class Calibrator {
  public:
   /// Fits the map on `score` (forest predictions not used to grow the trees) and `y`.
   /// Throws core::InvalidInput("data_invalid") when fewer than 2 rows or one class only.
   void fit(CalibrationMethod method, double forest_prior, double base_rate, double pd_floor,
            const std::vector<double>& score, const std::vector<double>& y);
-  /// The PD of a raw forest score, in [pd_floor, 1].
+  /// The PD of a raw forest score, in [pd_floor, 1], strictly increasing in the score below 1.
   double pd(double score) const;
 
   CalibrationMethod method() const { return method_; }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fstream>
+
+#include "core/csv_reader.hpp"
 #include "core/error.hpp"
 #include "ml/rng.hpp"
 
@@ -30,6 +33,69 @@ SplitIndices stratified_split(const std::vector<std::uint8_t>& y, double test_fr
   std::sort(out.train.begin(), out.train.end());
   std::sort(out.test.begin(), out.test.end());
   return out;
+}
+
+namespace {
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+SplitReport split_csv(const std::string& data, const std::string& label, double test_fraction, std::uint64_t seed,
+                      const std::string& train_out, const std::string& test_out) {
+  core::CsvReader reader(data);
+  core::CsvRecord header;
+  if (!reader.next(header)) throw core::InvalidInput("data_empty", data + ": the file is empty");
+  std::size_t label_col = header.fields.size();
+  for (std::size_t i = 0; i < header.fields.size(); ++i) {
+    if (core::trim(header.fields[i]) == label) label_col = i;
+  }
+  if (label_col == header.fields.size()) {
+    throw core::InvalidInput("feature_missing", "label '" + label + "' is missing from " + data);
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::uint8_t> y;
+  core::CsvRecord record;
+  while (reader.next(record)) {
+    const std::string where = data + ":" + std::to_string(record.line) + ": ";
+    if (record.fields.size() != header.fields.size()) {
+      throw core::InvalidInput("csv_malformed", where + "expected " + std::to_string(header.fields.size()) +
+                                                    " fields, got " + std::to_string(record.fields.size()));
+    }
+    const core::Cell cell = core::parse_numeric_cell(record.fields[label_col]);
+    if (cell.kind != core::CellKind::number || (cell.value != 0.0 && cell.value != 1.0)) {
+      throw core::InvalidInput("label_invalid", where + "label '" + label + "' must be 0 or 1, got '" +
+                                                    record.fields[label_col] + "'");
+    }
+    y.push_back(cell.value == 1.0 ? 1 : 0);
+    rows.push_back(std::move(record.fields));
+  }
+  if (rows.empty()) throw core::InvalidInput("data_empty", data + ": no data rows");
+  const SplitIndices parts = stratified_split(y, test_fraction, seed);
+  const auto write = [&](const std::string& path, const std::vector<std::size_t>& indices) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    const auto line = [&out](const std::vector<std::string>& fields) {
+      for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
+      out << '\n';
+    };
+    line(header.fields);
+    for (std::size_t i : indices) line(rows[i]);
+    out.close();
+    if (!out) throw core::InvalidInput("file_unwritable", "cannot write " + path);
+  };
+  write(train_out, parts.train);
+  write(test_out, parts.test);
+  SplitReport report{parts.train.size(), parts.test.size(), 0};
+  for (std::size_t i : parts.test) report.test_defaults += y[i];
+  return report;
 }
 
 }  // namespace risklab::ml

@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands/commands.hpp"
-#include "core/csv_reader.hpp"
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "ml/artifact.hpp"
@@ -209,57 +208,12 @@ void predict(const PredictArgs& args) {
 }
 
 void split(SplitArgs& args) {
-  core::CsvReader reader(args.data);
-  core::CsvRecord header;
-  if (!reader.next(header)) throw core::InvalidInput("data_empty", args.data + ": the file is empty");
-  std::size_t label_col = header.fields.size();
-  for (std::size_t i = 0; i < header.fields.size(); ++i) {
-    if (core::trim(header.fields[i]) == args.label) label_col = i;
-  }
-  if (label_col == header.fields.size()) {
-    throw core::InvalidInput("feature_missing", "label '" + args.label + "' is missing from " + args.data);
-  }
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::uint8_t> y;
-  core::CsvRecord record;
-  while (reader.next(record)) {
-    if (record.fields.size() != header.fields.size()) {
-      throw core::InvalidInput("csv_malformed", args.data + ":" + std::to_string(record.line) + ": expected " +
-                                                    std::to_string(header.fields.size()) + " fields, got " +
-                                                    std::to_string(record.fields.size()));
-    }
-    const core::Cell cell = core::parse_numeric_cell(record.fields[label_col]);
-    if (cell.kind != core::CellKind::number || (cell.value != 0.0 && cell.value != 1.0)) {
-      throw core::InvalidInput("label_invalid", args.data + ":" + std::to_string(record.line) + ": label '" +
-                                                    args.label + "' must be 0 or 1, got '" +
-                                                    record.fields[label_col] + "'");
-    }
-    y.push_back(cell.value == 1.0 ? 1 : 0);
-    rows.push_back(std::move(record.fields));
-  }
-  if (rows.empty()) throw core::InvalidInput("data_empty", args.data + ": no data rows");
-  const ml::SplitIndices parts = ml::stratified_split(y, args.test, args.seed);
-  const std::filesystem::path input(args.data);
-  const std::string stem = input.stem().string();
+  const std::string stem = std::filesystem::path(args.data).stem().string();
   if (args.train_out.empty()) args.train_out = stem + "_train.csv";
   if (args.test_out.empty()) args.test_out = stem + "_test.csv";
-  const auto write = [&](const std::string& path, const std::vector<std::size_t>& indices) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    const auto line = [&out](const std::vector<std::string>& fields) {
-      for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
-      out << '\n';
-    };
-    line(header.fields);
-    for (std::size_t i : indices) line(rows[i]);
-    out.close();
-    if (!out) throw core::InvalidInput("file_unwritable", "cannot write " + path);
-  };
-  write(args.train_out, parts.train);
-  write(args.test_out, parts.test);
-  std::size_t test_defaults = 0;
-  for (std::size_t i : parts.test) test_defaults += y[i];
+  const ml::SplitReport report = ml::split_csv(args.data, args.label, args.test, args.seed, args.train_out, args.test_out);
   std::printf("wrote %s (%zu rows) and %s (%zu rows, %zu defaults); seed %llu\n", args.train_out.c_str(),
-              parts.train.size(), args.test_out.c_str(), parts.test.size(), test_defaults,
+              report.train_rows, args.test_out.c_str(), report.test_rows, report.test_defaults,
               static_cast<unsigned long long>(args.seed));
 }
 
