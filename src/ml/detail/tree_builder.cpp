@@ -176,7 +176,6 @@ class Builder {
       tree.set_cover(static_cast<std::int32_t>(n), tree.cover()[static_cast<std::size_t>(tree.left()[n])] +
                                                        tree.cover()[static_cast<std::size_t>(tree.right()[n])]);
     }
-    tree.finalize();
     return tree;
   }
 

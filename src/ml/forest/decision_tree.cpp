@@ -27,13 +27,6 @@ void DecisionTree::set_split(std::int32_t node, std::int32_t feature, double thr
   right_[n] = right;
 }
 
-void DecisionTree::finalize() {
-  packed_.resize(size());
-  for (std::size_t n = 0; n < size(); ++n) {
-    packed_[n] = left_[n] == kLeaf ? PackedNode{value_[n], -1, -1} : PackedNode{threshold_[n], feature_[n], left_[n]};
-  }
-}
-
 std::size_t DecisionTree::depth() const {
   // Children always come after their parent, so one forward pass assigns depths.
   std::vector<std::size_t> depth_of(size(), 0);
@@ -95,7 +88,6 @@ DecisionTree DecisionTree::from_arrays(std::vector<std::int32_t> left,
   tree.threshold_ = std::move(threshold);
   tree.value_ = std::move(value);
   tree.cover_ = std::move(cover);
-  tree.finalize();
   return tree;
 }
 

@@ -35,17 +35,8 @@ class DecisionTree {
     }
     return node;
   }
-  /// P(class 1) for `row`: the value of its leaf. Walks a packed copy of the nodes (16 bytes
-  /// each, right child = left + 1) built by finalize().
-  double predict(const double* row) const {
-    const PackedNode* nodes = packed_.data();
-    const PackedNode* node = nodes;
-    while (node->left >= 0) node = nodes + node->left + (row[node->feature] > node->threshold ? 1 : 0);
-    return node->threshold;
-  }
-  /// Builds the packed prediction copy; call once the tree is complete (the builder and
-  /// from_arrays() do).
-  void finalize();
+  /// P(class 1) for `row`: the value of its leaf.
+  double predict(const double* row) const { return value_[static_cast<std::size_t>(leaf_of(row))]; }
 
   std::size_t size() const { return left_.size(); }
   /// The longest root-to-leaf path, in edges.
@@ -68,14 +59,6 @@ class DecisionTree {
                                   std::vector<double> cover, std::size_t n_features);
 
  private:
-  // Prediction's view of a node: a leaf has left = -1 and keeps its value in `threshold`.
-  struct PackedNode {
-    double threshold;
-    std::int32_t feature;
-    std::int32_t left;
-  };
-
-  std::vector<PackedNode> packed_;
   std::vector<std::int32_t> left_;
   std::vector<std::int32_t> right_;
   std::vector<std::int32_t> feature_;

@@ -186,18 +186,73 @@ void RandomForest::fit(const ForestTrainingData& data, const TrainParams& params
   }
   oob_score_ = scored == 0 ? std::numeric_limits<double>::quiet_NaN()
                            : static_cast<double>(correct) / static_cast<double>(scored);
+  build_flat();
 }
+
+void RandomForest::build_flat() {
+  flat_.clear();
+  leaf_value_.clear();
+  roots_.clear();
+  for (const DecisionTree& tree : trees_) {
+    const auto base = static_cast<std::int32_t>(flat_.size());
+    roots_.push_back(base);
+    for (std::size_t n = 0; n < tree.size(); ++n) {
+      const auto self = base + static_cast<std::int32_t>(n);
+      if (tree.left()[n] == DecisionTree::kLeaf) {
+        flat_.push_back({std::numeric_limits<double>::infinity(), 0, self});
+        leaf_value_.push_back(tree.value()[n]);
+      } else {
+        flat_.push_back({tree.threshold()[n], tree.feature()[n], base + tree.left()[n]});
+        leaf_value_.push_back(0.0);
+      }
+    }
+  }
+}
+
+namespace {
+
+// Advances every lane one level until all reached their leaves. A leaf's self-loop makes
+// the step a no-op for lanes already done.
+template <class RowOf>
+void walk_lanes(const auto* nodes, std::int32_t* index, std::size_t lanes, RowOf row_of) {
+  for (;;) {
+    bool moved = false;
+    for (std::size_t lane = 0; lane < lanes; ++lane) {
+      const auto& node = nodes[index[lane]];
+      const std::int32_t next = node.left + (row_of(lane)[node.feature] > node.threshold ? 1 : 0);
+      moved |= next != index[lane];
+      index[lane] = next;
+    }
+    if (!moved) return;
+  }
+}
+
+}  // namespace
 
 double RandomForest::predict(const double* row) const {
   double sum = 0.0;
-  for (const DecisionTree& tree : trees_) sum += tree.predict(row);
+  std::int32_t index[kLanes];
+  for (std::size_t first = 0; first < roots_.size(); first += kLanes) {
+    const std::size_t lanes = std::min(kLanes, roots_.size() - first);
+    for (std::size_t lane = 0; lane < lanes; ++lane) index[lane] = roots_[first + lane];
+    walk_lanes(flat_.data(), index, lanes, [row](std::size_t) { return row; });
+    for (std::size_t lane = 0; lane < lanes; ++lane) sum += leaf_value_[static_cast<std::size_t>(index[lane])];
+  }
   return sum / static_cast<double>(trees_.size());
 }
 
 void RandomForest::predict_batch(const double* rows, std::size_t n_rows, double* out) const {
   std::fill_n(out, n_rows, 0.0);
-  for (const DecisionTree& tree : trees_) {
-    for (std::size_t row = 0; row < n_rows; ++row) out[row] += tree.predict(rows + row * n_features_);
+  std::int32_t index[kLanes];
+  for (const std::int32_t root : roots_) {
+    for (std::size_t first = 0; first < n_rows; first += kLanes) {
+      const std::size_t lanes = std::min(kLanes, n_rows - first);
+      std::fill_n(index, lanes, root);
+      const double* block = rows + first * n_features_;
+      walk_lanes(flat_.data(), index, lanes,
+                 [block, this](std::size_t lane) { return block + lane * n_features_; });
+      for (std::size_t lane = 0; lane < lanes; ++lane) out[first + lane] += leaf_value_[static_cast<std::size_t>(index[lane])];
+    }
   }
   for (std::size_t row = 0; row < n_rows; ++row) out[row] /= static_cast<double>(trees_.size());
 }
@@ -211,6 +266,7 @@ RandomForest RandomForest::from_parts(std::vector<DecisionTree> trees, std::size
   forest.importances_ = std::move(importances);
   forest.oob_score_ = oob_score;
   forest.training_prior_ = training_prior;
+  forest.build_flat();
   return forest;
 }
 
