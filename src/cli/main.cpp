@@ -103,6 +103,12 @@ int main(int argc, char** argv) {
   risklab::cli::add_init_command(app, global);
   risklab::cli::add_import_command(app, global);
   risklab::cli::add_demo_command(app, global);
+  risklab::cli::add_serve_command(app, global);
+  risklab::cli::add_score_command(app, global);
+  risklab::cli::add_models_command(app, global);
+  risklab::cli::add_users_command(app, global);
+  risklab::cli::add_tokens_command(app, global);
+  risklab::cli::add_audit_command(app, global);
   risklab::cli::add_ml_command(app, global);
 
   try {

@@ -44,6 +44,36 @@ LoadedModel::ExplainerLease LoadedModel::explainer() const {
   return ExplainerLease(*this, std::make_unique<ml::TreeExplainer>(model_.forest));
 }
 
+namespace {
+
+std::shared_ptr<const LoadedModel> load_record(const store::ModelRecord& record) {
+  std::ifstream in(record.artifact_uri, std::ios::binary);
+  if (!in) {
+    throw core::Unavailable("artifact_unreadable", "cannot read the artifact " + record.artifact_uri);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string bytes = buffer.str();
+  if (core::Sha256::of(bytes) != record.artifact_sha256) {
+    throw core::InvalidInput("artifact_mismatch",
+                             record.artifact_uri + " does not match the SHA-256 recorded when model " +
+                                 record.version + " was registered");
+  }
+  return std::make_shared<const LoadedModel>(record, ml::deserialize_model(bytes, record.artifact_uri));
+}
+
+}  // namespace
+
+std::shared_ptr<const LoadedModel> load_registered_model(store::Database& db, long long id) {
+  std::optional<store::ModelRecord> record;
+  {
+    store::Transaction tx(db);
+    record = store::ModelRepository().find(tx, id);
+  }
+  if (!record) throw core::NotFound("model_not_found", "no model " + std::to_string(id));
+  return load_record(*record);
+}
+
 bool Champion::refresh() {
   std::lock_guard lock(mutex_);
   std::optional<store::ModelRecord> record;
@@ -62,23 +92,7 @@ bool Champion::refresh() {
   }
   if (!record) return false;
   try {
-    std::ifstream in(record->artifact_uri, std::ios::binary);
-    if (!in) {
-      throw core::Unavailable("artifact_unreadable",
-                              "cannot read the artifact " + record->artifact_uri);
-    }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const std::string bytes = buffer.str();
-    if (core::Sha256::of(bytes) != record->artifact_sha256) {
-      throw core::InvalidInput("artifact_mismatch", record->artifact_uri +
-                                                        " does not match the SHA-256 recorded "
-                                                        "when model " +
-                                                        record->version + " was registered");
-    }
-    auto loaded = std::make_shared<const LoadedModel>(
-        *record, ml::deserialize_model(bytes, record->artifact_uri));
-    current_.store(std::move(loaded));
+    current_.store(load_record(*record));
     last_error_.clear();
     failed_id_.reset();
     spdlog::info("champion is now model {} ({})", record->id, record->version);

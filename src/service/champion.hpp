@@ -52,6 +52,11 @@ class LoadedModel {
   mutable std::vector<std::unique_ptr<ml::TreeExplainer>> pool_;
 };
 
+/// Loads registered model `id`: reads its artifact, checks the SHA-256 recorded at registration,
+/// and deserialises it. Throws NotFound, Unavailable (artifact unreadable) or InvalidInput
+/// (mismatch, corrupt file).
+std::shared_ptr<const LoadedModel> load_registered_model(store::Database& db, long long id);
+
 /// The current champion, shared by every request thread. A swap is atomic: a scoring that
 /// started on the old model finishes on it (it holds a shared_ptr), new ones get the new one.
 class Champion {

@@ -31,7 +31,8 @@ std::size_t grade_position(const ml::MasterScale& scale, const std::string& grad
 // Features of a stored statement, as the import wrote them (null = missing).
 std::map<std::string, std::optional<double>> statement_features(const std::string& json_text) {
   std::map<std::string, std::optional<double>> out;
-  for (const auto& [name, value] : nlohmann::json::parse(json_text).items()) {
+  const auto document = nlohmann::json::parse(json_text);
+  for (const auto& [name, value] : document.items()) {
     if (value.is_number()) {
       out[name] = value.get<double>();
     } else {
@@ -205,7 +206,14 @@ std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
   if (inputs.empty() || inputs.size() > 10000) {
     throw core::InvalidInput("bad_batch", "a batch holds 1 to 10000 rows");
   }
-  const auto loaded = require_champion(champion_);
+  return score_batch(actor, *require_champion(champion_), inputs);
+}
+
+std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
+                                                     const LoadedModel& model,
+                                                     const std::vector<ScoreInput>& inputs) {
+  require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
+  const LoadedModel* loaded = &model;
   store::Transaction tx(db_);
   std::vector<ScoreResult> results;
   results.reserve(inputs.size());
@@ -220,6 +228,29 @@ std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
   }
   tx.commit();
   return results;
+}
+
+}  // namespace risklab::service
+
+namespace risklab::service {
+
+// Every signed-in role may read assessments; the actor is taken for uniformity.
+AssessmentView ScoringService::get(const core::Actor& /*actor*/, long long id) {
+  store::Transaction tx(db_);
+  const auto record = store::AssessmentRepository().find(tx, id);
+  if (!record) throw core::NotFound("assessment_not_found", "no assessment " + std::to_string(id));
+  return {record->id,
+          record->model_id,
+          record->statement_id,
+          record->company_ref,
+          record->pd,
+          record->grade,
+          record->recommendation,
+          nlohmann::json::parse(record->inputs_json),
+          nlohmann::json::parse(record->drivers_json),
+          nlohmann::json::parse(record->out_of_range_json),
+          record->created_at,
+          record->created_by};
 }
 
 }  // namespace risklab::service

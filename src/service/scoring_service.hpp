@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +19,7 @@ class Database;
 namespace risklab::service {
 
 class Champion;
+class LoadedModel;
 
 /// Turns a grade into the model's recommendation: grades up to `approve_up_to` → approve, from
 /// `decline_from` on (and the default grade) → decline, between → refer. Nothing is ever
@@ -68,6 +71,22 @@ struct ScoreResult {
   std::string created_at;
 };
 
+/// A stored assessment as people see it.
+struct AssessmentView {
+  long long id = 0;
+  long long model_id = 0;
+  std::optional<long long> statement_id;
+  std::optional<std::string> company;
+  double pd = 0.0;
+  std::string grade;
+  std::string recommendation;
+  nlohmann::json inputs;
+  nlohmann::json drivers;
+  nlohmann::json out_of_range;
+  std::string created_at;
+  std::string created_by;
+};
+
 /// Real-time scoring with the champion: PD, grade, recommendation, exact TreeSHAP drivers,
 /// out-of-range warnings; each scoring is stored as an immutable assessment with its audit row.
 class ScoringService {
@@ -83,6 +102,12 @@ class ScoringService {
   /// Scores many inputs in one transaction: all are stored or none (the first bad input's
   /// error names its position).
   std::vector<ScoreResult> score_batch(const core::Actor& actor, const std::vector<ScoreInput>& inputs);
+  /// The same with a given registered model instead of the champion (`risklab score --model`).
+  std::vector<ScoreResult> score_batch(const core::Actor& actor, const LoadedModel& model,
+                                       const std::vector<ScoreInput>& inputs);
+
+  /// One stored assessment (any signed-in role); NotFound if unknown.
+  AssessmentView get(const core::Actor& actor, long long id);
 
   const DecisionPolicy& policy() const { return policy_; }
 

@@ -114,6 +114,16 @@ Database::Database(Backend backend, std::string display_url, std::unique_ptr<Imp
 
 Database::~Database() = default;
 
+void Database::ping() {
+  try {
+    detail::Lease lease(*this);
+    int one = 0;
+    lease.sql() << "SELECT 1", soci::into(one);
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, *this, "answering a ping");
+  }
+}
+
 std::unique_ptr<Database> Database::open(const std::string& url_text, std::size_t pool_size) {
   const auto url = core::Url::parse(url_text);
   const auto target = target_for(url);

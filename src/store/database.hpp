@@ -27,6 +27,8 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   Backend backend() const { return backend_; }
+  /// Runs a trivial query on a pooled connection; throws Unavailable if the database is down.
+  void ping();
   /// The URL without its password, for logs and messages.
   const std::string& display_url() const { return display_url_; }
 

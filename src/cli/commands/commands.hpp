@@ -19,6 +19,12 @@ struct GlobalOptions {
 void add_init_command(CLI::App& app, GlobalOptions& global);
 void add_import_command(CLI::App& app, GlobalOptions& global);
 void add_demo_command(CLI::App& app, GlobalOptions& global);
+void add_serve_command(CLI::App& app, GlobalOptions& global);
+void add_score_command(CLI::App& app, GlobalOptions& global);
+void add_models_command(CLI::App& app, GlobalOptions& global);
+void add_users_command(CLI::App& app, GlobalOptions& global);
+void add_tokens_command(CLI::App& app, GlobalOptions& global);
+void add_audit_command(CLI::App& app, GlobalOptions& global);
 void add_ml_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace risklab::cli

@@ -1,0 +1,124 @@
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "cli/commands/common.hpp"
+#include "service/audit_service.hpp"
+#include "service/auth_service.hpp"
+#include "service/champion.hpp"
+#include "service/decision_service.hpp"
+#include "service/registry_service.hpp"
+#include "service/scoring_service.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+#include "web/server.hpp"
+
+namespace risklab::cli {
+namespace {
+
+struct ServeOptions {
+  web::ServerOptions server;
+  std::size_t pool = 0;
+  bool secure_cookies = false;
+  std::string approve_up_to = "R6";
+  std::string decline_from = "R9";
+};
+
+// Blocks SIGINT/SIGTERM in every thread and waits for one on a dedicated thread, which then
+// stops the server: in-flight requests finish, new connections are refused.
+void serve(const GlobalOptions& global, const ServeOptions& options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const std::size_t threads = options.server.threads ? options.server.threads
+                                                     : std::max(4u, std::thread::hardware_concurrency() * 8);
+  auto db = store::Database::open(global.db_url, options.pool ? options.pool : threads + 2);
+  store::check_schema(*db);
+  service::AuthService auth(*db);
+  service::Champion champion(*db);
+  service::ScoringService scoring(*db, champion, {options.approve_up_to, options.decline_from});
+  service::DecisionService decisions(*db);
+  service::RegistryService registry(*db);
+  service::AuditService audit(*db);
+  champion.refresh();
+  if (!champion.current()) {
+    spdlog::warn("no champion model yet: /score answers 503 until one is promoted");
+  }
+  web::App app{*db, auth, scoring, decisions, registry, audit, champion, options.secure_cookies};
+  web::Server server(app, options.server);
+  const int port = server.bind();
+  std::cout << "risklab serving on http://" << options.server.bind << ":" << port << std::endl;
+
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;
+  std::condition_variable wake;
+  // Every replica polls the registry, so a champion promoted anywhere is served within ~1 s.
+  std::thread poller([&] {
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      wake.wait_for(lock, std::chrono::seconds(1));
+      if (stopping) break;
+      try {
+        champion.refresh();
+      } catch (const std::exception& error) {
+        spdlog::warn("champion refresh failed: {}", error.what());
+      }
+    }
+  });
+  std::thread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    if (!stopping) spdlog::info("signal {} received: finishing in-flight requests", signal);
+    server.stop();
+  });
+  server.run();
+  {
+    std::lock_guard lock(mutex);
+    stopping = true;
+  }
+  wake.notify_all();
+  poller.join();
+  // Release the signal waiter if the server stopped for another reason.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  spdlog::info("stopped");
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand("serve", "Serve the REST API (and UI) over HTTP");
+  cmd->add_option("--port", options->server.port, "TCP port (0 = any free port)")
+      ->envname("RISKLAB_PORT")
+      ->capture_default_str();
+  cmd->add_option("--bind", options->server.bind, "Address to listen on")
+      ->envname("RISKLAB_BIND")
+      ->capture_default_str();
+  cmd->add_option("--threads", options->server.threads, "Request threads (default 8 per core)")
+      ->envname("RISKLAB_THREADS");
+  cmd->add_option("--db-pool", options->pool, "Database connections (default threads + 2)")
+      ->envname("RISKLAB_DB_POOL");
+  cmd->add_option("--max-body", options->server.max_body_bytes, "Largest request body in bytes")
+      ->capture_default_str();
+  cmd->add_flag("--secure-cookies", options->secure_cookies,
+                "Mark the session cookie Secure (when served behind HTTPS)");
+  cmd->add_option("--approve-up-to", options->approve_up_to,
+                  "Worst grade the model recommends approving")
+      ->capture_default_str();
+  cmd->add_option("--decline-from", options->decline_from,
+                  "Best grade the model recommends declining")
+      ->capture_default_str();
+  cmd->callback([&global, options] { serve(global, *options); });
+}
+
+}  // namespace risklab::cli

@@ -1,0 +1,170 @@
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "service/decision_service.hpp"
+#include "service/scoring_service.hpp"
+#include "web/api/routes.hpp"
+#include "web/router.hpp"
+
+namespace risklab::web {
+namespace {
+
+constexpr std::size_t kMaxTopK = 50;
+
+service::ScoreInput parse_input(const nlohmann::json& body) {
+  service::ScoreInput input;
+  if (body.contains("top_k")) {
+    if (!body["top_k"].is_number_unsigned() || body["top_k"].get<std::size_t>() > kMaxTopK) {
+      throw core::InvalidInput("bad_top_k", "'top_k' must be an integer from 0 to 50");
+    }
+    input.top_k = body["top_k"].get<std::size_t>();
+  }
+  if (body.contains("company")) {
+    if (!body["company"].is_string()) throw core::InvalidInput("bad_company", "'company' must be a string");
+    input.company = body["company"].get<std::string>();
+  }
+  const bool by_statement = body.contains("statement_id");
+  const bool by_features = body.contains("features");
+  if (by_statement == by_features) {
+    throw core::InvalidInput("bad_request", "send exactly one of 'statement_id' or 'features'");
+  }
+  if (by_statement) {
+    if (!body["statement_id"].is_number_integer()) {
+      throw core::InvalidInput("bad_statement_id", "'statement_id' must be an integer");
+    }
+    input.statement_id = body["statement_id"].get<long long>();
+    return input;
+  }
+  if (!body["features"].is_object()) {
+    throw core::InvalidInput("bad_features", "'features' must be an object of name: number");
+  }
+  for (const auto& [name, value] : body["features"].items()) {
+    if (value.is_null()) {
+      input.features[name] = std::nullopt;
+    } else if (value.is_number()) {
+      input.features[name] = value.get<double>();
+    } else {
+      throw core::InvalidInput("feature_not_numeric", "feature '" + name + "' is not a number");
+    }
+  }
+  return input;
+}
+
+nlohmann::json result_json(const service::ScoreResult& result) {
+  nlohmann::json drivers = nlohmann::json::array();
+  for (const auto& driver : result.drivers) {
+    drivers.push_back({{"feature", driver.feature},
+                       {"value", driver.value ? nlohmann::json(*driver.value) : nullptr},
+                       {"contribution", driver.contribution},
+                       {"direction", driver.direction}});
+  }
+  nlohmann::json out_of_range = nlohmann::json::array();
+  for (const auto& item : result.out_of_range) {
+    out_of_range.push_back(
+        {{"feature", item.feature}, {"value", item.value}, {"min", item.min}, {"max", item.max}});
+  }
+  return {{"assessment_id", result.assessment_id},
+          {"pd", result.pd},
+          {"grade", result.grade},
+          {"recommendation", result.recommendation},
+          {"model_id", result.model_id},
+          {"model_version", result.model_version},
+          {"drivers", drivers},
+          {"out_of_range", out_of_range},
+          {"ignored_features", result.ignored_features},
+          {"imputed_features", result.imputed_features},
+          {"created_at", result.created_at}};
+}
+
+nlohmann::json decision_json(const service::DecisionView& decision) {
+  return {{"id", decision.id},
+          {"assessment_id", decision.assessment_id},
+          {"decision", decision.decision},
+          {"recommendation", decision.recommendation},
+          {"override", decision.is_override},
+          {"rationale", decision.rationale ? nlohmann::json(*decision.rationale) : nullptr},
+          {"reason_code", decision.reason_code ? nlohmann::json(*decision.reason_code) : nullptr},
+          {"decided_by", decision.decided_by},
+          {"decided_at", decision.decided_at}};
+}
+
+std::optional<std::string> optional_string(const nlohmann::json& body, const char* name) {
+  if (!body.contains(name) || body[name].is_null()) return std::nullopt;
+  if (!body[name].is_string()) {
+    throw core::InvalidInput("bad_field", std::string("'") + name + "' must be a string");
+  }
+  return body[name].get<std::string>();
+}
+
+}  // namespace
+
+void register_score_routes(Router& router) {
+  App& app = router.app();
+  Metrics& metrics = router.metrics();
+  router.add("POST", "/api/v1/score", Access::signed_in,
+             [&app, &metrics](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+               const auto result = app.scoring.score(*ctx.actor, parse_input(json_body(req)));
+               metrics.add_scorings(1);
+               reply(res, 201, result_json(result));
+             });
+  router.add("POST", "/api/v1/score/batch", Access::signed_in,
+             [&app, &metrics](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+               const auto body = json_body(req);
+               if (!body.contains("rows") || !body["rows"].is_array()) {
+                 throw core::InvalidInput("bad_batch", "'rows' must be an array of score requests");
+               }
+               std::vector<service::ScoreInput> inputs;
+               for (std::size_t i = 0; i < body["rows"].size(); ++i) {
+                 const auto& row = body["rows"][i];
+                 try {
+                   if (!row.is_object()) throw core::InvalidInput("bad_batch", "not an object");
+                   inputs.push_back(parse_input(row));
+                 } catch (const core::InvalidInput& error) {
+                   throw core::InvalidInput(error.code(), "row " + std::to_string(i) + ": " + error.what());
+                 }
+               }
+               const auto results = app.scoring.score_batch(*ctx.actor, inputs);
+               metrics.add_scorings(static_cast<long long>(results.size()));
+               nlohmann::json out = nlohmann::json::array();
+               for (const auto& result : results) out.push_back(result_json(result));
+               reply(res, 201, {{"results", out}});
+             });
+  router.add("GET", "/api/v1/assessments/{id}", Access::signed_in,
+             [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+               const long long id = id_param(req);
+               const auto record = app.scoring.get(*ctx.actor, id);
+               const auto decision = app.decisions.find(id);
+               reply(res, 200,
+                     {{"id", record.id},
+                      {"model_id", record.model_id},
+                      {"statement_id", record.statement_id ? nlohmann::json(*record.statement_id) : nullptr},
+                      {"company", record.company ? nlohmann::json(*record.company) : nullptr},
+                      {"pd", record.pd},
+                      {"grade", record.grade},
+                      {"recommendation", record.recommendation},
+                      {"inputs", record.inputs},
+                      {"drivers", record.drivers},
+                      {"out_of_range", record.out_of_range},
+                      {"created_at", record.created_at},
+                      {"created_by", record.created_by},
+                      {"decision", decision ? decision_json(*decision) : nullptr}});
+             });
+  router.add("POST", "/api/v1/assessments/{id}/decision", Access::signed_in,
+             [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+               const auto body = json_body(req);
+               service::DecisionInput input;
+               input.assessment_id = id_param(req);
+               const auto decision = optional_string(body, "decision");
+               if (!decision) throw core::InvalidInput("field_missing", "'decision' is required");
+               input.decision = *decision;
+               input.rationale = optional_string(body, "rationale");
+               input.reason_code = optional_string(body, "reason_code");
+               reply(res, 201, decision_json(app.decisions.decide(*ctx.actor, input)));
+             });
+  router.add("GET", "/api/v1/decision-reasons", Access::signed_in,
+             [](const httplib::Request&, httplib::Response& res, RequestContext&) {
+               reply(res, 200, {{"reason_codes", service::override_reason_codes()}});
+             });
+}
+
+}  // namespace risklab::web

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+
+namespace risklab::store {
+class Database;
+}
+namespace risklab::service {
+class AuditService;
+class AuthService;
+class Champion;
+class DecisionService;
+class RegistryService;
+class ScoringService;
+}  // namespace risklab::service
+
+namespace risklab::web {
+
+/// The services one server instance calls; owned by the caller (cli/commands/serve.cpp).
+struct App {
+  store::Database& db;
+  service::AuthService& auth;
+  service::ScoringService& scoring;
+  service::DecisionService& decisions;
+  service::RegistryService& registry;
+  service::AuditService& audit;
+  service::Champion& champion;
+  bool secure_cookies = false;  ///< add `Secure` to the session cookie (behind HTTPS)
+};
+
+}  // namespace risklab::web

@@ -1,0 +1,136 @@
+#include "web/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "core/error.hpp"
+#include "service/auth_service.hpp"
+#include "web/error_mapping.hpp"
+
+namespace risklab::web {
+namespace {
+
+// "/a/{id}/b" -> "/a/(\d{1,18})/b"; {username} takes a user name instead of digits.
+std::string path_regex(const std::string& path) {
+  std::string out;
+  std::size_t pos = 0;
+  while (true) {
+    const auto open = path.find('{', pos);
+    if (open == std::string::npos) return out + path.substr(pos);
+    const auto close = path.find('}', open);
+    out += path.substr(pos, open - pos);
+    out += path.substr(open + 1, close - open - 1) == "username" ? R"(([A-Za-z0-9._@-]{1,100}))"
+                                                                 : R"((\d{1,18}))";
+    pos = close + 1;
+  }
+}
+
+std::string new_request_id() {
+  static std::atomic<unsigned long long> counter{0};
+  static const std::string prefix = service::random_hex_secret().substr(0, 8);
+  return prefix + "-" + std::to_string(++counter);
+}
+
+std::string cookie_value(const httplib::Request& req, const std::string& name) {
+  const auto header = req.get_header_value("Cookie");
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    const auto end = header.find(';', pos);
+    std::string part = header.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    const auto start = part.find_first_not_of(' ');
+    if (start != std::string::npos) part = part.substr(start);
+    if (part.rfind(name + "=", 0) == 0) return part.substr(name.size() + 1);
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return {};
+}
+
+bool state_changing(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+void authenticate(const httplib::Request& req, App& app, RequestContext& ctx) {
+  const auto authorization = req.get_header_value("Authorization");
+  if (!authorization.empty()) {
+    if (authorization.rfind("Bearer ", 0) != 0) {
+      throw core::Unauthenticated("bad_authorization", "Authorization must be 'Bearer <token>'");
+    }
+    ctx.actor = app.auth.authenticate_token(authorization.substr(7));
+    if (!ctx.actor) throw core::Unauthenticated("bad_token", "the API token is unknown or revoked");
+    return;
+  }
+  const auto cookie = cookie_value(req, kSessionCookie);
+  if (cookie.empty()) {
+    throw core::Unauthenticated("not_signed_in", "sign in (POST /api/v1/session) or send a token");
+  }
+  auto session = app.auth.authenticate_session(cookie);
+  if (!session) throw core::Unauthenticated("session_expired", "the session has expired; sign in again");
+  if (state_changing(req.method) && req.get_header_value("X-CSRF-Token") != session->csrf_token) {
+    throw core::Forbidden("csrf_failed", "missing or wrong X-CSRF-Token header for this session");
+  }
+  ctx.actor = std::move(session->actor);
+  ctx.via_session = true;
+  ctx.session_token = cookie;
+}
+
+}  // namespace
+
+void Router::add(const std::string& method, const std::string& path, Access access,
+                 Handler handler) {
+  routes_.push_back({method, path});
+  auto wrapped = [this, method, path, access, handler = std::move(handler)](
+                     const httplib::Request& req, httplib::Response& res) {
+    const auto started = std::chrono::steady_clock::now();
+    RequestContext ctx;
+    ctx.request_id = new_request_id();
+    res.set_header("X-Request-Id", ctx.request_id);
+    try {
+      if (access == Access::signed_in) authenticate(req, app_, ctx);
+      handler(req, res, ctx);
+    } catch (const std::exception& error) {
+      const auto mapped = map_error(error, ctx.request_id);
+      res.status = mapped.status;
+      res.set_content(mapped.body, "application/json");
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.observe(path, method, res.status, seconds);
+    spdlog::info("request_id={} method={} route={} status={} ms={:.2f} actor={} remote={}",
+                 ctx.request_id, method, path, res.status, seconds * 1000,
+                 ctx.actor ? ctx.actor->name : "-", req.remote_addr);
+  };
+  const std::string pattern = path_regex(path);
+  if (method == "GET") server_.Get(pattern, wrapped);
+  if (method == "POST") server_.Post(pattern, wrapped);
+  if (method == "DELETE") server_.Delete(pattern, wrapped);
+  if (method == "PUT") server_.Put(pattern, wrapped);
+}
+
+nlohmann::json json_body(const httplib::Request& req) {
+  nlohmann::json body;
+  try {
+    body = nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::exception& error) {
+    throw core::InvalidInput("bad_json", std::string("request body is not valid JSON: ") + error.what());
+  }
+  if (!body.is_object()) throw core::InvalidInput("bad_json", "request body must be a JSON object");
+  return body;
+}
+
+void reply(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+long long id_param(const httplib::Request& req, std::size_t index) {
+  try {
+    return std::stoll(req.matches[static_cast<int>(index)].str());
+  } catch (const std::exception&) {
+    throw core::InvalidInput("bad_id", "the id in the path is not a valid number");
+  }
+}
+
+}  // namespace risklab::web

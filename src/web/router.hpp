@@ -1,0 +1,72 @@
+#pragma once
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/role.hpp"
+#include "web/app.hpp"
+#include "web/metrics.hpp"
+
+namespace risklab::web {
+
+/// What a handler knows about its request besides httplib's view of it.
+struct RequestContext {
+  std::string request_id;
+  std::optional<core::Actor> actor;  ///< set when the route requires sign-in
+  bool via_session = false;          ///< signed in by cookie (then CSRF applies), not a token
+  std::string session_token;
+};
+
+using Handler = std::function<void(const httplib::Request&, httplib::Response&, RequestContext&)>;
+
+/// Whether a route needs a signed-in user (role checks are the services' job).
+enum class Access { open, signed_in };
+
+/// One registered route, as the OpenAPI consistency test sees it.
+struct RouteInfo {
+  std::string method;  ///< "GET", "POST", "DELETE"
+  std::string path;    ///< OpenAPI template, e.g. "/api/v1/assessments/{id}/decision"
+};
+
+/// Registers routes on an httplib server and wraps every handler in the same middleware:
+/// request id, authentication (Bearer token or session cookie; CSRF header for cookie
+/// sessions on state-changing methods), error mapping to the JSON error shape, metrics and a
+/// structured access log.
+class Router {
+ public:
+  Router(httplib::Server& server, App& app, Metrics& metrics)
+      : server_(server), app_(app), metrics_(metrics) {}
+
+  /// `path` uses OpenAPI templates: {id} matches digits, {name} a user name.
+  void add(const std::string& method, const std::string& path, Access access, Handler handler);
+
+  const std::vector<RouteInfo>& routes() const { return routes_; }
+  App& app() { return app_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  httplib::Server& server_;
+  App& app_;
+  Metrics& metrics_;
+  std::vector<RouteInfo> routes_;
+};
+
+/// Name of the session cookie.
+inline constexpr const char* kSessionCookie = "risklab_session";
+
+/// The parsed JSON body; throws InvalidInput("bad_json") naming the parse error, or
+/// ("bad_json") if it is not an object.
+nlohmann::json json_body(const httplib::Request& req);
+
+/// Sets a JSON response.
+void reply(httplib::Response& res, int status, const nlohmann::json& body);
+
+/// Path parameter `index` (1-based) as an id; InvalidInput if it does not fit.
+long long id_param(const httplib::Request& req, std::size_t index = 1);
+
+}  // namespace risklab::web

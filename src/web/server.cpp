@@ -1,0 +1,70 @@
+#include "web/server.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "core/error.hpp"
+#include "web/api/routes.hpp"
+#include "web/error_mapping.hpp"
+
+namespace risklab::web {
+
+Server::Server(App& app, ServerOptions options)
+    : app_(app), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+  router_ = std::make_unique<Router>(*server_, app_, metrics_);
+  // Without TCP_NODELAY small responses stall ~40 ms on Nagle + delayed ACK (INFRA.md).
+  server_->set_tcp_nodelay(true);
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_read_timeout(10, 0);
+  server_->set_write_timeout(10, 0);
+  const std::size_t threads =
+      options_.threads ? options_.threads : std::max(4u, std::thread::hardware_concurrency() * 8);
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Errors httplib raises itself (404, 413 body too large, ...) get the JSON error shape too.
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string code = res.status == 404   ? "not_found"
+                             : res.status == 413 ? "body_too_large"
+                                                 : "http_" + std::to_string(res.status);
+    const std::string message = res.status == 404   ? "no such route"
+                                : res.status == 413 ? "request body too large"
+                                                    : "HTTP error " + std::to_string(res.status);
+    res.set_content(error_body(code, message), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  register_system_routes(*router_);
+  register_session_routes(*router_);
+  register_score_routes(*router_);
+  register_model_routes(*router_);
+  register_audit_routes(*router_);
+  register_user_routes(*router_);
+}
+
+Server::~Server() { stop(); }
+
+int Server::bind() {
+  const int port = options_.port == 0 ? server_->bind_to_any_port(options_.bind)
+                                      : (server_->bind_to_port(options_.bind, options_.port)
+                                             ? options_.port
+                                             : -1);
+  if (port < 0) {
+    throw core::Unavailable("bind_failed", "cannot listen on " + options_.bind + ":" +
+                                               std::to_string(options_.port) +
+                                               " (in use or not allowed)");
+  }
+  spdlog::info("listening on http://{}:{}", options_.bind, port);
+  return port;
+}
+
+void Server::run() { server_->listen_after_bind(); }
+
+void Server::stop() {
+  if (server_) server_->stop();
+}
+
+const std::vector<RouteInfo>& Server::routes() const { return router_->routes(); }
+
+}  // namespace risklab::web

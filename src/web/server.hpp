@@ -1,0 +1,49 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "web/app.hpp"
+#include "web/router.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace risklab::web {
+
+struct ServerOptions {
+  std::string bind = "127.0.0.1";
+  int port = 8080;                             ///< 0 = any free port
+  std::size_t threads = 0;                     ///< 0 = 8 per core
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+};
+
+/// `risklab serve`: the REST API (and later the UI) on cpp-httplib.
+class Server {
+ public:
+  Server(App& app, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds the port; throws Unavailable if it cannot. Returns the port bound.
+  int bind();
+  /// Serves until stop(); blocks.
+  void run();
+  /// Stops accepting; in-flight requests finish. Safe from another thread or a signal watcher.
+  void stop();
+
+  const std::vector<RouteInfo>& routes() const;
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  App& app_;
+  ServerOptions options_;
+  Metrics metrics_;
+  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<Router> router_;
+};
+
+}  // namespace risklab::web
