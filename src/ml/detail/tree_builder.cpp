@@ -242,7 +242,7 @@ class Builder {
 
   // Features are drawn without replacement until max_features non-constant ones were tried,
   // as sklearn does: each round draws as many as are still needed, then evaluates them in
-  // draw order.
+  // draw order. The search stops early at a perfect split.
   Candidate find_split(const std::vector<std::uint32_t>& rows, const Frame& frame) {
     const std::size_t n = frame.end - frame.start;
     if (packed_) {
@@ -257,6 +257,7 @@ class Builder {
       }
     }
     Candidate best;
+    const double perfect = frame.sums.weight() * (1.0 - 1e-12);
     const std::size_t n_features = features_.size();
     std::size_t drawn = 0;
     std::size_t tried = 0;
@@ -271,6 +272,9 @@ class Builder {
         const std::uint8_t* column = local_column(features_[drawn + j]);
         for (std::size_t i = 0; i < n; ++i) node_bins_[i] = column[rows[frame.start + i]];
         if (scan_feature(node_bins_.data(), n, frame.sums, features_[drawn + j], best)) ++tried;
+        // A split into two pure children reaches the largest possible proxy (the node's
+        // weight); a later feature cannot beat it, only tie, and ties keep the first.
+        if (best.proxy >= perfect) return best;
       }
       drawn += batch;
     }
