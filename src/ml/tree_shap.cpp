@@ -86,8 +86,9 @@ TreeExplainer::TreeExplainer(const RandomForest& forest) : forest_(forest) {
     sum += tree_expected_value(tree);
     TreePlan plan;
     plan.depth = tree.depth();
-    // Products have degree <= unique features; one more point than needed is cheap insurance.
-    plan.points = max_unique_features(tree, forest.n_features()) / 2 + 2;
+    // A leaf polynomial divided by one factor has degree < U (distinct features on the path);
+    // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices; one more is cheap.
+    plan.points = (max_unique_features(tree, forest.n_features()) + 1) / 2 + 1;
     max_points = std::max(max_points, plan.points);
     max_depth = std::max(max_depth, plan.depth);
     plans_.push_back(plan);
