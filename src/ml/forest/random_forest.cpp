@@ -26,6 +26,32 @@ struct TreeResult {
   double root_value = 0.0;
 };
 
+// Leaf values of `tree` for the row-major `rows` listed in `ids`, eight walks interleaved so
+// their cache misses overlap.
+void oob_leaf_values(const DecisionTree& tree, const double* rows, std::size_t n_features,
+                     const std::vector<std::uint32_t>& ids, double* out) {
+  constexpr std::size_t kLanes = 8;
+  const auto* left = tree.left().data();
+  const auto* feature = tree.feature().data();
+  const auto* threshold = tree.threshold().data();
+  std::int32_t index[kLanes];
+  for (std::size_t first = 0; first < ids.size(); first += kLanes) {
+    const std::size_t lanes = std::min(kLanes, ids.size() - first);
+    std::fill_n(index, lanes, 0);
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (std::size_t lane = 0; lane < lanes; ++lane) {
+        const auto n = static_cast<std::size_t>(index[lane]);
+        if (left[n] == DecisionTree::kLeaf) continue;
+        const double* row = rows + ids[first + lane] * n_features;
+        index[lane] = left[n] + (row[feature[n]] > threshold[n] ? 1 : 0);
+        moved = true;
+      }
+    }
+    for (std::size_t lane = 0; lane < lanes; ++lane) out[first + lane] = tree.value()[static_cast<std::size_t>(index[lane])];
+  }
+}
+
 }  // namespace
 
 std::size_t resolve_threads(std::size_t requested) {
@@ -66,6 +92,12 @@ void RandomForest::fit(const ForestTrainingData& data, const TrainParams& params
     }
     const double total = expected[0] + expected[1];
     for (int c = 0; c < 2; ++c) class_weight[c] = total / (2.0 * expected[c]);
+  }
+
+  // The real rows row-major, so out-of-bag walks read one row's features together.
+  std::vector<double> real_rows(n_real * data.n_features);
+  for (std::size_t col = 0; col < data.n_features; ++col) {
+    for (std::size_t row = 0; row < n_real; ++row) real_rows[row * data.n_features + col] = x[col * n_rows + row];
   }
 
   std::vector<TreeResult> results(params.n_trees);
@@ -111,12 +143,10 @@ void RandomForest::fit(const ForestTrainingData& data, const TrainParams& params
     result.tree = detail::grow_tree(bins, y.data(), weight.data(), rows, grow, rng, result.importance);
     result.root_value = result.tree.value()[0];
     for (std::size_t row = 0; row < n_real; ++row) {
-      if (counts[row] != 0) continue;
-      const std::int32_t leaf = result.tree.leaf_of_with(
-          [&](std::int32_t f) { return x[static_cast<std::size_t>(f) * n_rows + row]; });
-      result.oob_rows.push_back(static_cast<std::uint32_t>(row));
-      result.oob_values.push_back(result.tree.value()[static_cast<std::size_t>(leaf)]);
+      if (counts[row] == 0) result.oob_rows.push_back(static_cast<std::uint32_t>(row));
     }
+    result.oob_values.resize(result.oob_rows.size());
+    oob_leaf_values(result.tree, real_rows.data(), data.n_features, result.oob_rows, result.oob_values.data());
   };
 
   const auto worker = [&]() {
