@@ -32,6 +32,7 @@ struct Frame {
 };
 
 struct Candidate {
+  ClassSums left;  ///< what goes left
   std::int32_t feature = -1;
   std::size_t bin = 0;       ///< the last bin going left
   std::size_t next_bin = 0;  ///< the first non-empty bin going right
@@ -62,6 +63,7 @@ class SplitScanner {
         best.feature = feature;
         best.bin = found_bin_;
         best.next_bin = found_next_bin_;
+        best.left = found_left_;
         best.proxy = proxy;
       }
     }
@@ -90,6 +92,7 @@ class SplitScanner {
       found_denominator_ = denominator;
       found_bin_ = previous_bin_;
       found_next_bin_ = next_bin;
+      found_left_ = left_;
     }
   }
 
@@ -104,6 +107,7 @@ class SplitScanner {
   double found_denominator_ = 1.0;
   std::size_t found_bin_ = 0;
   std::size_t found_next_bin_ = 0;
+  ClassSums found_left_;
 };
 
 class Builder {
@@ -158,8 +162,12 @@ class Builder {
       const auto middle = std::partition(rows.begin() + frame.start, rows.begin() + frame.end,
                                          [column, split_bin](std::uint32_t row) { return column[row] <= split_bin; });
       const auto mid = static_cast<std::uint32_t>(middle - rows.begin());
-      const ClassSums left = sums_of(rows, frame.start, mid);
-      const ClassSums right = sums_of(rows, mid, frame.end);
+      // The scan's sums: exact integers on the packed path, so identical to re-summing.
+      const ClassSums& left = best.left;
+      ClassSums right;
+      right.w0 = sums.w0 - left.w0;
+      right.w1 = sums.w1 - left.w1;
+      right.count = sums.count - left.count;
       // Children are created together, so right == left + 1 (prediction relies on it).
       const std::int32_t left_node = tree.add_node(value_of(left), left.weight());
       const std::int32_t right_node = tree.add_node(value_of(right), right.weight());
