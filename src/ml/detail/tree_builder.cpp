@@ -278,8 +278,15 @@ class Builder {
       node_bins_.resize(n);
       for (std::size_t j = 0; j < batch; ++j) {
         const std::uint8_t* column = local_column(features_[drawn + j]);
-        for (std::size_t i = 0; i < n; ++i) node_bins_[i] = column[rows[frame.start + i]];
-        if (scan_feature(node_bins_.data(), n, frame.sums, features_[drawn + j], best)) ++tried;
+        std::uint8_t lo = 255;
+        std::uint8_t hi = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::uint8_t bin = column[rows[frame.start + i]];
+          node_bins_[i] = bin;
+          lo = std::min(lo, bin);
+          hi = std::max(hi, bin);
+        }
+        if (lo != hi && scan_feature(node_bins_.data(), n, lo, hi, frame.sums, features_[drawn + j], best)) ++tried;
         // A split into two pure children reaches the largest possible proxy (the node's
         // weight); a later feature cannot beat it, only tie, and ties keep the first.
         if (best.proxy >= perfect) return best;
@@ -291,15 +298,9 @@ class Builder {
 
   // Per-bin sums by a histogram over the node's bin range, or by sorting the rows when they
   // are few for a wide range; both offer the same boundaries in the same order.
-  bool scan_feature(const std::uint8_t* node_bins, std::size_t n, const ClassSums& total, std::size_t feature,
-                    Candidate& best) {
-    std::uint8_t lo = 255;
-    std::uint8_t hi = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      lo = std::min(lo, node_bins[i]);
-      hi = std::max(hi, node_bins[i]);
-    }
-    if (lo == hi) return false;
+  // `lo` < `hi` are the smallest and largest bin among the node's rows.
+  bool scan_feature(const std::uint8_t* node_bins, std::size_t n, std::uint8_t lo, std::uint8_t hi,
+                    const ClassSums& total, std::size_t feature, Candidate& best) {
     SplitScanner scanner(total, params_.min_samples_leaf);
     const bool use_histogram = static_cast<std::size_t>(hi - lo) < 8 * n;
     if (packed_) {
