@@ -241,48 +241,72 @@ void RandomForest::build_flat() {
 
 namespace {
 
-// Advances every lane one level until all reached their leaves. A leaf's self-loop makes
-// the step a no-op for lanes already done.
-template <class RowOf>
-void walk_lanes(const auto* nodes, std::int32_t* index, std::size_t lanes, RowOf row_of) {
-  for (;;) {
-    bool moved = false;
-    for (std::size_t lane = 0; lane < lanes; ++lane) {
-      const auto& node = nodes[index[lane]];
-      const std::int32_t next = node.left + (row_of(lane)[node.feature] > node.threshold ? 1 : 0);
-      moved |= next != index[lane];
-      index[lane] = next;
+// Walks `n_items` root-to-leaf paths, kLanes at a time so that their dependent loads
+// overlap; a lane that reaches its leaf (a node pointing at itself) takes the next item at
+// once. `start(item)` gives an item's root and row, `finish(item, leaf)` receives its leaf.
+template <class Node, class Start, class Finish>
+void walk_items(const Node* nodes, std::size_t n_items, Start start, Finish finish) {
+  constexpr std::size_t kLanes = RandomForest::kLanes;
+  std::int32_t node[kLanes];
+  const double* row[kLanes];
+  std::size_t item[kLanes];
+  std::size_t next = 0;
+  std::size_t active = 0;
+  for (std::size_t lane = 0; lane < kLanes && next < n_items; ++lane, ++active) {
+    item[lane] = next;
+    start(next++, node[lane], row[lane]);
+  }
+  while (active > 0) {
+    for (std::size_t lane = 0; lane < active; ++lane) {
+      const Node& n = nodes[node[lane]];
+      const std::int32_t following = n.left + (row[lane][n.feature] > n.threshold ? 1 : 0);
+      if (following != node[lane]) {
+        node[lane] = following;
+        continue;
+      }
+      finish(item[lane], following);
+      if (next < n_items) {
+        item[lane] = next;
+        start(next++, node[lane], row[lane]);
+      } else {
+        // Retire the lane: move the last active lane into its place.
+        --active;
+        node[lane] = node[active];
+        row[lane] = row[active];
+        item[lane] = item[active];
+        --lane;
+      }
     }
-    if (!moved) return;
   }
 }
 
 }  // namespace
 
 double RandomForest::predict(const double* row) const {
+  // Trees finish out of order; their values are summed in tree order afterwards.
+  std::vector<double> values(roots_.size());
+  walk_items(
+      flat_.data(), roots_.size(),
+      [&](std::size_t tree, std::int32_t& node, const double*& lane_row) {
+        node = roots_[tree];
+        lane_row = row;
+      },
+      [&](std::size_t tree, std::int32_t leaf) { values[tree] = leaf_value_[static_cast<std::size_t>(leaf)]; });
   double sum = 0.0;
-  std::int32_t index[kLanes];
-  for (std::size_t first = 0; first < roots_.size(); first += kLanes) {
-    const std::size_t lanes = std::min(kLanes, roots_.size() - first);
-    for (std::size_t lane = 0; lane < lanes; ++lane) index[lane] = roots_[first + lane];
-    walk_lanes(flat_.data(), index, lanes, [row](std::size_t) { return row; });
-    for (std::size_t lane = 0; lane < lanes; ++lane) sum += leaf_value_[static_cast<std::size_t>(index[lane])];
-  }
+  for (double v : values) sum += v;
   return sum / static_cast<double>(trees_.size());
 }
 
 void RandomForest::predict_batch(const double* rows, std::size_t n_rows, double* out) const {
   std::fill_n(out, n_rows, 0.0);
-  std::int32_t index[kLanes];
   for (const std::int32_t root : roots_) {
-    for (std::size_t first = 0; first < n_rows; first += kLanes) {
-      const std::size_t lanes = std::min(kLanes, n_rows - first);
-      std::fill_n(index, lanes, root);
-      const double* block = rows + first * n_features_;
-      walk_lanes(flat_.data(), index, lanes,
-                 [block, this](std::size_t lane) { return block + lane * n_features_; });
-      for (std::size_t lane = 0; lane < lanes; ++lane) out[first + lane] += leaf_value_[static_cast<std::size_t>(index[lane])];
-    }
+    walk_items(
+        flat_.data(), n_rows,
+        [&](std::size_t row, std::int32_t& node, const double*& lane_row) {
+          node = root;
+          lane_row = rows + row * n_features_;
+        },
+        [&](std::size_t row, std::int32_t leaf) { out[row] += leaf_value_[static_cast<std::size_t>(leaf)]; });
   }
   for (std::size_t row = 0; row < n_rows; ++row) out[row] /= static_cast<double>(trees_.size());
 }
