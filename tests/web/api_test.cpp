@@ -1,0 +1,375 @@
+// The REST API end to end on every backend: accounts, sessions and tokens, scoring by statement
+// and by features, decisions and overrides, the audit trail, and the error shape of every route.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "service/audit_service.hpp"
+#include "service/auth_service.hpp"
+#include "service/champion.hpp"
+#include "service/decision_service.hpp"
+#include "service/import_service.hpp"
+#include "service/registry_service.hpp"
+#include "service/scoring_service.hpp"
+#include "store/assessment_repository.hpp"
+#include "store/database.hpp"
+#include "store/detail/session.hpp"
+#include "store/migrations.hpp"
+#include "support/backends.hpp"
+#include "support/model_fixture.hpp"
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+#include "web/server.hpp"
+
+namespace risklab::web {
+namespace {
+
+using nlohmann::json;
+
+const core::Actor kSystem{0, "test-setup",
+                          {core::Role::admin, core::Role::analyst, core::Role::risk_officer}};
+
+class ApiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    test_db_ = std::make_unique<test::TestDatabase>(GetParam());
+    db_ = store::Database::open(test_db_->url(), 8);
+    store::migrate(*db_);
+    auth_ = std::make_unique<service::AuthService>(*db_);
+    champion_ = std::make_unique<service::Champion>(*db_);
+    scoring_ = std::make_unique<service::ScoringService>(*db_, *champion_);
+    decisions_ = std::make_unique<service::DecisionService>(*db_);
+    registry_ = std::make_unique<service::RegistryService>(*db_);
+    audit_ = std::make_unique<service::AuditService>(*db_);
+    app_ = std::make_unique<App>(App{*db_, *auth_, *scoring_, *decisions_, *registry_, *audit_,
+                                     *champion_, false});
+    ServerOptions options;
+    options.port = 0;
+    options.threads = 4;
+    options.max_body_bytes = 256 * 1024;
+    server_ = std::make_unique<Server>(*app_, options);
+    port_ = server_->bind();
+    thread_ = std::thread([this] { server_->run(); });
+
+    for (const auto& [name, roles] : std::vector<std::pair<std::string, std::string>>{
+             {"admin", "admin"}, {"ana", "analyst"}, {"rita", "risk_officer"}, {"vic", "viewer"}}) {
+      auth_->create_user(kSystem, name, "", name + "-password-1", roles);
+    }
+  }
+
+  void TearDown() override {
+    server_->stop();
+    thread_.join();
+  }
+
+  // Registers the reference model and makes it the champion; imports 30 statements.
+  void with_model_and_statements() {
+    const auto model = registry_->register_artifact(kSystem, test::reference_model_path());
+    registry_->promote(kSystem, model.id);
+    champion_->refresh();
+    service::ImportOptions import;
+    import.file = test::reference_head_csv(dir_.path().string(), 30);
+    import.label_column = "Bankrupt?";
+    service::ImportService(*db_).import_csv(import);
+  }
+
+  httplib::Client client() {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(30, 0);
+    return client;
+  }
+
+  // Signs in and returns a client that sends the session cookie and CSRF header.
+  struct Session {
+    httplib::Headers headers;
+  };
+  Session sign_in(const std::string& user) {
+    auto c = client();
+    const auto res = c.Post("/api/v1/session",
+                            json{{"username", user}, {"password", user + "-password-1"}}.dump(),
+                            "application/json");
+    EXPECT_EQ(res->status, 200) << res->body;
+    const auto cookie = res->get_header_value("Set-Cookie");
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+    return {{{"Cookie", cookie.substr(0, cookie.find(';'))},
+             {"X-CSRF-Token", json::parse(res->body)["csrf_token"].get<std::string>()}}};
+  }
+
+  httplib::Result post(const Session& session, const std::string& path, const json& body) {
+    return client().Post(path, session.headers, body.dump(), "application/json");
+  }
+  httplib::Result get(const Session& session, const std::string& path) {
+    return client().Get(path, session.headers);
+  }
+
+  json features_of_row(std::size_t row) {
+    service::ImportOptions unused;
+    std::ifstream in(test::shared_data("taiwan_bankruptcy.csv"));
+    std::string header, line;
+    std::getline(in, header);
+    for (std::size_t i = 0; i <= row; ++i) std::getline(in, line);
+    json features = json::object();
+    std::stringstream names(header), values(line);
+    std::string name, value;
+    std::getline(names, name, ',');
+    std::getline(values, value, ',');  // the label
+    while (std::getline(names, name, ',') && std::getline(values, value, ',')) {
+      features[name.substr(name.find_first_not_of(' '))] = std::stod(value);
+    }
+    return features;
+  }
+
+  long long assessments() {
+    store::Transaction tx(*db_);
+    return store::AssessmentRepository().count(tx);
+  }
+
+  static void expect_error_shape(const httplib::Result& res, int status) {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, status) << res->body;
+    const auto body = json::parse(res->body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << res->body;
+    EXPECT_TRUE(body["error"]["code"].is_string()) << res->body;
+    EXPECT_TRUE(body["error"]["message"].is_string()) << res->body;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::TestDatabase> test_db_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<service::AuthService> auth_;
+  std::unique_ptr<service::Champion> champion_;
+  std::unique_ptr<service::ScoringService> scoring_;
+  std::unique_ptr<service::DecisionService> decisions_;
+  std::unique_ptr<service::RegistryService> registry_;
+  std::unique_ptr<service::AuditService> audit_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST_P(ApiTest, ScoreByStatementAndFeaturesDecideOverrideAndAuditEndToEnd) {
+  with_model_and_statements();
+  const auto ana = sign_in("ana");
+
+  auto res = post(ana, "/api/v1/score", {{"statement_id", 1}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  const auto by_statement = json::parse(res->body);
+  EXPECT_GT(by_statement["pd"].get<double>(), 0.0);
+  EXPECT_LT(by_statement["pd"].get<double>(), 1.0);
+  EXPECT_FALSE(by_statement["grade"].get<std::string>().empty());
+  EXPECT_EQ(by_statement["drivers"].size(), 5u);
+  EXPECT_TRUE(by_statement["model_version"].get<std::string>().starts_with("rf-"));
+
+  res = post(ana, "/api/v1/score", {{"company", "acme"}, {"features", features_of_row(0)}, {"top_k", 3}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  const auto by_features = json::parse(res->body);
+  EXPECT_DOUBLE_EQ(by_features["pd"].get<double>(), by_statement["pd"].get<double>())
+      << "the same row scores the same by statement and by features";
+  EXPECT_EQ(by_features["drivers"].size(), 3u);
+
+  // A decision that follows the recommendation needs no rationale.
+  const auto follow_id = by_statement["assessment_id"].get<long long>();
+  const std::string recommended = by_statement["recommendation"];
+  res = post(ana, "/api/v1/assessments/" + std::to_string(follow_id) + "/decision",
+             {{"decision", recommended}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  EXPECT_FALSE(json::parse(res->body)["override"].get<bool>());
+  expect_error_shape(post(ana, "/api/v1/assessments/" + std::to_string(follow_id) + "/decision",
+                          {{"decision", recommended}}),
+                     409);
+
+  // Against the recommendation: an override, refused without rationale and reason code.
+  const auto other_id = by_features["assessment_id"].get<long long>();
+  const std::string against = recommended == "approve" ? "decline" : "approve";
+  const std::string path = "/api/v1/assessments/" + std::to_string(other_id) + "/decision";
+  expect_error_shape(post(ana, path, {{"decision", against}}), 422);
+  expect_error_shape(post(ana, path, {{"decision", against}, {"rationale", "strong guarantor in place"}}), 422);
+  res = post(ana, path, {{"decision", against},
+                         {"rationale", "strong guarantor in place"},
+                         {"reason_code", "guarantee"}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  EXPECT_TRUE(json::parse(res->body)["override"].get<bool>());
+
+  res = get(ana, "/api/v1/assessments/" + std::to_string(other_id));
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body)["decision"]["reason_code"], "guarantee");
+
+  const auto rita = sign_in("rita");
+  res = get(rita, "/api/v1/audit?entity_type=assessment");
+  ASSERT_EQ(res->status, 200) << res->body;
+  std::set<std::string> actions;
+  const auto audit = json::parse(res->body);
+  for (const auto& entry : audit["entries"]) actions.insert(entry["action"]);
+  EXPECT_TRUE(actions.contains("assessment.created"));
+  EXPECT_TRUE(actions.contains("decision.recorded"));
+  EXPECT_TRUE(actions.contains("decision.override"));
+  res = get(rita, "/api/v1/audit/verify");
+  EXPECT_TRUE(json::parse(res->body)["ok"].get<bool>()) << res->body;
+
+  // Tampering with one row directly in the database is found and named by the CLI.
+  {
+    store::Transaction tx(*db_);
+    store::detail::sql(tx) << "UPDATE audit_log SET actor = 'mallory' WHERE id = 3";
+    tx.commit();
+  }
+  const auto verify = test::run_risklab({"--db", test_db_->url(), "audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 4) << verify.out << verify.err;
+  EXPECT_NE(verify.err.find("broken at row 3"), std::string::npos) << verify.err;
+}
+
+TEST_P(ApiTest, EveryProtectedRouteAnswers401WithoutCredentials) {
+  const std::set<std::string> open = {"/healthz", "/metrics", "/api/v1/openapi.json"};
+  for (const auto& route : server_->routes()) {
+    if (open.contains(route.path) || (route.path == "/api/v1/session" && route.method == "POST")) continue;
+    std::string path = route.path;
+    for (const char* param : {"{id}", "{username}"}) {
+      if (const auto at = path.find(param); at != std::string::npos) path.replace(at, std::strlen(param), "1");
+    }
+    auto c = client();
+    httplib::Result res = route.method == "GET"      ? c.Get(path)
+                          : route.method == "DELETE" ? c.Delete(path)
+                                                     : c.Post(path, "{}", "application/json");
+    expect_error_shape(res, 401);
+  }
+}
+
+TEST_P(ApiTest, WrongRoleIs403AndWritesNothing) {
+  with_model_and_statements();
+  const auto before = assessments();
+  expect_error_shape(post(sign_in("vic"), "/api/v1/score", {{"statement_id", 1}}), 403);
+  expect_error_shape(get(sign_in("ana"), "/api/v1/users"), 403);
+  expect_error_shape(post(sign_in("ana"), "/api/v1/models/1/promote", json::object()), 403);
+  expect_error_shape(get(sign_in("ana"), "/api/v1/audit"), 403);
+  EXPECT_EQ(assessments(), before);
+}
+
+TEST_P(ApiTest, BadInputIs4xxWithTheErrorShapeAndWritesNothing) {
+  with_model_and_statements();
+  const auto ana = sign_in("ana");
+  const auto before = assessments();
+  auto c = client();
+  expect_error_shape(c.Post("/api/v1/score", ana.headers, "{not json", "application/json"), 422);
+  auto features = features_of_row(0);
+  features.erase("Net Income Flag");
+  auto res = post(ana, "/api/v1/score", {{"features", features}});
+  expect_error_shape(res, 422);
+  EXPECT_NE(res->body.find("Net Income Flag"), std::string::npos) << res->body;
+  features = features_of_row(0);
+  features["Cash Flow Per Share"] = "abc";
+  res = post(ana, "/api/v1/score", {{"features", features}});
+  expect_error_shape(res, 422);
+  EXPECT_NE(res->body.find("Cash Flow Per Share"), std::string::npos) << res->body;
+  expect_error_shape(c.Post("/api/v1/score", ana.headers, R"({"features": {"a": 1e999}})",
+                            "application/json"),
+                     422);
+  expect_error_shape(c.Post("/api/v1/score", ana.headers, std::string(300 * 1024, ' '),
+                            "application/json"),
+                     413);
+  expect_error_shape(post(ana, "/api/v1/score", {{"statement_id", 999999}}), 404);
+  EXPECT_EQ(assessments(), before);
+}
+
+TEST_P(ApiTest, MissingValuesSentAsNullAreImputedAndExtraFeaturesReported) {
+  with_model_and_statements();
+  auto features = features_of_row(1);
+  features["Cash Flow Per Share"] = nullptr;
+  features["Not A Model Feature"] = 1.0;
+  const auto res = post(sign_in("ana"), "/api/v1/score", {{"features", features}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  const auto body = json::parse(res->body);
+  EXPECT_EQ(body["imputed_features"], json::array({"Cash Flow Per Share"}));
+  EXPECT_EQ(body["ignored_features"], json::array({"Not A Model Feature"}));
+}
+
+TEST_P(ApiTest, CookieSessionsNeedTheCsrfHeaderToChangeState) {
+  with_model_and_statements();
+  auto session = sign_in("ana");
+  session.headers.erase("X-CSRF-Token");
+  const auto res = post(session, "/api/v1/score", {{"statement_id", 1}});
+  expect_error_shape(res, 403);
+  EXPECT_NE(res->body.find("csrf"), std::string::npos);
+}
+
+TEST_P(ApiTest, ApiTokensWorkUntilRevoked) {
+  with_model_and_statements();
+  const auto ana = sign_in("ana");
+  auto res = post(ana, "/api/v1/tokens", {{"name", "loan origination system"}});
+  ASSERT_EQ(res->status, 201) << res->body;
+  const auto token = json::parse(res->body);
+  const httplib::Headers bearer = {{"Authorization", "Bearer " + token["token"].get<std::string>()}};
+  auto c = client();
+  res = c.Post("/api/v1/score", bearer, json{{"statement_id", 2}}.dump(), "application/json");
+  EXPECT_EQ(res->status, 201) << res->body;
+  res = client().Delete("/api/v1/tokens/" + std::to_string(token["id"].get<long long>()), ana.headers);
+  EXPECT_EQ(res->status, 204) << res->body;
+  expect_error_shape(c.Post("/api/v1/score", bearer, json{{"statement_id", 2}}.dump(), "application/json"), 401);
+}
+
+TEST_P(ApiTest, RepeatedFailedLoginsAreRateLimited) {
+  auto c = client();
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    expect_error_shape(c.Post("/api/v1/session", R"({"username":"ana","password":"wrong-password"})",
+                              "application/json"),
+                       401);
+  }
+  expect_error_shape(c.Post("/api/v1/session", R"({"username":"ana","password":"ana-password-1"})",
+                            "application/json"),
+                     429);
+}
+
+TEST_P(ApiTest, HealthAndMetricsReportTheChampion) {
+  auto res = client().Get("/healthz");
+  EXPECT_EQ(json::parse(res->body)["status"], "degraded");
+  with_model_and_statements();
+  res = client().Get("/healthz");
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body)["status"], "ok");
+  post(sign_in("ana"), "/api/v1/score", {{"statement_id", 1}});
+  res = client().Get("/metrics");
+  EXPECT_NE(res->body.find("risklab_scorings_total 1"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("risklab_http_request_duration_seconds_bucket{route=\"/api/v1/score\""),
+            std::string::npos);
+  EXPECT_NE(res->body.find("risklab_champion_info{version=\"rf-"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::ValuesIn(test::all_backends()),
+                         test::BackendName());
+
+TEST(OpenApi, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
+  test::TestDatabase test_db("sqlite");
+  auto db = store::Database::open(test_db.url());
+  service::AuthService auth(*db);
+  service::Champion champion(*db);
+  service::ScoringService scoring(*db, champion);
+  service::DecisionService decisions(*db);
+  service::RegistryService registry(*db);
+  service::AuditService audit(*db);
+  App app{*db, auth, scoring, decisions, registry, audit, champion, false};
+  Server server(app, {});
+  std::ifstream in(test::source_dir() / "web" / "openapi.json");
+  const auto doc = json::parse(in);
+  std::set<std::pair<std::string, std::string>> documented, registered;
+  for (const auto& [path, methods] : doc["paths"].items()) {
+    for (const auto& [method, op] : methods.items()) {
+      std::string upper = method;
+      for (auto& c : upper) c = static_cast<char>(std::toupper(c));
+      documented.emplace(upper, path);
+    }
+  }
+  for (const auto& route : server.routes()) registered.emplace(route.method, route.path);
+  for (const auto& route : registered) {
+    EXPECT_TRUE(documented.contains(route)) << route.first << " " << route.second << " is not in openapi.json";
+  }
+  for (const auto& route : documented) {
+    EXPECT_TRUE(registered.contains(route)) << route.first << " " << route.second << " is documented but not served";
+  }
+}
+
+}  // namespace
+}  // namespace risklab::web
