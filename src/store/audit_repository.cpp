@@ -127,7 +127,7 @@ AuditVerification AuditRepository::verify(Transaction& tx) {
       ++result.rows_checked;
       auto fail = [&](const std::string& problem) {
         result.ok = false;
-        result.first_bad_id = entry.id;
+        result.first_bad_id = std::min(entry.id, expected_id);
         result.problem = problem;
       };
       if (entry.id != expected_id) {
