@@ -107,7 +107,8 @@ void RandomForest::fit(const ForestTrainingData& data, const TrainParams& params
   std::exception_ptr failure;
 
   const auto grow_one = [&](std::size_t tree_idx, std::vector<std::uint32_t>& counts,
-                            std::vector<double>& weight, std::vector<std::uint32_t>& rows) {
+                            std::vector<double>& weight, std::vector<std::uint32_t>& rows,
+                            std::vector<std::uint32_t>& eligible) {
     Rng rng(derive_seed(params.seed, kForestStreamBase + tree_idx));
     std::fill(counts.begin(), counts.end(), 0U);
     if (params.bootstrap) {
@@ -115,17 +116,27 @@ void RandomForest::fit(const ForestTrainingData& data, const TrainParams& params
     } else {
       std::fill(counts.begin(), counts.end(), 1U);
     }
+    // Synthetic rows whose parents are both in the bag are eligible; with bootstrap they are
+    // then drawn with replacement like the real rows, so each tree sees about 63 % of them
+    // with integer weights, as sklearn's bootstrap over the resampled set would.
+    eligible.clear();
+    for (std::size_t s = 0; s < n_rows - n_real; ++s) {
+      if (counts[(*data.base)[s]] > 0 && counts[(*data.neighbour)[s]] > 0) {
+        eligible.push_back(static_cast<std::uint32_t>(n_real + s));
+      }
+    }
+    std::fill(weight.begin(), weight.end(), 0.0);
+    for (std::size_t row = 0; row < n_real; ++row) weight[row] = counts[row];
+    if (params.bootstrap) {
+      for (std::size_t draw = 0; draw < eligible.size(); ++draw) {
+        weight[eligible[rng.uniform_below(eligible.size())]] += 1.0;
+      }
+    } else {
+      for (std::uint32_t row : eligible) weight[row] = 1.0;
+    }
     rows.clear();
     for (std::size_t row = 0; row < n_rows; ++row) {
-      double w = 0.0;
-      if (row < n_real) {
-        w = counts[row];
-      } else {
-        const std::size_t s = row - n_real;
-        w = counts[(*data.base)[s]] > 0 && counts[(*data.neighbour)[s]] > 0 ? 1.0 : 0.0;
-      }
-      weight[row] = w;
-      if (w > 0.0) rows.push_back(static_cast<std::uint32_t>(row));
+      if (weight[row] > 0.0) rows.push_back(static_cast<std::uint32_t>(row));
     }
     std::array<double, 2> tree_class_weight = class_weight;
     if (params.class_weight == ClassWeight::balanced_subsample) {
@@ -153,10 +164,11 @@ void RandomForest::fit(const ForestTrainingData& data, const TrainParams& params
     std::vector<std::uint32_t> counts(n_real);
     std::vector<double> weight(n_rows);
     std::vector<std::uint32_t> rows;
+    std::vector<std::uint32_t> eligible;
     rows.reserve(n_rows);
     try {
       for (std::size_t tree_idx = next++; tree_idx < params.n_trees; tree_idx = next++) {
-        grow_one(tree_idx, counts, weight, rows);
+        grow_one(tree_idx, counts, weight, rows, eligible);
         if (progress) {
           const std::lock_guard lock(progress_mutex);
           progress(++done, params.n_trees);
