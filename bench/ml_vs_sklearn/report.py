@@ -14,6 +14,7 @@ def fmt(value, digits=4):
 
 def main(paths, command):
     lines = []
+    acceptance = []
     for path in paths:
         runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
         by_engine = {r["engine"]: r for r in runs}
@@ -21,6 +22,7 @@ def main(paths, command):
         sk = by_engine["scikit-learn + imbalanced-learn"]
         xgb = by_engine.get("xgboost")
         name = path.rsplit("/", 1)[-1].replace(".jsonl", "")
+        acceptance.append((name, ours, sk))
         lines.append(f"### {name}: {ours['train_rows']} train / {ours['test_rows']} test rows, "
                      f"{ours['trees']} trees, {ours['threads']} threads each\n")
         lines.append("| metric | RiskLab | scikit-learn + imblearn | ratio (sklearn / RiskLab) | xgboost (peer) |")
@@ -51,7 +53,34 @@ def main(paths, command):
                      + (f"{xgb['mean_pd']:.4f} |" if xgb else "n/a |"))
         lines.append("")
     lines.append("Ratios are sklearn's figure over ours for times and sizes, ours over sklearn's for rows/s; "
-                 "the AUC column shows our difference. Produced by:\n")
+                 "the AUC column shows our difference.\n")
+    lines.append("#### Acceptance (issue 4) in this run\n")
+    lines.append("| criterion | target | " + " | ".join(name for name, _, _ in acceptance) + " |")
+    lines.append("|---|---|" + "---|" * len(acceptance))
+
+    def check(label, target, cell):
+        lines.append(f"| {label} | {target} | " + " | ".join(cell(o, k) for _, o, k in acceptance) + " |")
+
+    def verdict(ok):
+        return "pass" if ok else "**miss**"
+
+    check("AUC vs sklearn pipeline", ">= sklearn - 0.005",
+          lambda o, k: f"{o['auc'] - k['auc']:+.4f} {verdict(o['auc'] >= k['auc'] - 0.005)}")
+    check("ECE", "<= 0.015", lambda o, k: f"{o['ece']:.4f} {verdict(o['ece'] <= 0.015)}")
+    check("mean PD vs base rate", "within 25 %",
+          lambda o, k: f"{(o['mean_pd'] / o['base_rate'] - 1) * 100:+.0f} % "
+                       f"{verdict(abs(o['mean_pd'] / o['base_rate'] - 1) <= 0.25)}")
+    check("fit", ">= 10x (aim 20x)",
+          lambda o, k: f"{k['fit_seconds'] / o['fit_seconds']:.1f}x {verdict(k['fit_seconds'] >= 10 * o['fit_seconds'])}")
+    check("single-row p50", ">= 1000x",
+          lambda o, k: f"{k['single_row_p50_us'] / o['single_row_p50_us']:.0f}x "
+                       f"{verdict(k['single_row_p50_us'] >= 1000 * o['single_row_p50_us'])}")
+    check("batch rows/s", ">= 4x",
+          lambda o, k: f"{o['batch_rows_per_second'] / k['batch_rows_per_second']:.1f}x "
+                       f"{verdict(o['batch_rows_per_second'] >= 4 * k['batch_rows_per_second'])}")
+    check("TreeSHAP p50, 300 trees", "<= 10 ms",
+          lambda o, k: f"{o['shap_p50_ms']:.1f} ms {verdict(o['shap_p50_ms'] <= 10)}")
+    lines.append("\nProduced by:\n")
     lines.append("```sh\n" + command + "\n```")
     print("\n".join(line for line in lines if line is not None))
 
