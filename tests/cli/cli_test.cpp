@@ -151,17 +151,24 @@ INSTANTIATE_TEST_SUITE_P(Backends, CliImportTest, ::testing::ValuesIn(test::all_
 
 TEST(CliDemo, FromZeroCreatesADatabaseAndImportsTheReferenceData) {
   test::TempDir dir;
-  const auto result = run_risklab({"demo", "--dir", dir.path().string()});
+  const auto result =
+      run_risklab({"demo", "--dir", dir.path().string(), "--trees", "10", "--no-serve"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("imported 6819 statements (95 features"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("registered and promoted it: champion rf-"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("demo accounts analyst, officer and admin, password demo-"),
+            std::string::npos)
+      << result.out;
   auto db = store::Database::open("sqlite://" + dir.path().string() + "/risklab.db");
   const auto counts = test::StoreCounts::of(*db);
   EXPECT_EQ(counts.statements, 6819);
   EXPECT_EQ(counts.defaults, 220);
 
-  const auto again = run_risklab({"demo", "--dir", dir.path().string()});
+  const auto again =
+      run_risklab({"demo", "--dir", dir.path().string(), "--trees", "10", "--no-serve"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(test::StoreCounts::of(*db).statements, 6819) << "a re-run must not import twice";
+  EXPECT_NE(again.out.find("a champion model is already registered"), std::string::npos) << again.out;
 }
 
 }  // namespace

@@ -95,6 +95,13 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
 
 }  // namespace
 
+/// Serves `global.db_url` on `port` with default settings (used by `risklab demo`).
+void serve_database(const GlobalOptions& global, int port) {
+  ServeOptions options;
+  options.server.port = port;
+  serve(global, options);
+}
+
 void add_serve_command(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand("serve", "Serve the REST API (and UI) over HTTP");
