@@ -22,7 +22,7 @@ time_risklab() { # url-maker
     t0=$(now); $bin --db "$url" import "$data" --label "Bankrupt?" >/dev/null; t1=$(now)
     times+=("$(echo "$t1 - $t0" | bc -l)")
   done
-  printf '%s\n' "${times[@]}" | median
+  printf '%s\n' "${times[@]}" | median | xargs printf '%.3f'
 }
 
 sqlite_url() { echo "sqlite://$work/sqlite-$1.db"; }
@@ -44,11 +44,11 @@ py_times=()
 for i in $(seq 1 "$runs"); do
   py_times+=("$(/usr/bin/python3 bench/import/pandas_import.py "$data" "$work/py-$i.db")")
 done
-py_s=$(printf '%s\n' "${py_times[@]}" | median)
+py_s=$(printf '%s\n' "${py_times[@]}" | median | xargs printf '%.3f')
 
 cat <<TABLE
 Import of $data ($(tail -n +2 "$data" | wc -l) rows), median of $runs runs, $(nproc) cores
-| what | seconds | vs pandas to_sql (SQLite) |
+| what | seconds | pandas time / this time (>1: faster than pandas) |
 |---|---|---|
 | risklab import, SQLite | $sqlite_s | $(echo "$py_s / $sqlite_s" | bc -l | xargs printf '%.2f')x |
 | risklab import, MariaDB $(mariadbd --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1) | $mysql_s | $(echo "$py_s / $mysql_s" | bc -l | xargs printf '%.2f')x |
