@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# One command, one run: wrk against RiskLab's POST /api/v1/score (token auth, every scoring stored
+# as an assessment in SQLite; without and with TreeSHAP drivers) and, in the same run, against a
+# FastAPI + uvicorn service scoring the same test rows with the scikit-learn + imbalanced-learn
+# pipeline trained on the same train file. Prints a markdown table and writes it to the
+# "## HTTP scoring" section of docs/PERFORMANCE.md. Exits 1 if a persistence check fails.
+#
+#   bench/http/run.sh     (BUILD_DIR=build/bench-rel DURATION=12s CONNECTIONS=64 WRK_THREADS=2
+#                          TREES=300 SERVE_ARGS="" PORT=18080 PEER_PORT=18081 WRITE_DOCS=1 KEEP_WORK=0)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+BUILD_DIR=${BUILD_DIR:-build/bench-rel}
+DURATION=${DURATION:-12s}
+CONNECTIONS=${CONNECTIONS:-64}
+WRK_THREADS=${WRK_THREADS:-2}
+TREES=${TREES:-300}
+SERVE_ARGS=${SERVE_ARGS:-}
+PORT=${PORT:-18080}
+PEER_PORT=${PEER_PORT:-18081}
+WRITE_DOCS=${WRITE_DOCS:-1}
+KEEP_WORK=${KEEP_WORK:-0}
+DATA=${DATA:-$ROOT/../shared/data/taiwan_bankruptcy.csv}
+LABEL='Bankrupt?'
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+  if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [[ $KEEP_WORK == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+# numpy's OpenBLAS must see the real CPU when timing the Python stack.
+PY=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3)
+log() { echo "== $*" >&2; }
+
+log "building risklab in $BUILD_DIR"
+cmake --preset release -B "$BUILD_DIR" >/dev/null
+cmake --build "$BUILD_DIR" --target risklab -j2 >/dev/null
+R=$ROOT/$BUILD_DIR/risklab
+export RISKLAB_DB=sqlite://$WORK/risklab.db
+LOAD=$(cut -d" " -f1-3 /proc/loadavg)
+
+log "preparing data, models and databases in $WORK"
+"$R" ml split --data "$DATA" --label "$LABEL" --train-out "$WORK/train.csv" --test-out "$WORK/test.csv" >&2
+"$R" ml train --data "$WORK/train.csv" --label "$LABEL" --out "$WORK/model.rlm" --trees "$TREES" --threads 2 >&2
+RISKLAB_ADMIN_PASSWORD=admin-password-1 "$R" init >/dev/null 2>&1
+RISKLAB_PASSWORD=analyst-password-1 "$R" users add ana --roles analyst >&2
+"$R" models register "$WORK/model.rlm" >&2
+"$R" models promote 1 >&2
+TOKEN=$("$R" tokens create --user ana --name bench 2>/dev/null)
+"${PY[@]}" bench/http/fastapi_service.py prepare --train "$WORK/train.csv" --label "$LABEL" \
+  --out "$WORK/peer.pkl" --db "$WORK/peer.db" --token "$TOKEN" --trees "$TREES" --threads 2
+for k in 0 5; do /usr/bin/python3 bench/http/bodies.py "$WORK/test.csv" "$LABEL" $k "$WORK/bodies-$k.txt"; done
+/usr/bin/python3 bench/http/bodies.py "$WORK/test.csv" "$LABEL" -1 "$WORK/bodies-peer.txt"
+
+wait_up() {
+  for _ in $(seq 300); do
+    curl -sf "$1" >/dev/null && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "server at $1 did not come up" >&2
+  return 1
+}
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=; }
+rows() { sqlite3 "$1" 'SELECT COUNT(*) FROM assessments'; }
+
+# run NAME URL BODIES DB [METRICS_URL]: a 2 s warm-up, then the measured run; row counts (and the
+# server's own status counts) are taken once the requests in flight when wrk stopped are done.
+run() {
+  local name=$1 url=$2 bodies=$3 db=$4 metrics=${5:-}
+  local wrk=(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" --timeout 10s -s bench/http/score.lua)
+  "${wrk[@]}" -d2s "$url" -- "$bodies" "$TOKEN" >/dev/null
+  sleep 1
+  local before
+  before=$(rows "$db")
+  [[ -n $metrics ]] && curl -sf "$metrics" >"$WORK/$name.metrics.before"
+  [[ -n $metrics ]] && wc -l <"$WORK/$name.log" >"$WORK/$name.logstart"
+  log "wrk $name: ${CONNECTIONS} connections, $DURATION"
+  "${wrk[@]}" -d"$DURATION" "$url" -- "$bodies" "$TOKEN" | tee "$WORK/$name.wrk" | grep -v '^wrk-result' >&2
+  # Requests in flight when wrk stopped still finish: wait until the counts stop moving.
+  local after=-1 now
+  for _ in $(seq 120); do
+    sleep 0.5
+    [[ -n $metrics ]] && curl -sf "$metrics" >"$WORK/$name.metrics.after"
+    now=$(rows "$db")
+    [[ $now == "$after" ]] && break
+    after=$now
+  done
+  echo "$before $after" >"$WORK/$name.rows"
+  return 0
+}
+
+for variant in "no_drivers 0" "drivers 5"; do
+  set -- $variant
+  # shellcheck disable=SC2086  # SERVE_ARGS is a word list
+  "$R" serve --port "$PORT" $SERVE_ARGS 2>"$WORK/risklab_$1.log" >&2 &
+  SERVER_PID=$!
+  wait_up "http://127.0.0.1:$PORT/healthz"
+  run "risklab_$1" "http://127.0.0.1:$PORT/api/v1/score" "$WORK/bodies-$2.txt" "$WORK/risklab.db" \
+    "http://127.0.0.1:$PORT/metrics"
+  stop_server
+done
+
+RISKLAB_PEER_MODEL=$WORK/peer.pkl RISKLAB_PEER_DB=$WORK/peer.db "${PY[@]}" -m uvicorn fastapi_service:app \
+  --app-dir bench/http --workers 2 --host 127.0.0.1 --port "$PEER_PORT" 2>"$WORK/fastapi.peer-log" >&2 &
+SERVER_PID=$!
+wait_up "http://127.0.0.1:$PEER_PORT/healthz"
+run fastapi "http://127.0.0.1:$PEER_PORT/score" "$WORK/bodies-peer.txt" "$WORK/peer.db"
+stop_server
+
+COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, $TREES trees, $(nproc) cores, load average before the run: $LOAD"
+status=0
+SECTION=$(/usr/bin/python3 bench/http/report.py "$WORK" "$COMMAND" "$CONNECTIONS") || status=$?
+echo "$SECTION"
+[[ $WRITE_DOCS == 1 ]] && /usr/bin/python3 - "$SECTION" <<'PY'
+import pathlib, re, sys
+path = pathlib.Path("docs/PERFORMANCE.md")
+text = path.read_text() if path.exists() else "# Performance\n"
+begin, end = "<!-- http-bench:begin -->", "<!-- http-bench:end -->"
+block = f"{begin}\n{sys.argv[1]}\n{end}"
+if begin in text:
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+else:
+    text = text.rstrip() + "\n\n## HTTP scoring\n\n" + block + "\n"
+path.write_text(text)
+PY
+exit $status
