@@ -7,7 +7,6 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
-#include <regex>
 #include <thread>
 
 #include "core/csv_reader.hpp"
@@ -66,12 +65,12 @@ class ChampionSwapTest : public ::testing::Test {
 
   // "registered model 2 (rf-0123456789ab)" -> "rf-0123456789ab"
   std::string register_model(const std::string& artifact) {
-    const auto out = risklab({"models", "register", artifact});
-    std::smatch match;
-    const std::string text = out.out + out.err;
-    EXPECT_TRUE(std::regex_search(text, match, std::regex(R"(registered model \d+ \(([^)]+)\))")))
-        << text;
-    return match.size() > 1 ? match[1].str() : "";
+    const auto result = risklab({"models", "register", artifact});
+    const std::string text = result.out + result.err;
+    const auto open = text.find('(', text.find("registered model"));
+    const auto close = text.find(')', open);
+    EXPECT_NE(close, std::string::npos) << text;
+    return close == std::string::npos ? "" : text.substr(open + 1, close - open - 1);
   }
 
   test::TempDir dir_;

@@ -7,7 +7,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 #include <stdexcept>
@@ -58,10 +57,16 @@ ServerProcess::ServerProcess(const std::vector<std::string>& extra_args,
 
   // `risklab serve` prints "risklab serving on http://127.0.0.1:PORT" once it is bound.
   const auto deadline = std::chrono::steady_clock::now() + startup;
-  const std::regex address(R"(serving on http://[^:\s]+:(\d+))");
-  std::smatch match;
-  std::string printed;
-  while (!std::regex_search(printed = log(), match, address)) {
+  const std::string marker = "serving on http://";
+  while (true) {
+    const std::string printed = log();
+    const auto at = printed.find(marker);
+    const auto colon = at == std::string::npos ? at : printed.find(':', at + marker.size());
+    const auto end = colon == std::string::npos ? colon : printed.find('\n', colon);
+    if (end != std::string::npos) {
+      port_ = std::stoi(printed.substr(colon + 1, end - colon - 1));
+      break;
+    }
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;  // exited: nothing to stop
     if (pid_ < 0 || std::chrono::steady_clock::now() > deadline) {
@@ -70,7 +75,6 @@ ServerProcess::ServerProcess(const std::vector<std::string>& extra_args,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  port_ = std::stoi(match[1].str());
 }
 
 ServerProcess::~ServerProcess() { stop(); }
