@@ -43,12 +43,14 @@ void apply_config_file(int argc, char** argv, GlobalOptions& global) {
   for (const auto& [key, value] : config) {
     if (key == "db" && value.is_string()) {
       global.db_url = value.as_string()->get();
+    } else if (key == "lake" && value.is_string()) {
+      global.lake_url = value.as_string()->get();
     } else if (key == "log_level" && value.is_string()) {
       global.log_level = value.as_string()->get();
     } else {
       throw risklab::core::InvalidInput(
           "bad_config", path + ": unknown or mistyped key '" + std::string(key.str()) +
-                            "' (expected string keys: db, log_level)");
+                            "' (expected string keys: db, lake, log_level)");
     }
   }
   global.config_file = path;
@@ -87,12 +89,17 @@ int main(int argc, char** argv) {
                  "postgresql://USER:PASS@HOST:PORT/DB")
       ->envname("RISKLAB_DB")
       ->capture_default_str();
+  app.add_option("--lake", global.lake_url,
+                 "Data lake URL: file://DIR or azure://ACCOUNT/CONTAINER[?endpoint=URL] "
+                 "(key from AZURE_STORAGE_KEY, AZURE_STORAGE_SAS or AZURE_STORAGE_CONNECTION_STRING)")
+      ->envname("RISKLAB_LAKE")
+      ->capture_default_str();
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->envname("RISKLAB_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
   app.add_option("--config", global.config_file,
-                 "TOML file with defaults (keys: db, log_level); env RISKLAB_CONFIG");
+                 "TOML file with defaults (keys: db, lake, log_level); env RISKLAB_CONFIG");
 
   app.parse_complete_callback([&global] {
     // Logs go to stderr so that data written to stdout (CSV, JSON) stays clean.
@@ -109,6 +116,8 @@ int main(int argc, char** argv) {
   risklab::cli::add_users_command(app, global);
   risklab::cli::add_tokens_command(app, global);
   risklab::cli::add_audit_command(app, global);
+  risklab::cli::add_outcomes_command(app, global);
+  risklab::cli::add_outbox_command(app, global);
   risklab::cli::add_ml_command(app, global);
 
   try {

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/error.hpp"
+
 namespace risklab::core {
 
 std::string utc_now_iso8601() { return to_iso8601(std::chrono::system_clock::now()); }
@@ -18,6 +20,22 @@ std::string to_iso8601(std::chrono::system_clock::time_point when) {
                 static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),
                 static_cast<long long>(time.seconds().count()));
   return out;
+}
+
+double seconds_since(const std::string& iso8601) {
+  int year = 0;
+  unsigned month = 0, day = 0;
+  int hour = 0, minute = 0, second = 0;
+  if (iso8601.size() != 20 ||
+      std::sscanf(iso8601.c_str(), "%4d-%2u-%2uT%2d:%2d:%2dZ", &year, &month, &day, &hour, &minute,
+                  &second) != 6) {
+    throw InvalidInput("bad_timestamp", "'" + iso8601 + "' is not an ISO 8601 UTC timestamp");
+  }
+  const auto when = std::chrono::sys_days{std::chrono::year{year} / std::chrono::month{month} /
+                                          std::chrono::day{day}} +
+                    std::chrono::hours{hour} + std::chrono::minutes{minute} +
+                    std::chrono::seconds{second};
+  return std::chrono::duration<double>(std::chrono::system_clock::now() - when).count();
 }
 
 std::string utc_today() { return utc_now_iso8601().substr(0, 10); }

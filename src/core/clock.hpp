@@ -12,6 +12,10 @@ std::string utc_now_iso8601();
 /// `when` (UTC) in the same form as utc_now_iso8601().
 std::string to_iso8601(std::chrono::system_clock::time_point when);
 
+/// Seconds from `iso8601` (as utc_now_iso8601() writes it) to now; throws InvalidInput if the
+/// text is not such a timestamp.
+double seconds_since(const std::string& iso8601);
+
 /// Today's UTC date as "YYYY-MM-DD".
 std::string utc_today();
 

@@ -60,6 +60,21 @@ std::unordered_map<std::string, long long> CompanyRepository::ensure(
   return ids;
 }
 
+std::optional<CompanyRecord> CompanyRepository::find_by_external_id(Transaction& tx,
+                                                                   const std::string& external_id) {
+  try {
+    soci::rowset<soci::row> rows =
+        (detail::sql(tx).prepare << "SELECT id, external_id, name FROM companies WHERE external_id = :e",
+         soci::use(external_id));
+    for (const auto& row : rows) {
+      return CompanyRecord{detail::as_int(row, 0), row.get<std::string>(1), row.get<std::string>(2)};
+    }
+    return std::nullopt;
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "reading company '" + external_id + "'");
+  }
+}
+
 long long CompanyRepository::count(Transaction& tx) {
   long long count = 0;
   try {

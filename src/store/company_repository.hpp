@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +24,8 @@ class CompanyRepository {
   std::unordered_map<std::string, long long> ensure(Transaction& tx,
                                                     const std::vector<CompanyRecord>& companies,
                                                     const std::string& created_at);
+  /// The company with this external id, if any.
+  std::optional<CompanyRecord> find_by_external_id(Transaction& tx, const std::string& external_id);
   /// Number of companies.
   long long count(Transaction& tx);
 };

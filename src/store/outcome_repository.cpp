@@ -5,6 +5,23 @@
 
 namespace risklab::store {
 
+long long OutcomeRepository::insert(Transaction& tx, const OutcomeRecord& outcome) {
+  detail::Value import_id = std::monostate{};
+  if (outcome.import_id) import_id = *outcome.import_id;
+  detail::Value note = std::monostate{};
+  if (outcome.note) note = *outcome.note;
+  try {
+    return detail::insert_returning_id(
+        detail::sql(tx), tx.database().backend(), "outcomes",
+        {{"company_id"}, {"defaulted"}, {"observed_at"}, {"source"}, {"import_id"}, {"note"},
+         {"recorded_by"}, {"recorded_at"}},
+        {outcome.company_id, static_cast<long long>(outcome.defaulted ? 1 : 0), outcome.observed_at,
+         outcome.source, import_id, note, outcome.recorded_by, outcome.recorded_at});
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "storing an outcome");
+  }
+}
+
 void OutcomeRepository::insert_batch(Transaction& tx, const std::vector<OutcomeRecord>& outcomes) {
   std::vector<detail::Row> rows;
   rows.reserve(outcomes.size());

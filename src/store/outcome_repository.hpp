@@ -24,6 +24,8 @@ struct OutcomeRecord {
 /// Outcomes table.
 class OutcomeRepository {
  public:
+  /// Inserts one outcome and returns its id.
+  long long insert(Transaction& tx, const OutcomeRecord& outcome);
   /// Inserts `outcomes` in multi-row batches.
   void insert_batch(Transaction& tx, const std::vector<OutcomeRecord>& outcomes);
   /// Number of outcomes, and how many of them are defaults.

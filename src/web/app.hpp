@@ -10,6 +10,8 @@ class AuditService;
 class AuthService;
 class Champion;
 class DecisionService;
+class OutboxService;
+class OutcomeService;
 class RegistryService;
 class ScoringService;
 }  // namespace risklab::service
@@ -25,6 +27,8 @@ struct App {
   service::RegistryService& registry;
   service::AuditService& audit;
   service::Champion& champion;
+  service::OutcomeService& outcomes;
+  service::OutboxService& outbox;
   bool secure_cookies = false;  ///< add `Secure` to the session cookie (behind HTTPS)
 };
 

@@ -12,7 +12,9 @@
 #include "service/auth_service.hpp"
 #include "service/champion.hpp"
 #include "service/decision_service.hpp"
+#include "lake/lake.hpp"
 #include "service/import_service.hpp"
+#include "service/outcome_service.hpp"
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
 #include "store/assessment_repository.hpp"
@@ -45,8 +47,12 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
     decisions_ = std::make_unique<service::DecisionService>(*db_);
     registry_ = std::make_unique<service::RegistryService>(*db_);
     audit_ = std::make_unique<service::AuditService>(*db_);
+    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
+    lake_ = lake::open_lake("file://" + (dir_.path() / "lake").string());
+    lake_->create_container();
+    outbox_ = std::make_unique<service::OutboxService>(*db_, *lake_);
     app_ = std::make_unique<App>(App{*db_, *auth_, *scoring_, *decisions_, *registry_, *audit_,
-                                     *champion_, false});
+                                     *champion_, *outcomes_, *outbox_, false});
     ServerOptions options;
     options.port = 0;
     options.threads = 4;
@@ -147,6 +153,9 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<service::DecisionService> decisions_;
   std::unique_ptr<service::RegistryService> registry_;
   std::unique_ptr<service::AuditService> audit_;
+  std::unique_ptr<service::OutcomeService> outcomes_;
+  std::unique_ptr<lake::Lake> lake_;
+  std::unique_ptr<service::OutboxService> outbox_;
   std::unique_ptr<App> app_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
@@ -350,7 +359,11 @@ TEST(OpenApi, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
   service::DecisionService decisions(*db);
   service::RegistryService registry(*db);
   service::AuditService audit(*db);
-  App app{*db, auth, scoring, decisions, registry, audit, champion, false};
+  service::OutcomeService outcomes(*db);
+  test::TempDir dir;
+  const auto lake = lake::open_lake("file://" + dir.path().string());
+  service::OutboxService outbox(*db, *lake);
+  App app{*db, auth, scoring, decisions, registry, audit, champion, outcomes, outbox, false};
   Server server(app, {});
   std::ifstream in(test::source_dir() / "web" / "openapi.json");
   const auto doc = json::parse(in);

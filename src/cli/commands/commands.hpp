@@ -11,6 +11,7 @@ namespace risklab::cli {
 /// Options shared by every subcommand (flags, RISKLAB_* environment, config file).
 struct GlobalOptions {
   std::string db_url = "sqlite://risklab.db";
+  std::string lake_url = "file://lake";
   std::string log_level = "info";
   std::string config_file;
 };
@@ -25,6 +26,8 @@ void add_models_command(CLI::App& app, GlobalOptions& global);
 void add_users_command(CLI::App& app, GlobalOptions& global);
 void add_tokens_command(CLI::App& app, GlobalOptions& global);
 void add_audit_command(CLI::App& app, GlobalOptions& global);
+void add_outcomes_command(CLI::App& app, GlobalOptions& global);
+void add_outbox_command(CLI::App& app, GlobalOptions& global);
 void add_ml_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace risklab::cli

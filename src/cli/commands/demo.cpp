@@ -5,6 +5,7 @@
 
 #include "cli/commands/common.hpp"
 #include "core/error.hpp"
+#include "lake/lake.hpp"
 #include "ml/artifact.hpp"
 #include "ml/dataset.hpp"
 #include "ml/model.hpp"
@@ -60,13 +61,16 @@ void run_demo(const GlobalOptions& global, const DemoOptions& options) {
   const std::string data = options.data.empty() ? find_reference_data() : options.data;
   GlobalOptions demo = global;
   demo.db_url = "sqlite://" + (dir / "risklab.db").string();
+  demo.lake_url = "file://" + (dir / "lake").string();
   const core::Actor operator_actor = cli_operator();
 
   std::cout << "RiskLab demo in " << dir.string() << '\n';
   auto db = open_database(demo, /*check_schema=*/false);
   const auto applied = store::migrate(*db);
+  lake::open_lake(demo.lake_url)->create_container();
   std::cout << "1. database " << db->display_url() << ": schema at version "
-            << store::schema_version(*db) << " (" << applied.size() << " migrations applied)\n";
+            << store::schema_version(*db) << " (" << applied.size()
+            << " migrations applied); data lake " << demo.lake_url << '\n';
 
   service::ImportOptions import;
   import.file = data;

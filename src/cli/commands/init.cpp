@@ -3,6 +3,7 @@
 
 #include "cli/commands/common.hpp"
 #include "core/error.hpp"
+#include "lake/lake.hpp"
 #include "service/auth_service.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -23,6 +24,9 @@ void add_init_command(CLI::App& app, GlobalOptions& global) {
     }
     std::cout << db->display_url() << ": schema at version " << store::schema_version(*db)
               << (applied.empty() ? " (already up to date)" : "") << '\n';
+    const auto lake = lake::open_lake(global.lake_url);
+    std::cout << lake->display_url()
+              << (lake->create_container() ? ": created" : ": exists already") << '\n';
     service::AuthService auth(*db);
     if (auth.user_count() > 0) return;
     // No default password ever: the first admin's comes from the environment or a prompt.

@@ -12,7 +12,9 @@
 #include "service/audit_service.hpp"
 #include "service/auth_service.hpp"
 #include "service/champion.hpp"
+#include "lake/lake.hpp"
 #include "service/decision_service.hpp"
+#include "service/outcome_service.hpp"
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
 #include "store/database.hpp"
@@ -49,11 +51,15 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   service::DecisionService decisions(*db);
   service::RegistryService registry(*db);
   service::AuditService audit(*db);
+  service::OutcomeService outcomes(*db);
+  const auto lake = lake::open_lake(global.lake_url);
+  service::OutboxService outbox(*db, *lake);
   champion.refresh();
   if (!champion.current()) {
     spdlog::warn("no champion model yet: /score answers 503 until one is promoted");
   }
-  web::App app{*db, auth, scoring, decisions, registry, audit, champion, options.secure_cookies};
+  web::App app{*db,      auth,     scoring, decisions, registry, audit,
+               champion, outcomes, outbox,  options.secure_cookies};
   web::Server server(app, options.server);
   const int port = server.bind();
   std::cout << "risklab serving on http://" << options.server.bind << ":" << port << std::endl;
@@ -61,16 +67,18 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable wake;
-  // Every replica polls the registry, so a champion promoted anywhere is served within ~1 s.
+  // Every replica polls the registry, so a champion promoted anywhere is served within ~1 s,
+  // and ships the outbox to the lake every two seconds (idempotent across replicas).
   std::thread poller([&] {
     std::unique_lock lock(mutex);
-    while (!stopping) {
+    for (int tick = 0; !stopping; ++tick) {
       wake.wait_for(lock, std::chrono::seconds(1));
       if (stopping) break;
       try {
         champion.refresh();
+        if (tick % 2 == 0) outbox.drain(500);
       } catch (const std::exception& error) {
-        spdlog::warn("champion refresh failed: {}", error.what());
+        spdlog::warn("background refresh failed: {}", error.what());
       }
     }
   });

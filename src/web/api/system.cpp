@@ -1,7 +1,9 @@
 #include <span>
 
 #include "core/embedded_file.hpp"
+#include "core/clock.hpp"
 #include "core/version.hpp"
+#include "service/outcome_service.hpp"
 #include "service/champion.hpp"
 #include "service/health.hpp"
 #include "web/api/routes.hpp"
@@ -35,6 +37,19 @@ void register_system_routes(Router& router) {
                    {"database", health.database},
                    {"champion", health.champion_version ? nlohmann::json(*health.champion_version) : nullptr}};
                if (!health.champion_error.empty()) body["champion_error"] = health.champion_error;
+               if (health.status != "down") {
+                 const auto backlog = app.outbox.backlog();
+                 body["outbox"] = {{"pending", backlog.pending},
+                                   {"oldest", backlog.oldest_created_at
+                                                  ? nlohmann::json(*backlog.oldest_created_at)
+                                                  : nullptr}};
+                 // A backlog means the lake is behind: degraded, not down (writes still succeed).
+                 if (backlog.oldest_created_at &&
+                     *backlog.oldest_created_at < core::to_iso8601(std::chrono::system_clock::now() -
+                                                                   std::chrono::minutes(5))) {
+                   body["status"] = "degraded";
+                 }
+               }
                reply(res, health.status == "down" ? 503 : 200, body);
              });
   router.add("GET", "/metrics", Access::open,
@@ -45,6 +60,21 @@ void register_system_routes(Router& router) {
                if (const auto loaded = app.champion.current()) {
                  extra += "risklab_champion_info{version=\"" + loaded->record().version +
                           "\",model_id=\"" + std::to_string(loaded->record().id) + "\"} 1\n";
+               }
+               try {
+                 const auto backlog = app.outbox.backlog();
+                 double age = 0.0;
+                 if (backlog.oldest_created_at) {
+                   age = std::max(0.0, core::seconds_since(*backlog.oldest_created_at));
+                 }
+                 extra += "# HELP risklab_outbox_pending Lake writes not shipped yet.\n"
+                          "# TYPE risklab_outbox_pending gauge\n"
+                          "risklab_outbox_pending " + std::to_string(backlog.pending) + "\n"
+                          "# HELP risklab_outbox_oldest_age_seconds Age of the oldest unshipped lake write.\n"
+                          "# TYPE risklab_outbox_oldest_age_seconds gauge\n"
+                          "risklab_outbox_oldest_age_seconds " + std::to_string(age) + "\n";
+               } catch (const std::exception&) {
+                 // The database is down: /healthz says so; metrics still answer.
                }
                res.set_content(metrics.render(extra), "text/plain; version=0.0.4");
              });

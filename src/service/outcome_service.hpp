@@ -1,0 +1,72 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/role.hpp"
+#include "store/outbox_repository.hpp"
+
+namespace risklab::lake {
+class Lake;
+}
+namespace risklab::store {
+class Database;
+}
+
+namespace risklab::service {
+
+/// A verified outcome for a company: did it default within the horizon, as observed on a date.
+struct OutcomeInput {
+  std::string company;               ///< the company's external id
+  bool defaulted = false;
+  std::string observed_at;           ///< YYYY-MM-DD; default today
+  std::optional<std::string> note;   ///< the evidence
+};
+
+struct RecordedOutcome {
+  long long id = 0;
+  std::string company;
+  bool defaulted = false;
+  std::string observed_at;
+  std::string lake_key;  ///< where the outbox ships it
+};
+
+/// Ground-truth injection: outcomes are stored with an outbox row in the same transaction;
+/// the lake copy follows from the outbox, so a lake outage loses nothing.
+class OutcomeService {
+ public:
+  explicit OutcomeService(store::Database& db) : db_(db) {}
+
+  /// Records `outcomes` all-or-nothing. Needs the data steward or admin role. Throws
+  /// InvalidInput (bad date, empty batch; the position is named), NotFound (unknown company).
+  std::vector<RecordedOutcome> record(const core::Actor& actor,
+                                      const std::vector<OutcomeInput>& outcomes);
+
+ private:
+  store::Database& db_;
+};
+
+/// Ships outbox rows to the lake. Idempotent: the lake is create-only and an identical object
+/// counts as shipped, so a crash between upload and marking never duplicates or loses a row.
+class OutboxService {
+ public:
+  OutboxService(store::Database& db, lake::Lake& lake) : db_(db), lake_(lake) {}
+
+  struct DrainResult {
+    long long shipped = 0;
+    long long already_there = 0;  ///< shipped earlier by a crashed or concurrent drainer
+    long long failed = 0;
+    std::string last_error;
+  };
+  /// Ships up to `max_events` due rows, oldest first; stops at the first lake outage (the rows
+  /// stay pending, retried with exponential backoff up to 5 minutes).
+  DrainResult drain(int max_events = 1000);
+  store::OutboxBacklog backlog();
+
+ private:
+  store::Database& db_;
+  lake::Lake& lake_;
+};
+
+}  // namespace risklab::service
