@@ -17,6 +17,13 @@ add_library(Csv::csv UNKNOWN IMPORTED)
 set_target_properties(Csv::csv PROPERTIES IMPORTED_LOCATION "${CSV_LIB}"
   INTERFACE_INCLUDE_DIRECTORIES "${CSV_INCLUDE_DIR}")
 
+# libxgboost (Debian libxgboost-dev 1.7): the gbdt model family, through its C API only.
+find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
+find_library(XGBOOST_LIB xgboost REQUIRED)
+add_library(Xgboost::xgboost UNKNOWN IMPORTED)
+set_target_properties(Xgboost::xgboost PROPERTIES IMPORTED_LOCATION "${XGBOOST_LIB}"
+  INTERFACE_INCLUDE_DIRECTORIES "${XGBOOST_INCLUDE_DIR}")
+
 # SOCI 4.0.3 ships no CMake config and no .pc file (../shared/INFRA.md section 3). Backends are
 # loaded by name at run time, so only soci_core is linked; its headers need libboost-dev.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -55,6 +56,28 @@ json params_to_json(const TrainParams& p) {
           {"smote_ratio", p.smote_ratio},
           {"smote_k", p.smote_k},
           {"calibration", to_string(p.calibration)},
+          {"seed", p.seed}};
+}
+
+json gbdt_params_to_json(const GbdtParams& p) {
+  json monotone = json::object();
+  for (const auto& [name, sign] : p.monotone) monotone[name] = sign;
+  return {{"n_trees", p.n_trees},
+          {"max_depth", p.max_depth},
+          {"learning_rate", p.learning_rate},
+          {"subsample", p.subsample},
+          {"colsample_bytree", p.colsample_bytree},
+          {"min_child_weight", p.min_child_weight},
+          {"lambda", p.lambda},
+          {"alpha", p.alpha},
+          {"max_bin", p.max_bin},
+          {"monotone", monotone},
+          {"early_stopping_rounds", p.early_stopping_rounds},
+          {"validation_fraction", p.validation_fraction},
+          {"calibration_folds", p.calibration_folds},
+          {"calibration", to_string(p.calibration)},
+          {"smote_ratio", p.smote_ratio},
+          {"smote_k", p.smote_k},
           {"seed", p.seed}};
 }
 
@@ -125,6 +148,28 @@ TrainParams params_from_json(const Reader& r) {
   return p;
 }
 
+GbdtParams gbdt_params_from_json(const Reader& r) {
+  GbdtParams p;
+  p.n_trees = r.get<std::size_t>("n_trees");
+  p.max_depth = r.get<std::size_t>("max_depth");
+  p.learning_rate = r.get<double>("learning_rate");
+  p.subsample = r.get<double>("subsample");
+  p.colsample_bytree = r.get<double>("colsample_bytree");
+  p.min_child_weight = r.get<double>("min_child_weight");
+  p.lambda = r.get<double>("lambda");
+  p.alpha = r.get<double>("alpha");
+  p.max_bin = r.get<std::size_t>("max_bin");
+  for (const auto& [name, sign] : r.get<std::map<std::string, int>>("monotone")) p.monotone.emplace_back(name, sign);
+  p.early_stopping_rounds = r.get<std::size_t>("early_stopping_rounds");
+  p.validation_fraction = r.get<double>("validation_fraction");
+  p.calibration_folds = r.get<std::size_t>("calibration_folds");
+  p.calibration = parse_calibration_method(r.get<std::string>("calibration"));
+  p.smote_ratio = r.get<double>("smote_ratio");
+  p.smote_k = r.get<std::size_t>("smote_k");
+  p.seed = r.get<std::uint64_t>("seed");
+  return p;
+}
+
 DataProfile profile_from_json(const Reader& r) {
   DataProfile profile;
   profile.n_rows = r.get<std::size_t>("n_rows");
@@ -176,23 +221,17 @@ MasterScale parse_master_scale(const std::string& json_text) {
 }
 
 std::string serialize_model(const Model& model) {
-  const RandomForest& forest = model.forest;
-  std::vector<std::size_t> node_counts;
-  for (const DecisionTree& tree : forest.trees()) node_counts.push_back(tree.size());
   json grades = json::array();
   for (const GradeBand& band : model.master_scale.bands()) {
     grades.push_back({{"grade", band.grade}, {"lower_pd", band.lower_pd}, {"upper_pd", band.upper_pd}});
   }
   const Calibrator& cal = model.calibrator;
-  const json header = {
+  // Keys are sorted on dump, so the order of assignment does not change the bytes.
+  json header = {
       {"format", "risklab.model"},
       {"format_version", kArtifactFormatVersion},
-      {"model_family", "random_forest"},
       {"features", model.features},
       {"snapshot_id", model.snapshot_id},
-      {"params", params_to_json(model.params)},
-      {"imputer", {{"strategy", "median"}, {"medians", model.imputer.medians()}}},
-      {"scaler", {{"mean", model.scaler.mean()}, {"scale", model.scaler.scale()}}},
       {"calibration",
        {{"method", to_string(cal.method())},
         {"forest_prior", cal.forest_prior()},
@@ -202,28 +241,50 @@ std::string serialize_model(const Model& model) {
         {"platt", {{"a", cal.platt().a}, {"b", cal.platt().b}}}}},
       {"master_scale", {{"grades", grades}, {"default_grade", model.master_scale.default_grade()}}},
       {"profile", profile_to_json(model.profile)},
-      {"metrics", model.metrics},
-      {"forest",
-       {{"n_trees", forest.trees().size()},
+      {"metrics", model.metrics}};
+  std::string arrays;
+  if (model.is_gbdt()) {
+    const std::string& bytes = model.booster.bytes();
+    header["model_family"] = "gbdt";
+    header["params"] = gbdt_params_to_json(model.gbdt_params);
+    header["gbdt"] = {{"engine", "xgboost"},
+                      {"format", "ubj"},
+                      {"n_trees", model.booster.n_trees()},
+                      {"n_features", model.booster.n_features()},
+                      {"model_bytes", bytes.size()},
+                      {"model_sha256", core::Sha256::of(bytes)}};
+    arrays = bytes;
+  } else {
+    const RandomForest& forest = model.forest;
+    std::vector<std::size_t> node_counts;
+    for (const DecisionTree& tree : forest.trees()) node_counts.push_back(tree.size());
+    header["model_family"] = "random_forest";
+    header["params"] = params_to_json(model.params);
+    header["imputer"] = {{"strategy", "median"}, {"medians", model.imputer.medians()}};
+    header["scaler"] = {{"mean", model.scaler.mean()}, {"scale", model.scaler.scale()}};
+    header["forest"] = {
+        {"n_trees", forest.trees().size()},
         {"n_features", forest.n_features()},
         {"feature_importances", forest.feature_importances()},
         {"oob_score", number_or_null(forest.oob_score())},
         {"training_prior", forest.training_prior()},
         {"node_counts", node_counts},
-        {"arrays", "per tree: left, right, feature as int32; threshold, value, cover as float64; little-endian"}}}};
+        {"arrays", "per tree: left, right, feature as int32; threshold, value, cover as float64; little-endian"}};
+    for (const DecisionTree& tree : forest.trees()) {
+      put_array(arrays, tree.left());
+      put_array(arrays, tree.right());
+      put_array(arrays, tree.feature());
+      put_array(arrays, tree.threshold());
+      put_array(arrays, tree.value());
+      put_array(arrays, tree.cover());
+    }
+  }
   const std::string header_text = header.dump();
 
   std::string payload;
   put<std::uint64_t>(payload, header_text.size());
   payload += header_text;
-  for (const DecisionTree& tree : forest.trees()) {
-    put_array(payload, tree.left());
-    put_array(payload, tree.right());
-    put_array(payload, tree.feature());
-    put_array(payload, tree.threshold());
-    put_array(payload, tree.value());
-    put_array(payload, tree.cover());
-  }
+  payload += arrays;
   std::string out(kMagic, sizeof(kMagic));
   put<std::uint32_t>(out, kArtifactFormatVersion);
   put<std::uint64_t>(out, payload.size());
@@ -273,17 +334,30 @@ Model deserialize_model(std::string_view bytes, const std::string& source) {
   if (!header.is_object()) throw fail("model_corrupt", "header is not a JSON object");
   const Reader r(header, "");
   if (r.get<std::string>("format") != "risklab.model") throw fail("model_foreign", "header format is not risklab.model");
-  if (r.get<std::string>("model_family") != "random_forest") {
-    throw fail("model_corrupt", "unknown model family '" + r.get<std::string>("model_family") + "'");
+  const std::string family = r.get<std::string>("model_family");
+  if (family != "random_forest" && family != "gbdt") {
+    throw fail("model_corrupt", "unknown model family '" + family + "'");
   }
+  const bool gbdt = family == "gbdt";
 
   Model model;
+  model.family = gbdt ? kFamilyGbdt : kFamilyRandomForest;
   model.features = r.get<std::vector<std::string>>("features");
   const std::size_t n_features = model.features.size();
   if (n_features == 0) throw fail("model_corrupt", "header lists no features");
   model.snapshot_id = r.get<std::string>("snapshot_id");
-  model.params = params_from_json(r.child("params"));
-  model.params.validate();
+  try {
+    if (gbdt) {
+      model.gbdt_params = gbdt_params_from_json(r.child("params"));
+      model.gbdt_params.validate_for(model.features);
+    } else {
+      model.params = params_from_json(r.child("params"));
+      model.params.validate();
+    }
+  } catch (const core::InvalidInput& e) {
+    if (e.code() == "model_corrupt") throw;
+    throw fail("model_corrupt", std::string("model params are invalid: ") + e.what());
+  }
   const auto sized = [&](std::vector<double> v, const char* what) {
     if (v.size() != n_features) throw fail("model_corrupt", std::string(what) + " does not have one value per feature");
     for (double x : v) {
@@ -291,15 +365,6 @@ Model deserialize_model(std::string_view bytes, const std::string& source) {
     }
     return v;
   };
-  const Reader imputer = r.child("imputer");
-  model.imputer = MedianImputer::from_medians(sized(imputer.get<std::vector<double>>("medians"), "imputer.medians"));
-  const Reader scaler = r.child("scaler");
-  std::vector<double> scale = sized(scaler.get<std::vector<double>>("scale"), "scaler.scale");
-  for (double s : scale) {
-    if (!(s > 0.0)) throw fail("model_corrupt", "scaler.scale has a non-positive value");
-  }
-  model.scaler = StandardScaler::from_parameters(sized(scaler.get<std::vector<double>>("mean"), "scaler.mean"), std::move(scale));
-
   model.master_scale = master_scale_from_json(r.child("master_scale"), "model_corrupt");
 
   const Reader cal = r.child("calibration");
@@ -319,6 +384,37 @@ Model deserialize_model(std::string_view bytes, const std::string& source) {
   model.calibrator = Calibrator::from_parts(method, forest_prior, base_rate, cal.get<double>("pd_floor"), std::move(iso), platt);
   model.profile = profile_from_json(r.child("profile"));
   model.metrics = r.at("metrics");
+
+  if (gbdt) {
+    const Reader g = r.child("gbdt");
+    if (g.get<std::string>("engine") != "xgboost" || g.get<std::string>("format") != "ubj") {
+      throw fail("model_corrupt", "gbdt model is not xgboost UBJSON");
+    }
+    if (g.get<std::size_t>("n_features") != n_features) throw fail("model_corrupt", "gbdt.n_features differs from the feature list");
+    const auto model_bytes = g.get<std::size_t>("model_bytes");
+    const std::size_t offset = 8 + header_size;
+    if (model_bytes != payload.size() - offset) throw fail("model_corrupt", "gbdt model bytes differ from gbdt.model_bytes");
+    std::string booster_bytes(payload.substr(offset));
+    if (core::Sha256::of(booster_bytes) != g.get<std::string>("model_sha256")) {
+      throw fail("model_corrupt", "gbdt model bytes do not match gbdt.model_sha256");
+    }
+    try {
+      model.booster = GbdtBooster::from_bytes(std::move(booster_bytes), n_features);
+    } catch (const core::InvalidInput& e) {
+      throw fail("model_corrupt", e.what());
+    }
+    if (model.booster.n_trees() != g.get<std::size_t>("n_trees")) throw fail("model_corrupt", "gbdt.n_trees differs from the model");
+    return model;
+  }
+
+  const Reader imputer = r.child("imputer");
+  model.imputer = MedianImputer::from_medians(sized(imputer.get<std::vector<double>>("medians"), "imputer.medians"));
+  const Reader scaler = r.child("scaler");
+  std::vector<double> scale = sized(scaler.get<std::vector<double>>("scale"), "scaler.scale");
+  for (double s : scale) {
+    if (!(s > 0.0)) throw fail("model_corrupt", "scaler.scale has a non-positive value");
+  }
+  model.scaler = StandardScaler::from_parameters(sized(scaler.get<std::vector<double>>("mean"), "scaler.mean"), std::move(scale));
 
   const Reader f = r.child("forest");
   const auto n_trees = f.get<std::size_t>("n_trees");

@@ -19,10 +19,14 @@ void Model::prepare(const double* raw, double* prepared) const {
 }
 
 Scoring Model::score(const double* raw) const {
-  std::vector<double> row(features.size());
-  prepare(raw, row.data());
   Scoring out;
-  out.score = forest.predict(row.data());
+  if (is_gbdt()) {
+    out.score = booster.probability(raw);
+  } else {
+    std::vector<double> row(features.size());
+    prepare(raw, row.data());
+    out.score = forest.predict(row.data());
+  }
   out.pd = calibrator.pd(out.score);
   out.grade = master_scale.grade(out.pd);
   return out;
@@ -40,6 +44,20 @@ std::vector<Scoring> Model::score_all(const Dataset& data, std::size_t threads) 
   }
   std::vector<Scoring> out(data.n_rows);
   const std::size_t n_features = features.size();
+  if (is_gbdt()) {
+    std::vector<double> rows(data.n_rows * n_features);
+    for (std::size_t row = 0; row < data.n_rows; ++row) {
+      for (std::size_t col = 0; col < n_features; ++col) rows[row * n_features + col] = data.at(row, col);
+    }
+    std::vector<double> scores(data.n_rows);
+    booster.probability_batch(rows.data(), data.n_rows, scores.data(), threads);
+    for (std::size_t row = 0; row < data.n_rows; ++row) {
+      out[row].score = scores[row];
+      out[row].pd = calibrator.pd(scores[row]);
+      out[row].grade = master_scale.grade(out[row].pd);
+    }
+    return out;
+  }
   // Each thread prepares its rows row-major, then scores them tree by tree.
   const auto score_range = [&](std::size_t begin, std::size_t end) {
     if (begin >= end) return;
@@ -92,6 +110,16 @@ FeatureProfile profile_feature(const double* values, std::size_t n_rows) {
 
 }  // namespace
 
+DataProfile profile_dataset(const Dataset& train) {
+  DataProfile profile;
+  profile.n_rows = train.n_rows;
+  for (auto label : train.y) profile.n_positive += label;
+  for (std::size_t col = 0; col < train.n_features(); ++col) {
+    profile.features.push_back(profile_feature(train.column(col), train.n_rows));
+  }
+  return profile;
+}
+
 Model train_model(const Dataset& train, const TrainParams& params, const TrainOptions& options) {
   params.validate();
   const std::size_t n = train.n_rows;
@@ -113,11 +141,7 @@ Model train_model(const Dataset& train, const TrainParams& params, const TrainOp
   model.params = params;
   model.snapshot_id = options.snapshot_id;
   model.master_scale = options.master_scale;
-  model.profile.n_rows = n;
-  model.profile.n_positive = n_positive;
-  for (std::size_t col = 0; col < n_features; ++col) {
-    model.profile.features.push_back(profile_feature(train.column(col), n));
-  }
+  model.profile = profile_dataset(train);
 
   std::vector<double> x = train.x;
   model.imputer.fit(x, n, n_features);
@@ -198,20 +222,37 @@ Model train_model(const Dataset& train, const TrainParams& params, const TrainOp
   return model;
 }
 
-std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw, std::size_t k) {
-  std::vector<double> row(model.features.size());
-  model.prepare(raw, row.data());
-  const ShapValues shap = explainer.explain(row.data());
-  std::vector<std::size_t> order(shap.contributions.size());
+namespace {
+
+std::vector<Driver> rank_drivers(const Model& model, const std::vector<double>& contributions, std::size_t k) {
+  std::vector<std::size_t> order(contributions.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::fabs(shap.contributions[a]) > std::fabs(shap.contributions[b]);
+    return std::fabs(contributions[a]) > std::fabs(contributions[b]);
   });
   std::vector<Driver> drivers;
   for (std::size_t i = 0; i < std::min(k, order.size()); ++i) {
-    drivers.push_back({model.features[order[i]], shap.contributions[order[i]]});
+    drivers.push_back({model.features[order[i]], contributions[order[i]]});
   }
   return drivers;
+}
+
+}  // namespace
+
+std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw, std::size_t k) {
+  if (model.is_gbdt()) return rank_drivers(model, model.booster.contributions(raw).contributions, k);
+  std::vector<double> row(model.features.size());
+  model.prepare(raw, row.data());
+  return rank_drivers(model, explainer.explain(row.data()).contributions, k);
+}
+
+Explainer::Explainer(const Model& model) : model_(model) {
+  if (!model.is_gbdt()) forest_ = std::make_unique<TreeExplainer>(model.forest);
+}
+
+std::vector<Driver> Explainer::top_drivers(const double* raw, std::size_t k) {
+  if (model_.is_gbdt()) return rank_drivers(model_, model_.booster.contributions(raw).contributions, k);
+  return ml::top_drivers(model_, *forest_, raw, k);
 }
 
 }  // namespace risklab::ml

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "ml/calibration.hpp"
 #include "ml/dataset.hpp"
 #include "ml/forest/random_forest.hpp"
+#include "ml/gbdt.hpp"
 #include "ml/hyperparameters.hpp"
 #include "ml/imputer.hpp"
 #include "ml/master_scale.hpp"
@@ -44,15 +46,22 @@ struct DataProfile {
 
 /// One scored row.
 struct Scoring {
-  double score = 0.0;  ///< raw forest output
+  double score = 0.0;  ///< raw model output: forest score or gbdt probability, before calibration
   double pd = 0.0;     ///< calibrated probability of default
   std::string grade;
 };
 
-/// A trained pipeline: imputer -> scaler -> forest -> calibration -> master scale, with the
-/// parameters, data profile and metrics that describe it. Rows passed in are raw feature
-/// values in `features` order, NaN for missing.
+/// The model families: "rf" (imputer -> scaler -> forest) and "gbdt" (xgboost on the raw
+/// features, missing values routed natively).
+inline constexpr const char* kFamilyRandomForest = "rf";
+inline constexpr const char* kFamilyGbdt = "gbdt";
+
+/// A trained pipeline: (imputer -> scaler -> forest) or (gbdt booster), then calibration ->
+/// master scale, with the parameters, data profile and metrics that describe it. Rows passed
+/// in are raw feature values in `features` order, NaN for missing.
 struct Model {
+  /// kFamilyRandomForest or kFamilyGbdt; the rf parts are empty for gbdt and vice versa.
+  std::string family = kFamilyRandomForest;
   std::vector<std::string> features;
   MedianImputer imputer;
   StandardScaler scaler;
@@ -60,12 +69,15 @@ struct Model {
   Calibrator calibrator;
   MasterScale master_scale = MasterScale::standard();
   TrainParams params;
+  GbdtParams gbdt_params;
+  GbdtBooster booster;
   DataProfile profile;
   /// Training metrics (out-of-bag); a JSON object.
   nlohmann::json metrics = nlohmann::json::object();
   /// The dataset snapshot the model was trained on (empty for offline training).
   std::string snapshot_id;
 
+  bool is_gbdt() const { return family == kFamilyGbdt; }
   /// Imputes and scales `raw` (features.size() values) into `prepared`.
   void prepare(const double* raw, double* prepared) const;
   /// Score, PD and grade of one raw row.
@@ -93,15 +105,42 @@ struct TrainOptions {
 /// rows), "smote_impossible".
 Model train_model(const Dataset& train, const TrainParams& params, const TrainOptions& options = {});
 
-/// A ranked driver: a feature and its SHAP contribution to the forest score.
+/// The training-data profile of `train` (per-feature ranges, quantiles, missing shares, PSI
+/// bins; n_rows and n_positive when labelled), shared by both families.
+DataProfile profile_dataset(const Dataset& train);
+
+/// Trains the gbdt family on `train` (labelled, raw features, NaN = missing): the round
+/// count (params.n_trees, or early stopping on a stratified validation share of `train`),
+/// k-fold out-of-fold predictions for the calibration, then the final booster on every
+/// training row (docs/METHODOLOGY.md). Throws core::InvalidInput: "param_invalid",
+/// "data_invalid", "smote_impossible".
+Model train_gbdt_model(const Dataset& train, const GbdtParams& params, const TrainOptions& options = {});
+
+/// A ranked driver: a feature and its SHAP contribution to the model's raw output (the forest
+/// score for rf, the log-odds for gbdt).
 struct Driver {
   std::string feature;
   double contribution = 0.0;
 };
 
 /// The `k` features with the largest |SHAP contribution| for one raw row (ties by model
-/// order), using `explainer` built on model.forest.
+/// order). For rf, `explainer` must be built on model.forest; gbdt uses xgboost's TreeSHAP and
+/// ignores it.
 std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw,
                                 std::size_t k);
+
+/// Explains rows of either family: owns a TreeExplainer for rf, uses the booster for gbdt.
+/// Like TreeExplainer, one Explainer must not be shared between threads.
+class Explainer {
+ public:
+  /// `model` must outlive the explainer.
+  explicit Explainer(const Model& model);
+  /// The top `k` drivers of one raw row, as top_drivers().
+  std::vector<Driver> top_drivers(const double* raw, std::size_t k);
+
+ private:
+  const Model& model_;
+  std::unique_ptr<TreeExplainer> forest_;
+};
 
 }  // namespace risklab::ml

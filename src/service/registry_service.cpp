@@ -53,8 +53,8 @@ ModelView RegistryService::register_artifact(const core::Actor& actor, const std
   const ml::Model model = ml::deserialize_model(bytes, path);
   store::ModelRecord record;
   record.artifact_sha256 = core::Sha256::of(bytes);
-  record.version = "rf-" + record.artifact_sha256.substr(0, 12);
-  record.family = "rf";
+  record.family = model.family;
+  record.version = model.family + "-" + record.artifact_sha256.substr(0, 12);
   record.status = "candidate";
   record.artifact_uri = std::filesystem::absolute(path).lexically_normal().string();
   record.features_json = nlohmann::json(model.features).dump();

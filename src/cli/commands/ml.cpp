@@ -37,6 +37,10 @@ struct TrainArgs {
   std::string snapshot_id;
   ml::TrainParams params;
   std::size_t threads = 0;
+  std::string family = "rf";
+  std::string monotone;
+  std::size_t max_depth = 0;
+  ml::GbdtParams gbdt;
 };
 
 struct EvalArgs {
@@ -86,10 +90,26 @@ ml::ProgressFn progress_bar(const char* what) {
 }
 
 void train(TrainArgs& args) {
+  const bool gbdt = args.family == "gbdt";
+  if (!gbdt && args.family != "rf") {
+    throw core::InvalidInput("param_invalid", "family must be rf or gbdt, got '" + args.family + "'");
+  }
   args.params.max_features = args.max_features;
   args.params.class_weight = ml::parse_class_weight(args.class_weight);
   args.params.calibration = ml::parse_calibration_method(args.calibration);
-  args.params.validate();
+  args.params.max_depth = args.max_depth;
+  if (gbdt) {
+    // Shared flags: --trees, --seed, --calibration, --smote-ratio (0 unless given), --smote-k.
+    args.gbdt.n_trees = args.params.n_trees;
+    args.gbdt.seed = args.params.seed;
+    args.gbdt.calibration = args.params.calibration;
+    args.gbdt.smote_k = args.params.smote_k;
+    if (args.max_depth != 0) args.gbdt.max_depth = args.max_depth;
+    if (!args.monotone.empty()) args.gbdt.monotone = ml::parse_monotone(args.monotone);
+    args.gbdt.validate();
+  } else {
+    args.params.validate();
+  }
   ml::TrainOptions options;
   options.threads = args.threads;
   options.snapshot_id = args.snapshot_id;
@@ -97,14 +117,17 @@ void train(TrainArgs& args) {
   if (!args.master_scale.empty()) options.master_scale = ml::parse_master_scale(read_text(args.master_scale));
   const auto start = std::chrono::steady_clock::now();
   const ml::Dataset data = ml::read_csv(args.data, {args.label, args.id_column, {}});
-  const ml::Model model = ml::train_model(data, args.params, options);
+  const ml::Model model =
+      gbdt ? ml::train_gbdt_model(data, args.gbdt, options) : ml::train_model(data, args.params, options);
   ml::save_model(model, args.out);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("trained %zu trees on %zu rows x %zu features (%zu defaults) in %.2f s\n",
-              model.forest.trees().size(), data.n_rows, data.n_features(),
+  std::printf("trained %zu %strees on %zu rows x %zu features (%zu defaults) in %.2f s\n",
+              gbdt ? model.booster.n_trees() : model.forest.trees().size(), gbdt ? "gbdt " : "", data.n_rows,
+              data.n_features(),
               static_cast<std::size_t>(model.profile.n_positive), seconds);
   if (model.metrics.contains("oob_auc")) {
-    std::printf("out-of-bag AUC %.4f, mean out-of-bag PD %.4f (base rate %.4f)\n",
+    std::printf(gbdt ? "out-of-fold AUC %.4f, mean out-of-fold PD %.4f (base rate %.4f)\n"
+                     : "out-of-bag AUC %.4f, mean out-of-bag PD %.4f (base rate %.4f)\n",
                 model.metrics["oob_auc"].get<double>(), model.metrics["oob_mean_pd"].get<double>(),
                 model.metrics["base_rate"].get<double>());
   }
@@ -192,14 +215,14 @@ void predict(const PredictArgs& args) {
   std::printf("id,pd,grade");
   for (std::size_t k = 1; k <= args.explain; ++k) std::printf(",driver_%zu,contribution_%zu", k, k);
   std::printf("\n");
-  std::unique_ptr<ml::TreeExplainer> explainer;
-  if (args.explain > 0) explainer = std::make_unique<ml::TreeExplainer>(model.forest);
+  std::unique_ptr<ml::Explainer> explainer;
+  if (args.explain > 0) explainer = std::make_unique<ml::Explainer>(model);
   std::vector<double> raw(model.features.size());
   for (std::size_t row = 0; row < data.n_rows; ++row) {
     std::printf("%s,%.17g,%s", csv_field(data.ids[row]).c_str(), scored[row].pd, csv_field(scored[row].grade).c_str());
     if (explainer) {
       for (std::size_t col = 0; col < raw.size(); ++col) raw[col] = data.at(row, col);
-      for (const auto& driver : ml::top_drivers(model, *explainer, raw.data(), args.explain)) {
+      for (const auto& driver : explainer->top_drivers(raw.data(), args.explain)) {
         std::printf(",%s,%.6g", csv_field(driver.feature).c_str(), driver.contribution);
       }
     }
@@ -224,14 +247,18 @@ void add_ml_command(CLI::App& app, GlobalOptions& /*global*/) {
   ml_cmd->require_subcommand(1);
 
   auto t = std::make_shared<TrainArgs>();
-  auto* train_cmd = ml_cmd->add_subcommand("train", "Train imputer -> scaler -> SMOTE -> random forest -> PD "
-                                                    "calibration and write a .rlm model");
+  auto* train_cmd = ml_cmd->add_subcommand("train", "Train imputer -> scaler -> SMOTE -> random forest (rf) or "
+                                                    "xgboost gradient-boosted trees (gbdt) -> PD calibration "
+                                                    "and write a .rlm model");
   train_cmd->add_option("--data", t->data, "Training CSV with a header line")->required();
   train_cmd->add_option("--label", t->label, "The 0/1 default column")->required();
   train_cmd->add_option("--out", t->out, "Model file to write (.rlm)")->required();
   train_cmd->add_option("--id", t->id_column, "An identifier column that is not a feature");
-  train_cmd->add_option("--trees", t->params.n_trees, "Trees in the forest")->capture_default_str();
-  train_cmd->add_option("--max-depth", t->params.max_depth, "Maximum depth; 0 = unlimited")->capture_default_str();
+  train_cmd->add_option("--family", t->family, "Model family: rf (random forest) or gbdt (xgboost)")
+      ->capture_default_str();
+  train_cmd->add_option("--trees", t->params.n_trees, "Trees in the forest / boosting rounds")->capture_default_str();
+  train_cmd->add_option("--max-depth", t->max_depth, "Maximum depth; 0 = unlimited for rf, 4 for gbdt")
+      ->capture_default_str();
   train_cmd->add_option("--min-leaf", t->params.min_samples_leaf, "Minimum rows per leaf")->capture_default_str();
   train_cmd->add_option("--max-features", t->max_features, "Features per split: sqrt, log2, all, a count or a fraction")
       ->capture_default_str();
@@ -244,6 +271,24 @@ void add_ml_command(CLI::App& app, GlobalOptions& /*global*/) {
   train_cmd->add_option("--master-scale", t->master_scale, "JSON file with the PD bands (default: the standard scale)");
   train_cmd->add_option("--snapshot-id", t->snapshot_id, "Dataset snapshot id to record in the model");
   train_cmd->add_option("--seed", t->params.seed, "Master seed")->capture_default_str();
+  train_cmd->add_option("--learning-rate", t->gbdt.learning_rate, "gbdt: shrinkage per round (eta)")
+      ->capture_default_str();
+  train_cmd->add_option("--subsample", t->gbdt.subsample, "gbdt: share of rows per round")->capture_default_str();
+  train_cmd->add_option("--colsample", t->gbdt.colsample_bytree, "gbdt: share of features per tree")
+      ->capture_default_str();
+  train_cmd->add_option("--min-child-weight", t->gbdt.min_child_weight, "gbdt: minimum hessian sum per child")
+      ->capture_default_str();
+  train_cmd->add_option("--lambda", t->gbdt.lambda, "gbdt: L2 penalty on leaf weights")->capture_default_str();
+  train_cmd->add_option("--alpha", t->gbdt.alpha, "gbdt: L1 penalty on leaf weights")->capture_default_str();
+  train_cmd->add_option("--early-stopping", t->gbdt.early_stopping_rounds,
+                        "gbdt: stop after this many rounds without validation improvement; 0 = off")
+      ->capture_default_str();
+  train_cmd->add_option("--calibration-folds", t->gbdt.calibration_folds,
+                        "gbdt: folds of the out-of-fold predictions the calibration is fitted on")
+      ->capture_default_str();
+  train_cmd->add_option("--gbdt-smote-ratio", t->gbdt.smote_ratio, "gbdt: SMOTE ratio; 0 (default) disables")
+      ->capture_default_str();
+  train_cmd->add_option("--monotone", t->monotone, "gbdt: monotone constraints, e.g. debt_ratio:+1,income:-1");
   train_cmd->add_option("--threads", t->threads, "Worker threads; 0 = all cores (never changes the model)")
       ->capture_default_str();
   train_cmd->callback([t] { train(*t); });

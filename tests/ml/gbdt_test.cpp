@@ -1,0 +1,248 @@
+#include "ml/gbdt.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "fixtures.hpp"
+#include "ml/artifact.hpp"
+#include "ml/metrics.hpp"
+#include "ml/model.hpp"
+
+namespace risklab::ml {
+namespace {
+
+using test::synthetic_dataset;
+
+std::filesystem::path fixture_path(const std::string& name) {
+  return risklab::test::source_dir() / "tests" / "fixtures" / "ml" / name;
+}
+
+// Small and fast: 30 rounds, 3 calibration folds.
+GbdtParams small_params() {
+  GbdtParams p;
+  p.n_trees = 30;
+  p.learning_rate = 0.2;
+  p.calibration_folds = 3;
+  return p;
+}
+
+TrainOptions one_thread() {
+  TrainOptions options;
+  options.threads = 1;
+  return options;
+}
+
+std::vector<double> row_of(const Dataset& data, std::size_t row) {
+  std::vector<double> raw(data.n_features());
+  for (std::size_t col = 0; col < raw.size(); ++col) raw[col] = data.at(row, col);
+  return raw;
+}
+
+TEST(GbdtParams, DefaultsAreValidAndBadValuesAreNamed) {
+  EXPECT_NO_THROW(GbdtParams{}.validate());
+  GbdtParams p;
+  p.learning_rate = 0.0;
+  try {
+    p.validate();
+    FAIL() << "expected param_invalid";
+  } catch (const core::InvalidInput& e) {
+    EXPECT_EQ(e.code(), "param_invalid");
+    EXPECT_NE(std::string(e.what()).find("learning_rate"), std::string::npos);
+  }
+  p = GbdtParams{};
+  p.monotone = {{"nope", 1}};
+  EXPECT_THROW(p.validate_for({"x0", "x1"}), core::InvalidInput);
+}
+
+TEST(GbdtParams, MonotoneParsesNamesAndSigns) {
+  const auto parsed = parse_monotone("x0:+1,x1:-1,x2:1");
+  ASSERT_EQ(parsed.size(), 3u);
+  EXPECT_EQ(parsed[0], (std::pair<std::string, int>{"x0", 1}));
+  EXPECT_EQ(parsed[1], (std::pair<std::string, int>{"x1", -1}));
+  EXPECT_THROW(parse_monotone("x0:2"), core::InvalidInput);
+  EXPECT_THROW(parse_monotone("x0"), core::InvalidInput);
+  GbdtParams p;
+  p.monotone = parsed;
+  EXPECT_EQ(p.monotone_string({"x2", "x3", "x1", "x0"}), "(1,0,-1,1)");
+}
+
+TEST(GbdtModel, TrainsAndCalibratesOnHeldOutPredictions) {
+  const Dataset train = synthetic_dataset(800, 1, 0.1);
+  const Dataset test = synthetic_dataset(400, 2, 0.1);
+  const Model model = train_gbdt_model(train, small_params(), one_thread());
+  EXPECT_TRUE(model.is_gbdt());
+  EXPECT_EQ(model.booster.n_trees(), 30u);
+  EXPECT_EQ(model.metrics["calibration_folds"], 3);
+  EXPECT_GT(model.metrics["oob_auc"].get<double>(), 0.8);
+  const auto scored = model.score_all(test, 2);
+  std::vector<double> pd;
+  for (const auto& s : scored) pd.push_back(s.pd);
+  EXPECT_GT(roc_auc(test.y, pd), 0.8);
+  const double mean_pd = std::accumulate(pd.begin(), pd.end(), 0.0) / static_cast<double>(pd.size());
+  const double rate = std::accumulate(test.y.begin(), test.y.end(), 0.0) / static_cast<double>(test.n_rows);
+  EXPECT_NEAR(mean_pd, rate, 0.05);
+  // score() and score_all() agree, and the PD is the calibrated booster probability.
+  for (std::size_t row = 0; row < 20; ++row) {
+    const auto raw = row_of(test, row);
+    const Scoring one = model.score(raw.data());
+    EXPECT_DOUBLE_EQ(one.score, scored[row].score);
+    EXPECT_DOUBLE_EQ(one.pd, model.calibrator.pd(one.score));
+    EXPECT_EQ(one.grade, scored[row].grade);
+  }
+}
+
+TEST(GbdtModel, ShapContributionsPlusBiasEqualTheMarginForEveryRow) {
+  const Dataset train = synthetic_dataset(600, 3, 0.2);
+  const Dataset test = synthetic_dataset(200, 4, 0.2);
+  const Model model = train_gbdt_model(train, small_params(), one_thread());
+  for (std::size_t row = 0; row < test.n_rows; ++row) {
+    const auto raw = row_of(test, row);
+    const GbdtContributions c = model.booster.contributions(raw.data());
+    ASSERT_EQ(c.contributions.size(), 3u);
+    const double sum = std::accumulate(c.contributions.begin(), c.contributions.end(), c.bias);
+    ASSERT_NEAR(sum, model.booster.margin(raw.data()), 1e-6) << "row " << row;
+  }
+  TreeExplainer unused(model.forest);
+  const auto raw = row_of(test, 0);
+  const auto drivers = top_drivers(model, unused, raw.data(), 2);
+  ASSERT_EQ(drivers.size(), 2u);
+  EXPECT_GE(std::fabs(drivers[0].contribution), std::fabs(drivers[1].contribution));
+  Explainer explainer(model);
+  const auto same = explainer.top_drivers(raw.data(), 2);
+  EXPECT_EQ(same[0].feature, drivers[0].feature);
+  EXPECT_DOUBLE_EQ(same[0].contribution, drivers[0].contribution);
+}
+
+TEST(GbdtModel, MissingValuesAreRoutedNativelyWithoutImputation) {
+  const Dataset train = synthetic_dataset(600, 5, 0.3);
+  const Model model = train_gbdt_model(train, small_params(), one_thread());
+  EXPECT_TRUE(model.imputer.medians().empty());
+  const double nan = std::nan("");
+  const double all_missing[] = {nan, nan, nan};
+  const Scoring s = model.score(all_missing);
+  EXPECT_TRUE(std::isfinite(s.pd));
+  EXPECT_GT(s.pd, 0.0);
+  EXPECT_NEAR(model.profile.features[1].missing_share, 0.3, 0.06);
+  // A missing value takes the learned default branch, not the value 0 and not the median.
+  const double with_missing[] = {1.5, nan, 0.5};
+  const auto c = model.booster.contributions(with_missing);
+  EXPECT_TRUE(std::isfinite(c.contributions[1]));
+}
+
+TEST(GbdtModel, SameSeedGivesByteIdenticalArtifactsForOneAndTwoThreads) {
+  const Dataset train = synthetic_dataset(700, 6, 0.1);
+  TrainOptions two;
+  two.threads = 2;
+  const std::string a = serialize_model(train_gbdt_model(train, small_params(), one_thread()));
+  const std::string b = serialize_model(train_gbdt_model(train, small_params(), two));
+  EXPECT_EQ(a, b);
+  GbdtParams other = small_params();
+  other.seed = 7;
+  EXPECT_NE(a, serialize_model(train_gbdt_model(train, other, one_thread())));
+}
+
+TEST(GbdtModel, MonotoneConstraintByNameIsHonoured) {
+  // The data says risk falls with x1; a +1 constraint on x1 must still never let the PD fall
+  // as x1 rises, others fixed.
+  const Dataset train = synthetic_dataset(800, 7, 0.0);
+  GbdtParams p = small_params();
+  p.monotone = {{"x1", 1}, {"x0", 1}};
+  const Model model = train_gbdt_model(train, p, one_thread());
+  for (double x0 : {-1.5, 0.0, 1.0, 1.8}) {
+    for (double x2 : {0.1, 0.9}) {
+      double previous = -1.0;
+      for (int step = 0; step <= 80; ++step) {
+        const double row[] = {x0, -2.0 + 0.05 * step, x2};
+        const double pd = model.score(row).pd;
+        ASSERT_GE(pd, previous) << "x0=" << x0 << " x1=" << row[1];
+        previous = pd;
+      }
+    }
+  }
+}
+
+TEST(GbdtArtifact, RoundTripsAndRefusesCorruptBytes) {
+  const Dataset train = synthetic_dataset(500, 8, 0.1);
+  GbdtParams p = small_params();
+  p.monotone = {{"x0", 1}};
+  const Model model = train_gbdt_model(train, p, one_thread());
+  const std::string bytes = serialize_model(model);
+  const Model back = deserialize_model(bytes);
+  EXPECT_TRUE(back.is_gbdt());
+  EXPECT_EQ(back.features, model.features);
+  EXPECT_EQ(back.gbdt_params.monotone, p.monotone);
+  EXPECT_EQ(serialize_model(back), bytes);
+  const Dataset test = synthetic_dataset(50, 9, 0.1);
+  for (std::size_t row = 0; row < test.n_rows; ++row) {
+    const auto raw = row_of(test, row);
+    EXPECT_DOUBLE_EQ(back.score(raw.data()).pd, model.score(raw.data()).pd);
+  }
+  std::string corrupt = bytes;
+  corrupt[corrupt.size() - 10] ^= 0x5A;
+  try {
+    deserialize_model(corrupt);
+    FAIL() << "expected model_corrupt";
+  } catch (const core::InvalidInput& e) {
+    EXPECT_EQ(e.code(), "model_corrupt");
+  }
+  try {
+    GbdtBooster::from_bytes("not an xgboost model", 3);
+    FAIL() << "expected model_corrupt";
+  } catch (const core::InvalidInput& e) {
+    EXPECT_EQ(e.code(), "model_corrupt");
+  }
+  EXPECT_THROW(GbdtBooster::from_bytes(model.booster.bytes(), 4), core::InvalidInput);
+}
+
+TEST(GbdtArtifact, RandomForestArtifactWrittenBeforeGbdtStillLoads) {
+  // Written by the build before the gbdt family existed (format 1), from
+  // rf_format1_train.csv: `risklab ml train --trees 5 --max-depth 3 --threads 1`.
+  std::ifstream in(fixture_path("rf_format1.rlm"), std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const Model model = deserialize_model(buffer.str());
+  EXPECT_FALSE(model.is_gbdt());
+  EXPECT_EQ(model.forest.trees().size(), 5u);
+  EXPECT_EQ(serialize_model(model), buffer.str());
+  const Dataset data = read_csv(fixture_path("rf_format1_train.csv").string(), {"default", "", model.features});
+  const auto raw = row_of(data, 0);
+  EXPECT_TRUE(std::isfinite(model.score(raw.data()).pd));
+}
+
+TEST(GbdtParity, MatchesPythonXgboostOnTheCommittedSplit) {
+  // tests/fixtures/ml/make_gbdt_fixtures.py: xgboost.train with the same parameters through
+  // python3-xgboost 1.7.4 (the same libxgboost). Tolerance: 1e-6 per probability, 1e-9 AUC.
+  const auto expected = test::load_fixture("gbdt_parity.json");
+  const Dataset train = read_csv(fixture_path("gbdt_parity_train.csv").string(), {"default", "", {}});
+  const Dataset test = read_csv(fixture_path("gbdt_parity_test.csv").string(), {"default", "", train.feature_names});
+  GbdtParams p;
+  p.max_depth = 4;
+  p.learning_rate = 0.1;
+  p.subsample = 0.8;
+  p.colsample_bytree = 0.8;
+  p.seed = 42;
+  std::vector<float> rows;
+  std::vector<float> y;
+  for (std::size_t row = 0; row < train.n_rows; ++row) {
+    for (std::size_t col = 0; col < train.n_features(); ++col) rows.push_back(static_cast<float>(train.at(row, col)));
+    y.push_back(train.y[row]);
+  }
+  const GbdtBooster booster =
+      fit_gbdt_booster(rows, y, train.feature_names, p, expected["rounds"].get<std::size_t>(), 1).booster;
+  std::vector<double> prob;
+  for (std::size_t row = 0; row < test.n_rows; ++row) {
+    const auto raw = row_of(test, row);
+    prob.push_back(booster.probability(raw.data()));
+    ASSERT_NEAR(prob.back(), expected["test_probability"][row].get<double>(), 1e-6) << "row " << row;
+  }
+  EXPECT_NEAR(roc_auc(test.y, prob), expected["test_auc"].get<double>(), 1e-9);
+}
+
+}  // namespace
+}  // namespace risklab::ml
