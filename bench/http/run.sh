@@ -65,30 +65,33 @@ wait_up() {
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=; }
 rows() { sqlite3 "$1" 'SELECT COUNT(*) FROM assessments'; }
 
-# run NAME URL BODIES DB [METRICS_URL]: a 2 s warm-up, then the measured run; row counts (and the
-# server's own status counts) are taken once the requests in flight when wrk stopped are done.
+# settle DB [METRICS_URL METRICS_FILE]: waits until the assessment count stops moving (requests
+# still in flight when wrk stopped finish first), then prints it; saves /metrics alongside.
+settle() {
+  local db=$1 metrics=${2:-} file=${3:-} last=-1 now
+  for _ in $(seq 120); do
+    sleep 0.5
+    [[ -n $metrics ]] && curl -sf "$metrics" >"$file"
+    now=$(rows "$db")
+    [[ $now == "$last" ]] && break
+    last=$now
+  done
+  echo "$now"
+}
+
+# run NAME URL BODIES DB [METRICS_URL]: a 2 s warm-up, then the measured run, with the row counts
+# (and the server's own status counts) taken when the server is idle before and after it.
 run() {
   local name=$1 url=$2 bodies=$3 db=$4 metrics=${5:-}
   local wrk=(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" --timeout 10s -s bench/http/score.lua)
   "${wrk[@]}" -d2s "$url" -- "$bodies" "$TOKEN" >/dev/null
-  sleep 1
-  local before
-  before=$(rows "$db")
-  [[ -n $metrics ]] && curl -sf "$metrics" >"$WORK/$name.metrics.before"
+  local before after
+  before=$(settle "$db" "$metrics" "$WORK/$name.metrics.before")
   [[ -n $metrics ]] && wc -l <"$WORK/$name.log" >"$WORK/$name.logstart"
   log "wrk $name: ${CONNECTIONS} connections, $DURATION"
   "${wrk[@]}" -d"$DURATION" "$url" -- "$bodies" "$TOKEN" | tee "$WORK/$name.wrk" | grep -v '^wrk-result' >&2
-  # Requests in flight when wrk stopped still finish: wait until the counts stop moving.
-  local after=-1 now
-  for _ in $(seq 120); do
-    sleep 0.5
-    [[ -n $metrics ]] && curl -sf "$metrics" >"$WORK/$name.metrics.after"
-    now=$(rows "$db")
-    [[ $now == "$after" ]] && break
-    after=$now
-  done
+  after=$(settle "$db" "$metrics" "$WORK/$name.metrics.after")
   echo "$before $after" >"$WORK/$name.rows"
-  return 0
 }
 
 for variant in "no_drivers 0" "drivers 5"; do
