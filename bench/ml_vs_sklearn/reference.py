@@ -3,7 +3,8 @@
 
   --engine sklearn   median imputer -> StandardScaler -> imblearn SMOTE -> RandomForestClassifier
                      (scikit-learn 1.2 + imbalanced-learn 0.10, Debian python3-sklearn/-imblearn)
-  --engine xgboost   XGBClassifier(tree_method="hist") on the raw features (python3-xgboost), the
+  --engine xgboost   XGBClassifier(tree_method="hist", max_depth 4, eta 0.05, subsample and
+                     colsample 0.8: the gbdt family's defaults) on the raw features (python3-xgboost), the
                      gradient-boosting peer a user might pick instead; TreeSHAP via pred_contribs
 
 Prints one JSON object with the same keys as risklab_ml_bench.
@@ -31,6 +32,10 @@ def main():
     parser.add_argument("--trees", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--max-depth", type=int, default=4, help="xgboost only")
+    parser.add_argument("--learning-rate", type=float, default=0.05, help="xgboost only")
+    parser.add_argument("--subsample", type=float, default=0.8, help="xgboost only")
+    parser.add_argument("--colsample", type=float, default=0.8, help="xgboost only")
     parser.add_argument("--single-rows", type=int, default=200, help="test rows timed one at a time")
     args = parser.parse_args()
 
@@ -59,7 +64,10 @@ def main():
         engine = "scikit-learn + imbalanced-learn"
     else:
         from xgboost import XGBClassifier
+        # The parameters of `risklab ml train --family gbdt` (GbdtParams defaults).
         model = XGBClassifier(n_estimators=args.trees, tree_method="hist", n_jobs=args.threads,
+                              max_depth=args.max_depth, learning_rate=args.learning_rate,
+                              subsample=args.subsample, colsample_bytree=args.colsample,
                               random_state=args.seed).fit(x_train, y_train)
         engine = "xgboost"
     fit_seconds = time.perf_counter() - start

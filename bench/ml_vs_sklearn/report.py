@@ -15,6 +15,7 @@ def fmt(value, digits=4):
 def main(paths, command):
     lines = []
     acceptance = []
+    gbdt_runs = []
     for path in paths:
         runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
         by_engine = {r["engine"]: r for r in runs}
@@ -23,6 +24,8 @@ def main(paths, command):
         xgb = by_engine.get("xgboost")
         name = path.rsplit("/", 1)[-1].replace(".jsonl", "")
         acceptance.append((name, ours, sk))
+        if "risklab gbdt" in by_engine and xgb:
+            gbdt_runs.append((name, by_engine["risklab gbdt"], xgb, sk))
         lines.append(f"### {name}: {ours['train_rows']} train / {ours['test_rows']} test rows, "
                      f"{ours['trees']} trees, {ours['threads']} threads each\n")
         lines.append("| metric | RiskLab | scikit-learn + imblearn | ratio (sklearn / RiskLab) | xgboost (peer) |")
@@ -80,9 +83,54 @@ def main(paths, command):
                        f"{verdict(o['batch_rows_per_second'] >= 4 * k['batch_rows_per_second'])}")
     check("TreeSHAP p50, 300 trees", "<= 10 ms",
           lambda o, k: f"{o['shap_p50_ms']:.1f} ms {verdict(o['shap_p50_ms'] <= 10)}")
+    if gbdt_runs:
+        gbdt_section(lines, gbdt_runs)
     lines.append("\nProduced by:\n")
     lines.append("```sh\n" + command + "\n```")
     print("\n".join(line for line in lines if line is not None))
+
+
+def gbdt_section(lines, runs):
+    """The gbdt family (issue 11) against Python xgboost with the same parameters and the sklearn pipeline."""
+    lines.append("\n### gbdt\n")
+    lines.append("RiskLab `--family gbdt` (libxgboost 1.7.4 C API, 5-fold out-of-fold isotonic calibration) vs "
+                 "Python xgboost's `XGBClassifier` with the same parameters (max_depth 4, eta 0.05, subsample "
+                 "and colsample 0.8, hist; uncalibrated) and the sklearn RF + SMOTE pipeline, same files. RiskLab's "
+                 "fit time is 6 boosters (5 calibration folds + the final one); single-row latency is one "
+                 "inplace prediction through the C API plus calibration and grade.\n")
+    for name, g, x, k in runs:
+        lines.append(f"#### {name}\n")
+        lines.append("| metric | RiskLab gbdt | Python xgboost | sklearn RF + SMOTE |")
+        lines.append("|---|---|---|---|")
+        for label, key in [("AUC", "auc"), ("ECE", "ece"), ("Brier", "brier"), ("mean PD", "mean_pd"),
+                           ("fit time (s)", "fit_seconds"), ("single-row latency p50 (us)", "single_row_p50_us"),
+                           ("single-row latency p99 (us)", "single_row_p99_us"),
+                           ("batch scoring (rows/s)", "batch_rows_per_second"),
+                           ("TreeSHAP per row p50 (ms)", "shap_p50_ms"), ("peak RSS (MB)", "peak_rss_mb")]:
+            lines.append(f"| {label} | {fmt(g.get(key))} | {fmt(x.get(key))} | {fmt(k.get(key))} |")
+        lines.append(f"| boosting rounds / SHAP additivity error | {g['trees']} / "
+                     f"{fmt(g.get('shap_max_additivity_error'))} | {x['trees']} | |")
+        lines.append("")
+    lines.append("#### Acceptance (issue 11) in this run\n")
+    lines.append("| criterion | target | " + " | ".join(r[0] for r in runs) + " |")
+    lines.append("|---|---|" + "---|" * len(runs))
+
+    def verdict(ok):
+        return "pass" if ok else "**miss**"
+
+    def check(label, target, cell):
+        lines.append(f"| {label} | {target} | " + " | ".join(cell(g, x, k) for _, g, x, k in runs) + " |")
+
+    check("AUC vs Python xgboost", ">= xgboost - 0.003",
+          lambda g, x, k: f"{g['auc'] - x['auc']:+.4f} {verdict(g['auc'] >= x['auc'] - 0.003)}")
+    check("ECE", "<= 0.015", lambda g, x, k: f"{g['ece']:.4f} {verdict(g['ece'] <= 0.015)}")
+    check("AUC vs sklearn RF + SMOTE", ">= sklearn + 0.01",
+          lambda g, x, k: f"{g['auc'] - k['auc']:+.4f} {verdict(g['auc'] >= k['auc'] + 0.01)}")
+    check("single-row p50 vs xgboost predict_proba", ">= 20x",
+          lambda g, x, k: f"{x['single_row_p50_us'] / g['single_row_p50_us']:.0f}x "
+                          f"{verdict(x['single_row_p50_us'] >= 20 * g['single_row_p50_us'])}")
+    check("TreeSHAP one row p50", "<= 2 ms",
+          lambda g, x, k: f"{g['shap_p50_ms']:.2f} ms {verdict(g['shap_p50_ms'] <= 2)}")
 
 
 if __name__ == "__main__":

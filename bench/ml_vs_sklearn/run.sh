@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command, one run: RiskLab vs scikit-learn + imbalanced-learn (and the xgboost peer) on the
+# One command, one run: RiskLab rf and gbdt vs scikit-learn + imbalanced-learn and Python xgboost on the
 # same stratified 80/20 train/test files, 300 trees, 2 threads each, on every dataset in
 # ../shared/data. Writes bench/ml_vs_sklearn/results/*.jsonl and the "## ML engine" section of
 # docs/PERFORMANCE.md.
@@ -30,6 +30,7 @@ run_dataset() {
               --trees "$TREES" --threads "$THREADS")
   {
     "$BUILD_DIR/risklab_ml_bench" "${args[@]}" --seed "$SEED"
+    "$BUILD_DIR/risklab_ml_bench" "${args[@]}" --seed "$SEED" --family gbdt
     # numpy's OpenBLAS must see the real CPU when timing the Python stack.
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/ml_vs_sklearn/reference.py \
       --engine sklearn "${args[@]}" --seed "$SEED"
