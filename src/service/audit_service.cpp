@@ -24,12 +24,12 @@ store::AuditEntry AuditService::record(store::Transaction& tx, const core::Actor
 std::vector<store::AuditEntry> AuditService::list(const core::Actor& actor,
                                                   const store::AuditQuery& query) {
   require_role(actor, {core::Role::admin, core::Role::risk_officer}, "read the audit trail");
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   return store::AuditRepository().list(tx, query);
 }
 
 store::AuditVerification AuditService::verify() {
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   return store::AuditRepository().verify(tx);
 }
 

@@ -102,7 +102,7 @@ long long AuthService::create_user(const core::Actor& by, const std::string& use
 
 std::vector<UserView> AuthService::list_users(const core::Actor& by) {
   require_role(by, {core::Role::admin}, "list users");
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   std::vector<UserView> out;
   for (const auto& user : store::UserRepository().list(tx)) out.push_back(view_of(user));
   return out;
@@ -123,7 +123,7 @@ void AuthService::disable_user(const core::Actor& by, const std::string& usernam
 }
 
 long long AuthService::user_count() {
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   return store::UserRepository().count(tx);
 }
 
@@ -147,7 +147,7 @@ LoginResult AuthService::login(const std::string& username, const std::string& p
   check_rate(username);
   std::optional<store::UserRecord> user;
   {
-    store::Transaction tx(db_);
+    store::Transaction tx(db_, store::Transaction::Mode::read);
     user = store::UserRepository().find_by_username(tx, username);
   }
   // Argon2 verification runs outside any transaction: it takes tens of milliseconds.
@@ -178,7 +178,7 @@ void AuthService::logout(const std::string& session_token) {
 
 std::optional<SessionActor> AuthService::authenticate_session(const std::string& session_token) {
   if (session_token.size() != 64) return std::nullopt;
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   store::UserRepository users;
   const auto session =
       users.find_session(tx, core::Sha256::of(session_token), core::utc_now_iso8601());
@@ -190,7 +190,7 @@ std::optional<SessionActor> AuthService::authenticate_session(const std::string&
 
 std::optional<core::Actor> AuthService::authenticate_token(const std::string& secret) {
   if (secret.size() < 16) return std::nullopt;
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   store::UserRepository users;
   const auto token = users.find_active_token(tx, core::Sha256::of(secret));
   if (!token) return std::nullopt;

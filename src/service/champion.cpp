@@ -67,7 +67,7 @@ std::shared_ptr<const LoadedModel> load_record(const store::ModelRecord& record)
 std::shared_ptr<const LoadedModel> load_registered_model(store::Database& db, long long id) {
   std::optional<store::ModelRecord> record;
   {
-    store::Transaction tx(db);
+    store::Transaction tx(db, store::Transaction::Mode::read);
     record = store::ModelRepository().find(tx, id);
   }
   if (!record) throw core::NotFound("model_not_found", "no model " + std::to_string(id));
@@ -78,7 +78,7 @@ bool Champion::refresh() {
   std::lock_guard lock(mutex_);
   std::optional<store::ModelRecord> record;
   {
-    store::Transaction tx(db_);
+    store::Transaction tx(db_, store::Transaction::Mode::read);
     store::ModelRepository models;
     const auto id = models.champion_id(tx);
     const auto current = current_.load();

@@ -91,7 +91,7 @@ DecisionView DecisionService::decide(const core::Actor& actor, const DecisionInp
 }
 
 std::optional<DecisionView> DecisionService::find(long long assessment_id) {
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   const auto record = store::AssessmentRepository().find_decision(tx, assessment_id);
   if (!record) return std::nullopt;
   return view_of(*record);

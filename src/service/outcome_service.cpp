@@ -75,7 +75,7 @@ OutboxService::DrainResult OutboxService::drain(int max_events) {
   DrainResult result;
   std::vector<store::OutboxEvent> due;
   {
-    store::Transaction tx(db_);
+    store::Transaction tx(db_, store::Transaction::Mode::read);
     due = store::OutboxRepository().due(tx, core::utc_now_iso8601(), max_events);
   }
   for (const auto& event : due) {
@@ -103,7 +103,7 @@ OutboxService::DrainResult OutboxService::drain(int max_events) {
 }
 
 store::OutboxBacklog OutboxService::backlog() {
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   return store::OutboxRepository().backlog(tx);
 }
 

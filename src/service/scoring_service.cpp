@@ -101,13 +101,22 @@ std::string DecisionPolicy::recommend(const ml::MasterScale& scale, const std::s
 
 namespace {
 
-ScoreResult score_one(store::Transaction& tx, const core::Actor& actor, const LoadedModel& loaded,
-                      const DecisionPolicy& policy, const ScoreInput& input) {
+// A scoring computed but not yet stored.
+struct Computed {
+  ScoreResult result;
+  store::AssessmentRecord record;
+};
+
+// Everything but the writes: the model, TreeSHAP and the JSON run outside any write
+// transaction, so on SQLite they never hold the database's single writer lock.
+Computed compute(store::Database& db, const core::Actor& actor, const LoadedModel& loaded,
+                 const DecisionPolicy& policy, const ScoreInput& input) {
   store::AssessmentRecord record;
   record.model_id = loaded.record().id;
   record.company_ref = input.company;
   std::map<std::string, std::optional<double>> features = input.features;
   if (input.statement_id) {
+    store::Transaction tx(db, store::Transaction::Mode::read);
     const auto statement = store::StatementRepository().find(tx, *input.statement_id);
     if (!statement) {
       throw core::NotFound("statement_not_found",
@@ -169,14 +178,20 @@ ScoreResult score_one(store::Transaction& tx, const core::Actor& actor, const Lo
   record.created_at = core::utc_now_iso8601();
   record.created_by = actor.name;
   result.created_at = record.created_at;
-  result.assessment_id = store::AssessmentRepository().insert(tx, record);
+  return {std::move(result), std::move(record)};
+}
+
+// Stores the assessment and its audit row in `tx`.
+ScoreResult persist(store::Transaction& tx, const core::Actor& actor, Computed computed) {
+  ScoreResult& result = computed.result;
+  result.assessment_id = store::AssessmentRepository().insert(tx, computed.record);
   AuditService::record(tx, actor, "assessment.created", "assessment",
                        std::to_string(result.assessment_id), nullptr,
                        {{"model_version", result.model_version},
                         {"pd", result.pd},
                         {"grade", result.grade},
                         {"recommendation", result.recommendation}});
-  return result;
+  return std::move(result);
 }
 
 std::shared_ptr<const LoadedModel> require_champion(Champion& champion) {
@@ -194,8 +209,9 @@ std::shared_ptr<const LoadedModel> require_champion(Champion& champion) {
 ScoreResult ScoringService::score(const core::Actor& actor, const ScoreInput& input) {
   require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
   const auto loaded = require_champion(champion_);
+  Computed computed = compute(db_, actor, *loaded, policy_, input);
   store::Transaction tx(db_);
-  auto result = score_one(tx, actor, *loaded, policy_, input);
+  auto result = persist(tx, actor, std::move(computed));
   tx.commit();
   return result;
 }
@@ -213,19 +229,21 @@ std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
                                                      const LoadedModel& model,
                                                      const std::vector<ScoreInput>& inputs) {
   require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
-  const LoadedModel* loaded = &model;
-  store::Transaction tx(db_);
-  std::vector<ScoreResult> results;
-  results.reserve(inputs.size());
+  std::vector<Computed> computed;
+  computed.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     try {
-      results.push_back(score_one(tx, actor, *loaded, policy_, inputs[i]));
+      computed.push_back(compute(db_, actor, model, policy_, inputs[i]));
     } catch (const core::InvalidInput& error) {
       throw core::InvalidInput(error.code(), "row " + std::to_string(i) + ": " + error.what());
     } catch (const core::NotFound& error) {
       throw core::NotFound(error.code(), "row " + std::to_string(i) + ": " + error.what());
     }
   }
+  std::vector<ScoreResult> results;
+  results.reserve(inputs.size());
+  store::Transaction tx(db_);
+  for (auto& item : computed) results.push_back(persist(tx, actor, std::move(item)));
   tx.commit();
   return results;
 }
@@ -236,7 +254,7 @@ namespace risklab::service {
 
 // Every signed-in role may read assessments; the actor is taken for uniformity.
 AssessmentView ScoringService::get(const core::Actor& /*actor*/, long long id) {
-  store::Transaction tx(db_);
+  store::Transaction tx(db_, store::Transaction::Mode::read);
   const auto record = store::AssessmentRepository().find(tx, id);
   if (!record) throw core::NotFound("assessment_not_found", "no assessment " + std::to_string(id));
   return {record->id,

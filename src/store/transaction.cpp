@@ -13,10 +13,10 @@ struct Transaction::Impl {
   bool open = false;
 };
 
-Transaction::Transaction(Database& db) : db_(db), impl_(std::make_unique<Impl>(db)) {
+Transaction::Transaction(Database& db, Mode mode) : db_(db), impl_(std::make_unique<Impl>(db)) {
   try {
     if (db.backend() == Backend::sqlite) {
-      impl_->lease.sql() << "BEGIN IMMEDIATE";
+      impl_->lease.sql() << (mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
     } else {
       impl_->lease.sql().begin();
     }

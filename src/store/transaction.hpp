@@ -12,8 +12,12 @@ class Database;
 /// Transaction&, so a write outside a transaction does not compile.
 class Transaction {
  public:
+  /// `read` transactions only read: on SQLite they begin DEFERRED, so they never wait for or
+  /// block the single writer (WAL readers see the last commit). Elsewhere both are the same.
+  enum class Mode { write, read };
+
   /// Throws Unavailable if no connection can be leased or BEGIN fails.
-  explicit Transaction(Database& db);
+  explicit Transaction(Database& db, Mode mode = Mode::write);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

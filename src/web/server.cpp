@@ -17,6 +17,9 @@ Server::Server(App& app, ServerOptions options)
   // Without TCP_NODELAY small responses stall ~40 ms on Nagle + delayed ACK (INFRA.md).
   server_->set_tcp_nodelay(true);
   server_->set_payload_max_length(options_.max_body_bytes);
+  // httplib closes a keep-alive connection after 5 requests by default; clients that score in
+  // a loop should not pay a new TCP handshake every fifth call.
+  server_->set_keep_alive_max_count(10000);
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
   const std::size_t threads =
