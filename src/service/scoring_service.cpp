@@ -85,6 +85,26 @@ Prepared prepare(const LoadedModel& loaded, const std::map<std::string, std::opt
 
 }  // namespace
 
+nlohmann::json drivers_json(const std::vector<ScoreDriver>& drivers) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& driver : drivers) {
+    out.push_back({{"feature", driver.feature},
+                   {"value", driver.value ? nlohmann::json(*driver.value) : nullptr},
+                   {"contribution", driver.contribution},
+                   {"direction", driver.direction}});
+  }
+  return out;
+}
+
+nlohmann::json out_of_range_json(const std::vector<OutOfRange>& items) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& item : items) {
+    out.push_back(
+        {{"feature", item.feature}, {"value", item.value}, {"min", item.min}, {"max", item.max}});
+  }
+  return out;
+}
+
 std::string DecisionPolicy::recommend(const ml::MasterScale& scale, const std::string& grade) const {
   const std::size_t approve = grade_position(scale, approve_up_to);
   const std::size_t decline = grade_position(scale, decline_from);
@@ -157,24 +177,12 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
     }
   }
 
-  nlohmann::json drivers = nlohmann::json::array();
-  for (const auto& driver : result.drivers) {
-    drivers.push_back({{"feature", driver.feature},
-                       {"value", driver.value ? nlohmann::json(*driver.value) : nullptr},
-                       {"contribution", driver.contribution},
-                       {"direction", driver.direction}});
-  }
-  nlohmann::json out_of_range = nlohmann::json::array();
-  for (const auto& item : result.out_of_range) {
-    out_of_range.push_back(
-        {{"feature", item.feature}, {"value", item.value}, {"min", item.min}, {"max", item.max}});
-  }
   record.inputs_json = prepared.inputs.dump();
   record.pd = result.pd;
   record.grade = result.grade;
   record.recommendation = result.recommendation;
-  record.drivers_json = drivers.dump();
-  record.out_of_range_json = out_of_range.dump();
+  record.drivers_json = drivers_json(result.drivers).dump();
+  record.out_of_range_json = out_of_range_json(result.out_of_range).dump();
   record.created_at = core::utc_now_iso8601();
   record.created_by = actor.name;
   result.created_at = record.created_at;

@@ -71,6 +71,11 @@ struct ScoreResult {
   std::string created_at;
 };
 
+/// The drivers as stored in an assessment and returned by the API.
+nlohmann::json drivers_json(const std::vector<ScoreDriver>& drivers);
+/// The out-of-range warnings as stored in an assessment and returned by the API.
+nlohmann::json out_of_range_json(const std::vector<OutOfRange>& items);
+
 /// A stored assessment as people see it.
 struct AssessmentView {
   long long id = 0;

@@ -51,26 +51,14 @@ service::ScoreInput parse_input(const nlohmann::json& body) {
 }
 
 nlohmann::json result_json(const service::ScoreResult& result) {
-  nlohmann::json drivers = nlohmann::json::array();
-  for (const auto& driver : result.drivers) {
-    drivers.push_back({{"feature", driver.feature},
-                       {"value", driver.value ? nlohmann::json(*driver.value) : nullptr},
-                       {"contribution", driver.contribution},
-                       {"direction", driver.direction}});
-  }
-  nlohmann::json out_of_range = nlohmann::json::array();
-  for (const auto& item : result.out_of_range) {
-    out_of_range.push_back(
-        {{"feature", item.feature}, {"value", item.value}, {"min", item.min}, {"max", item.max}});
-  }
   return {{"assessment_id", result.assessment_id},
           {"pd", result.pd},
           {"grade", result.grade},
           {"recommendation", result.recommendation},
           {"model_id", result.model_id},
           {"model_version", result.model_version},
-          {"drivers", drivers},
-          {"out_of_range", out_of_range},
+          {"drivers", service::drivers_json(result.drivers)},
+          {"out_of_range", service::out_of_range_json(result.out_of_range)},
           {"ignored_features", result.ignored_features},
           {"imputed_features", result.imputed_features},
           {"created_at", result.created_at}};
