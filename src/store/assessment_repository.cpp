@@ -5,26 +5,6 @@
 #include "store/detail/session.hpp"
 
 namespace risklab::store {
-namespace {
-
-template <class T>
-detail::Value or_null(const std::optional<T>& value) {
-  if (value) return *value;
-  return std::monostate{};
-}
-
-std::optional<std::string> text(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) != soci::i_ok) return std::nullopt;
-  return row.get<std::string>(i);
-}
-
-std::optional<long long> integer(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) != soci::i_ok) return std::nullopt;
-  return detail::as_int(row, i);
-}
-
-}  // namespace
-
 long long AssessmentRepository::insert(Transaction& tx, const AssessmentRecord& a) {
   try {
     return detail::insert_returning_id(
@@ -32,7 +12,7 @@ long long AssessmentRepository::insert(Transaction& tx, const AssessmentRecord& 
         {{"model_id"}, {"company_id"}, {"company_ref"}, {"statement_id"}, {"inputs", true},
          {"pd"}, {"grade"}, {"recommendation"}, {"drivers", true}, {"out_of_range", true},
          {"created_at"}, {"created_by"}},
-        {a.model_id, or_null(a.company_id), or_null(a.company_ref), or_null(a.statement_id),
+        {a.model_id, detail::or_null(a.company_id), detail::or_null(a.company_ref), detail::or_null(a.statement_id),
          a.inputs_json, a.pd, a.grade, a.recommendation, a.drivers_json, a.out_of_range_json,
          a.created_at, a.created_by});
   } catch (const soci::soci_error& error) {
@@ -52,9 +32,9 @@ std::optional<AssessmentRecord> AssessmentRepository::find(Transaction& tx, long
       AssessmentRecord a;
       a.id = detail::as_int(row, 0);
       a.model_id = detail::as_int(row, 1);
-      a.company_id = integer(row, 2);
-      a.company_ref = text(row, 3);
-      a.statement_id = integer(row, 4);
+      a.company_id = detail::optional_int(row, 2);
+      a.company_ref = detail::optional_text(row, 3);
+      a.statement_id = detail::optional_int(row, 4);
       a.inputs_json = row.get<std::string>(5);
       a.pd = row.get<double>(6);
       a.grade = row.get<std::string>(7);
@@ -88,7 +68,7 @@ long long AssessmentRepository::insert_decision(Transaction& tx, const DecisionR
         {{"assessment_id"}, {"decision"}, {"recommendation"}, {"is_override"}, {"rationale"},
          {"reason_code"}, {"decided_by"}, {"decided_at"}},
         {d.assessment_id, d.decision, d.recommendation, static_cast<long long>(d.is_override),
-         or_null(d.rationale), or_null(d.reason_code), d.decided_by, d.decided_at});
+         detail::or_null(d.rationale), detail::or_null(d.reason_code), d.decided_by, d.decided_at});
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(),
                     "recording the decision on assessment " + std::to_string(d.assessment_id));
@@ -106,7 +86,7 @@ std::optional<DecisionRecord> AssessmentRepository::find_decision(Transaction& t
     for (const auto& row : rows) {
       return DecisionRecord{detail::as_int(row, 0), detail::as_int(row, 1),
                             row.get<std::string>(2), row.get<std::string>(3),
-                            detail::as_int(row, 4) != 0, text(row, 5), text(row, 6),
+                            detail::as_int(row, 4) != 0, detail::optional_text(row, 5), detail::optional_text(row, 6),
                             row.get<std::string>(7), row.get<std::string>(8)};
     }
     return std::nullopt;

@@ -36,11 +36,6 @@ std::string chain_hash(const AuditEntry& entry) {
   return hash.hex();
 }
 
-detail::Value or_null(const std::optional<std::string>& text) {
-  if (text) return *text;
-  return std::monostate{};
-}
-
 }  // namespace
 
 std::string AuditRepository::canonical(const AuditEntry& entry) {
@@ -72,7 +67,7 @@ AuditEntry AuditRepository::append(Transaction& tx, AuditEntry entry) {
                         {{"id"}, {"at"}, {"actor"}, {"action"}, {"entity_type"}, {"entity_id"},
                          {"before_json"}, {"after_json"}, {"prev_hash"}, {"hash"}},
                         {{entry.id, entry.at, entry.actor, entry.action, entry.entity_type,
-                          entry.entity_id, or_null(entry.before_json), or_null(entry.after_json),
+                          entry.entity_id, detail::or_null(entry.before_json), detail::or_null(entry.after_json),
                           entry.prev_hash, entry.hash}});
     sql << "UPDATE audit_head SET last_id = :i, last_hash = :h WHERE id = 1", soci::use(entry.id),
         soci::use(entry.hash);

@@ -55,16 +55,12 @@ long long DatasetRepository::insert(Transaction& tx, const DatasetRecord& datase
   for (const auto& feature : dataset.features) {
     features.push_back({{"name", feature.name}, {"source_name", feature.source_name}});
   }
-  auto optional_text = [](const std::optional<std::string>& text) -> detail::Value {
-    if (text) return *text;
-    return std::monostate{};
-  };
   try {
     return detail::insert_returning_id(
         detail::sql(tx), tx.database().backend(), "datasets",
         {{"name"}, {"features"}, {"label_column"}, {"id_column"}, {"created_at"}, {"created_by"}},
-        {dataset.name, features.dump(), optional_text(dataset.label_column),
-         optional_text(dataset.id_column), dataset.created_at, dataset.created_by});
+        {dataset.name, features.dump(), detail::or_null(dataset.label_column),
+         detail::or_null(dataset.id_column), dataset.created_at, dataset.created_by});
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(), "creating dataset '" + dataset.name + "'");
   }

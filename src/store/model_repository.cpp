@@ -11,17 +11,12 @@ constexpr const char* kSelect =
     "SELECT id, version, family, status, artifact_uri, artifact_sha256, features, metrics, "
     "snapshot_id, created_at, created_by, promoted_at, promoted_by FROM models";
 
-std::optional<std::string> optional_text(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) != soci::i_ok) return std::nullopt;
-  return row.get<std::string>(i);
-}
-
 ModelRecord from_row(const soci::row& row) {
   return {detail::as_int(row, 0),  row.get<std::string>(1), row.get<std::string>(2),
           row.get<std::string>(3), row.get<std::string>(4), row.get<std::string>(5),
-          row.get<std::string>(6), row.get<std::string>(7), optional_text(row, 8),
-          row.get<std::string>(9), row.get<std::string>(10), optional_text(row, 11),
-          optional_text(row, 12)};
+          row.get<std::string>(6), row.get<std::string>(7), detail::optional_text(row, 8),
+          row.get<std::string>(9), row.get<std::string>(10), detail::optional_text(row, 11),
+          detail::optional_text(row, 12)};
 }
 
 std::vector<ModelRecord> select(Transaction& tx, const std::string& where, const char* what,
@@ -42,11 +37,6 @@ std::vector<ModelRecord> select(Transaction& tx, const std::string& where, const
   }
 }
 
-detail::Value text_or_null(const std::optional<std::string>& text) {
-  if (text) return *text;
-  return std::monostate{};
-}
-
 }  // namespace
 
 long long ModelRepository::insert(Transaction& tx, const ModelRecord& model) {
@@ -56,7 +46,7 @@ long long ModelRepository::insert(Transaction& tx, const ModelRecord& model) {
         {{"version"}, {"family"}, {"status"}, {"artifact_uri"}, {"artifact_sha256"},
          {"features", true}, {"metrics", true}, {"snapshot_id"}, {"created_at"}, {"created_by"}},
         {model.version, model.family, model.status, model.artifact_uri, model.artifact_sha256,
-         model.features_json, model.metrics_json, text_or_null(model.snapshot_id),
+         model.features_json, model.metrics_json, detail::or_null(model.snapshot_id),
          model.created_at, model.created_by});
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(), "registering model " + model.version);

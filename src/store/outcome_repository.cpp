@@ -6,17 +6,20 @@
 namespace risklab::store {
 
 long long OutcomeRepository::insert(Transaction& tx, const OutcomeRecord& outcome) {
-  detail::Value import_id = std::monostate{};
-  if (outcome.import_id) import_id = *outcome.import_id;
-  detail::Value note = std::monostate{};
-  if (outcome.note) note = *outcome.note;
   try {
     return detail::insert_returning_id(
         detail::sql(tx), tx.database().backend(), "outcomes",
-        {{"company_id"}, {"defaulted"}, {"observed_at"}, {"source"}, {"import_id"}, {"note"},
-         {"recorded_by"}, {"recorded_at"}},
+        {{"company_id"},
+         {"defaulted"},
+         {"observed_at"},
+         {"source"},
+         {"import_id"},
+         {"note"},
+         {"recorded_by"},
+         {"recorded_at"}},
         {outcome.company_id, static_cast<long long>(outcome.defaulted ? 1 : 0), outcome.observed_at,
-         outcome.source, import_id, note, outcome.recorded_by, outcome.recorded_at});
+         outcome.source, detail::or_null(outcome.import_id), detail::or_null(outcome.note),
+         outcome.recorded_by, outcome.recorded_at});
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(), "storing an outcome");
   }
@@ -26,13 +29,9 @@ void OutcomeRepository::insert_batch(Transaction& tx, const std::vector<OutcomeR
   std::vector<detail::Row> rows;
   rows.reserve(outcomes.size());
   for (const auto& outcome : outcomes) {
-    detail::Value import_id = std::monostate{};
-    if (outcome.import_id) import_id = *outcome.import_id;
-    detail::Value note = std::monostate{};
-    if (outcome.note) note = *outcome.note;
     rows.push_back({outcome.company_id, static_cast<long long>(outcome.defaulted ? 1 : 0),
-                    outcome.observed_at, outcome.source, import_id, note, outcome.recorded_by,
-                    outcome.recorded_at});
+                    outcome.observed_at, outcome.source, detail::or_null(outcome.import_id),
+                    detail::or_null(outcome.note), outcome.recorded_by, outcome.recorded_at});
   }
   try {
     detail::insert_rows(detail::sql(tx), tx.database().backend(), "outcomes",

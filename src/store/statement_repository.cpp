@@ -10,10 +10,9 @@ void StatementRepository::insert_batch(Transaction& tx,
   std::vector<detail::Row> rows;
   rows.reserve(statements.size());
   for (const auto& statement : statements) {
-    detail::Value import_id = std::monostate{};
-    if (statement.import_id) import_id = *statement.import_id;
-    rows.push_back({statement.company_id, statement.dataset_id, import_id, statement.period,
-                    statement.features_json, statement.created_at});
+    rows.push_back({statement.company_id, statement.dataset_id,
+                    detail::or_null(statement.import_id), statement.period, statement.features_json,
+                    statement.created_at});
   }
   try {
     detail::insert_rows(detail::sql(tx), tx.database().backend(), "statements",
@@ -40,7 +39,7 @@ std::optional<StatementRecord> StatementRepository::find(Transaction& tx, long l
       statement.id = detail::as_int(row, 0);
       statement.company_id = detail::as_int(row, 1);
       statement.dataset_id = detail::as_int(row, 2);
-      if (row.get_indicator(3) == soci::i_ok) statement.import_id = detail::as_int(row, 3);
+      statement.import_id = detail::optional_int(row, 3);
       statement.period = row.get<std::string>(4);
       statement.features_json = row.get<std::string>(5);
       statement.created_at = row.get<std::string>(6);
@@ -55,8 +54,8 @@ std::optional<StatementRecord> StatementRepository::find(Transaction& tx, long l
 long long StatementRepository::count(Transaction& tx, long long dataset_id) {
   long long count = 0;
   try {
-    detail::sql(tx) << "SELECT COUNT(*) FROM statements WHERE dataset_id = :d", soci::use(dataset_id),
-        soci::into(count);
+    detail::sql(tx) << "SELECT COUNT(*) FROM statements WHERE dataset_id = :d",
+        soci::use(dataset_id), soci::into(count);
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(), "counting statements");
   }
@@ -68,10 +67,11 @@ std::unordered_set<std::string> StatementRepository::keys(Transaction& tx, long 
   try {
     std::string external_id;
     std::string period;
-    soci::statement st = (detail::sql(tx).prepare
-                              << "SELECT c.external_id, s.period FROM statements s JOIN companies c "
-                                 "ON c.id = s.company_id WHERE s.dataset_id = :d",
-                          soci::use(dataset_id), soci::into(external_id), soci::into(period));
+    soci::statement st =
+        (detail::sql(tx).prepare
+             << "SELECT c.external_id, s.period FROM statements s JOIN companies c "
+                "ON c.id = s.company_id WHERE s.dataset_id = :d",
+         soci::use(dataset_id), soci::into(external_id), soci::into(period));
     st.execute(false);
     while (st.fetch()) keys.insert(external_id + '\x1f' + period);
   } catch (const soci::soci_error& error) {

@@ -65,6 +65,16 @@ long long as_int(const soci::row& row, std::size_t i) {
   }
 }
 
+std::optional<std::string> optional_text(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) != soci::i_ok) return std::nullopt;
+  return row.get<std::string>(i);
+}
+
+std::optional<long long> optional_int(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) != soci::i_ok) return std::nullopt;
+  return as_int(row, i);
+}
+
 std::string placeholders(Backend backend, std::size_t count, std::size_t first) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) {

@@ -7,6 +7,7 @@
 #include <soci/soci.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -52,6 +53,17 @@ class Binder {
 
 /// Column `i` of `row` as an integer, whatever integer or numeric type the backend reports.
 long long as_int(const soci::row& row, std::size_t i);
+
+/// Nullable column `i` of `row`: nullopt for NULL.
+std::optional<std::string> optional_text(const soci::row& row, std::size_t i);
+std::optional<long long> optional_int(const soci::row& row, std::size_t i);
+
+/// A bound value that is NULL when `value` is empty.
+template <class T>
+Value or_null(const std::optional<T>& value) {
+  if (value) return *value;
+  return std::monostate{};
+}
 
 /// `count` placeholders for an IN list or VALUES row: ":p0, :p1, ..." (SOCI rewrites them per
 /// backend), except on SQLite, whose parser looks named parameters up linearly and so gets
