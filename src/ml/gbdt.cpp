@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "ml/detail/gbdt_handles.hpp"
+#include "ml/detail/gbdt_trees.hpp"
 #include "ml/forest/random_forest.hpp"
 
 namespace risklab::ml {
@@ -55,6 +56,8 @@ struct GbdtState {
   std::string bytes;
   std::size_t n_features = 0;
   std::size_t n_trees = 0;
+  /// The same trees as flat arrays: scoring walks these instead of calling the C API.
+  GbdtTrees trees;
   /// Serializes the DMatrix prediction path (its prediction cache is not thread-safe).
   mutable std::mutex contributions_mutex;
 };
@@ -87,8 +90,6 @@ std::string array_interface(const double* rows, std::size_t n_rows, std::size_t 
 
 constexpr const char* kProbabilityConfig =
     R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"cache_id":0,"missing":NaN})";
-constexpr const char* kMarginConfig =
-    R"({"type":1,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"cache_id":0,"missing":NaN})";
 constexpr const char* kContribConfig =
     R"({"type":2,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false})";
 
@@ -187,8 +188,12 @@ GbdtBooster GbdtBooster::from_bytes(std::string bytes, std::size_t n_features) {
                                                   " features, the header lists " + std::to_string(n_features));
   }
   if (rounds < 1) throw core::InvalidInput("model_corrupt", "the xgboost model has no trees");
-  // One thread per call: scoring threads are ours (score_all splits rows), and one row gains
-  // nothing from OpenMP.
+  state->trees = detail::GbdtTrees::from_ubjson(bytes, n_features);
+  if (state->trees.n_trees() != static_cast<std::size_t>(rounds)) {
+    throw core::InvalidInput("model_corrupt", "the xgboost model has " + std::to_string(state->trees.n_trees()) +
+                                                  " trees for " + std::to_string(rounds) + " rounds");
+  }
+  // One thread per call: the C API now only serves TreeSHAP and library_probability().
   state->booster.set_param("nthread", "1");
   state->bytes = std::move(bytes);
   state->n_features = n_features;
@@ -209,15 +214,13 @@ std::size_t GbdtBooster::n_features() const { return state_ ? state_->n_features
 
 std::size_t GbdtBooster::n_trees() const { return state_ ? state_->n_trees : 0; }
 
-double GbdtBooster::probability(const double* raw) const {
+double GbdtBooster::probability(const double* raw) const { return state_->trees.probability(raw); }
+
+double GbdtBooster::margin(const double* raw) const { return state_->trees.margin(raw); }
+
+double GbdtBooster::library_probability(const double* raw) const {
   double out = 0.0;
   predict_dense(*state_, kProbabilityConfig, raw, 1, &out);
-  return out;
-}
-
-double GbdtBooster::margin(const double* raw) const {
-  double out = 0.0;
-  predict_dense(*state_, kMarginConfig, raw, 1, &out);
   return out;
 }
 
@@ -227,7 +230,7 @@ void GbdtBooster::probability_batch(const double* rows, std::size_t n_rows, doub
   const std::size_t chunk = (n_rows + n_threads - 1) / n_threads;
   const std::size_t n_cols = state_->n_features;
   const auto run = [&](std::size_t begin, std::size_t end) {
-    if (begin < end) predict_dense(*state_, kProbabilityConfig, rows + begin * n_cols, end - begin, out + begin);
+    if (begin < end) state_->trees.probability_batch(rows + begin * n_cols, end - begin, out + begin);
   };
   std::vector<std::thread> pool;
   for (std::size_t t = 1; t < n_threads; ++t) {

@@ -72,8 +72,9 @@ struct GbdtContributions {
 
 /// A trained xgboost booster and its serialized bytes (xgboost's UBJSON model format). Rows
 /// are raw feature values in model order, NaN for missing (xgboost routes them natively).
-/// Copies share one booster; scoring (inplace prediction) is thread-safe and lock-free,
-/// contributions are serialized by a mutex.
+/// Copies share one booster. Scoring walks the booster's trees from flat arrays read out of
+/// those bytes at load time, bit-identical to xgboost's own prediction and lock-free
+/// (docs/adr/0005); contributions go through the C API, serialized by a mutex.
 class GbdtBooster {
  public:
   GbdtBooster() = default;
@@ -89,10 +90,14 @@ class GbdtBooster {
   /// Boosting rounds in the model.
   std::size_t n_trees() const;
 
-  /// P(default) before calibration of one raw row.
+  /// P(default) before calibration of one raw row (xgboost's float result). Allocates
+  /// nothing after a thread's first call.
   double probability(const double* raw) const;
-  /// Log-odds of one raw row.
+  /// Log-odds of one raw row (xgboost's float margin).
   double margin(const double* raw) const;
+  /// probability() computed by xgboost itself (inplace prediction through the C API): the
+  /// reference the tree walk is tested against; slower.
+  double library_probability(const double* raw) const;
   /// P(default) of `n_rows` raw rows stored row-major, into `out`.
   void probability_batch(const double* rows, std::size_t n_rows, double* out, std::size_t threads = 1) const;
   /// TreeSHAP contributions of one raw row.

@@ -1,6 +1,7 @@
 #include "ml/model.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numeric>
 #include <thread>
@@ -23,7 +24,9 @@ Scoring Model::score(const double* raw) const {
   if (is_gbdt()) {
     out.score = booster.probability(raw);
   } else {
-    std::vector<double> row(features.size());
+    // Per-thread scratch: a scoring call allocates nothing once its thread has scored a row.
+    thread_local std::vector<double> row;
+    row.resize(features.size());
     prepare(raw, row.data());
     out.score = forest.predict(row.data());
   }
@@ -58,31 +61,36 @@ std::vector<Scoring> Model::score_all(const Dataset& data, std::size_t threads) 
     }
     return out;
   }
-  // Each thread prepares its rows row-major, then scores them tree by tree.
-  const auto score_range = [&](std::size_t begin, std::size_t end) {
-    if (begin >= end) return;
-    std::vector<double> rows((end - begin) * n_features);
+  // Threads take blocks of rows from a shared counter, so a thread slowed down by other work
+  // on the machine scores fewer blocks instead of holding up the call. A block is prepared
+  // row-major, then scored tree by tree.
+  constexpr std::size_t kRowsPerTask = 256;
+  const std::size_t n_tasks = (data.n_rows + kRowsPerTask - 1) / kRowsPerTask;
+  std::atomic<std::size_t> next_task{0};
+  const auto work = [&] {
+    std::vector<double> rows(kRowsPerTask * n_features);
     std::vector<double> raw(n_features);
-    for (std::size_t row = begin; row < end; ++row) {
-      for (std::size_t col = 0; col < n_features; ++col) raw[col] = data.at(row, col);
-      prepare(raw.data(), rows.data() + (row - begin) * n_features);
-    }
-    std::vector<double> scores(end - begin);
-    forest.predict_batch(rows.data(), end - begin, scores.data());
-    for (std::size_t row = begin; row < end; ++row) {
-      Scoring& s = out[row];
-      s.score = scores[row - begin];
-      s.pd = calibrator.pd(s.score);
-      s.grade = master_scale.grade(s.pd);
+    std::vector<double> scores(kRowsPerTask);
+    for (std::size_t task = next_task++; task < n_tasks; task = next_task++) {
+      const std::size_t begin = task * kRowsPerTask;
+      const std::size_t end = std::min(begin + kRowsPerTask, data.n_rows);
+      for (std::size_t row = begin; row < end; ++row) {
+        for (std::size_t col = 0; col < n_features; ++col) raw[col] = data.at(row, col);
+        prepare(raw.data(), rows.data() + (row - begin) * n_features);
+      }
+      forest.predict_batch(rows.data(), end - begin, scores.data());
+      for (std::size_t row = begin; row < end; ++row) {
+        Scoring& s = out[row];
+        s.score = scores[row - begin];
+        s.pd = calibrator.pd(s.score);
+        s.grade = master_scale.grade(s.pd);
+      }
     }
   };
-  const std::size_t n_threads = std::min(resolve_threads(threads), std::max<std::size_t>(1, data.n_rows / 64));
-  const std::size_t chunk = (data.n_rows + n_threads - 1) / n_threads;
+  const std::size_t n_threads = std::min(resolve_threads(threads), std::max<std::size_t>(1, n_tasks));
   std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < n_threads; ++t) {
-    pool.emplace_back(score_range, std::min(t * chunk, data.n_rows), std::min((t + 1) * chunk, data.n_rows));
-  }
-  score_range(0, std::min(chunk, data.n_rows));
+  for (std::size_t t = 1; t < n_threads; ++t) pool.emplace_back(work);
+  work();
   for (auto& thread : pool) thread.join();
   return out;
 }

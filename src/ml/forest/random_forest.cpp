@@ -228,99 +228,7 @@ void RandomForest::fit(const ForestTrainingData& data, const TrainParams& params
   }
   oob_score_ = scored == 0 ? std::numeric_limits<double>::quiet_NaN()
                            : static_cast<double>(correct) / static_cast<double>(scored);
-  build_flat();
-}
-
-void RandomForest::build_flat() {
-  flat_.clear();
-  leaf_value_.clear();
-  roots_.clear();
-  for (const DecisionTree& tree : trees_) {
-    const auto base = static_cast<std::int32_t>(flat_.size());
-    roots_.push_back(base);
-    for (std::size_t n = 0; n < tree.size(); ++n) {
-      const auto self = base + static_cast<std::int32_t>(n);
-      if (tree.left()[n] == DecisionTree::kLeaf) {
-        flat_.push_back({std::numeric_limits<double>::infinity(), 0, self});
-        leaf_value_.push_back(tree.value()[n]);
-      } else {
-        flat_.push_back({tree.threshold()[n], tree.feature()[n], base + tree.left()[n]});
-        leaf_value_.push_back(0.0);
-      }
-    }
-  }
-}
-
-namespace {
-
-// Walks `n_items` root-to-leaf paths, kLanes at a time so that their dependent loads
-// overlap; a lane that reaches its leaf (a node pointing at itself) takes the next item at
-// once. `start(item)` gives an item's root and row, `finish(item, leaf)` receives its leaf.
-template <class Node, class Start, class Finish>
-void walk_items(const Node* nodes, std::size_t n_items, Start start, Finish finish) {
-  constexpr std::size_t kLanes = RandomForest::kLanes;
-  std::int32_t node[kLanes];
-  const double* row[kLanes];
-  std::size_t item[kLanes];
-  std::size_t next = 0;
-  std::size_t active = 0;
-  for (std::size_t lane = 0; lane < kLanes && next < n_items; ++lane, ++active) {
-    item[lane] = next;
-    start(next++, node[lane], row[lane]);
-  }
-  while (active > 0) {
-    for (std::size_t lane = 0; lane < active; ++lane) {
-      const Node& n = nodes[node[lane]];
-      const std::int32_t following = n.left + (row[lane][n.feature] > n.threshold ? 1 : 0);
-      if (following != node[lane]) {
-        node[lane] = following;
-        continue;
-      }
-      finish(item[lane], following);
-      if (next < n_items) {
-        item[lane] = next;
-        start(next++, node[lane], row[lane]);
-      } else {
-        // Retire the lane: move the last active lane into its place.
-        --active;
-        node[lane] = node[active];
-        row[lane] = row[active];
-        item[lane] = item[active];
-        --lane;
-      }
-    }
-  }
-}
-
-}  // namespace
-
-double RandomForest::predict(const double* row) const {
-  // Trees finish out of order; their values are summed in tree order afterwards.
-  std::vector<double> values(roots_.size());
-  walk_items(
-      flat_.data(), roots_.size(),
-      [&](std::size_t tree, std::int32_t& node, const double*& lane_row) {
-        node = roots_[tree];
-        lane_row = row;
-      },
-      [&](std::size_t tree, std::int32_t leaf) { values[tree] = leaf_value_[static_cast<std::size_t>(leaf)]; });
-  double sum = 0.0;
-  for (double v : values) sum += v;
-  return sum / static_cast<double>(trees_.size());
-}
-
-void RandomForest::predict_batch(const double* rows, std::size_t n_rows, double* out) const {
-  std::fill_n(out, n_rows, 0.0);
-  for (const std::int32_t root : roots_) {
-    walk_items(
-        flat_.data(), n_rows,
-        [&](std::size_t row, std::int32_t& node, const double*& lane_row) {
-          node = root;
-          lane_row = rows + row * n_features_;
-        },
-        [&](std::size_t row, std::int32_t leaf) { out[row] += leaf_value_[static_cast<std::size_t>(leaf)]; });
-  }
-  for (std::size_t row = 0; row < n_rows; ++row) out[row] /= static_cast<double>(trees_.size());
+  predictor_.build(trees_, n_features_);
 }
 
 RandomForest RandomForest::from_parts(std::vector<DecisionTree> trees, std::size_t n_features,
@@ -332,7 +240,7 @@ RandomForest RandomForest::from_parts(std::vector<DecisionTree> trees, std::size
   forest.importances_ = std::move(importances);
   forest.oob_score_ = oob_score;
   forest.training_prior_ = training_prior;
-  forest.build_flat();
+  forest.predictor_.build(forest.trees_, forest.n_features_);
   return forest;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <vector>
 
+#include "ml/detail/forest_predictor.hpp"
 #include "ml/forest/decision_tree.hpp"
 #include "ml/hyperparameters.hpp"
 
@@ -45,13 +46,16 @@ class RandomForest {
   void fit(const ForestTrainingData& data, const TrainParams& params, std::size_t threads,
            const ProgressFn& progress = {});
 
-  /// P(class 1) for one scaled row (the model's features in order). Walks kLanes trees at
-  /// once so their dependent loads overlap; sums in tree order.
-  double predict(const double* row) const;
+  /// P(class 1) for one scaled row (the model's features in order): the mean of the trees'
+  /// leaf values, summed in tree order. Allocates nothing after a thread's first call.
+  double predict(const double* row) const { return predictor_.predict(row); }
   /// predict() for `n_rows` scaled rows stored row-major in `rows`, into `out`: tree by tree
-  /// (each tree stays in cache), kLanes rows at once, summing in tree order, so every value
-  /// is bit-identical to predict()'s.
-  void predict_batch(const double* rows, std::size_t n_rows, double* out) const;
+  /// over blocks of rows, bit-identical to predict() for every row.
+  void predict_batch(const double* rows, std::size_t n_rows, double* out) const {
+    predictor_.predict_batch(rows, n_rows, out);
+  }
+  /// The compiled trees predict() walks (binned 16-bit nodes, docs/adr/0005).
+  const detail::ForestPredictor& predictor() const { return predictor_; }
 
   const std::vector<DecisionTree>& trees() const { return trees_; }
   std::size_t n_features() const { return n_features_; }
@@ -68,28 +72,13 @@ class RandomForest {
   /// the prior that the forest's scores carry.
   double training_prior() const { return training_prior_; }
 
-  /// Independent walks interleaved by predict() and predict_batch().
-  static constexpr std::size_t kLanes = 8;
-
   /// Restores a fitted forest (artifact reader).
   static RandomForest from_parts(std::vector<DecisionTree> trees, std::size_t n_features,
                                  std::vector<double> importances, double oob_score,
                                  double training_prior);
 
  private:
-  // All trees' nodes in one array for prediction: right child = left + 1, and a leaf points
-  // at itself with an infinite threshold, so a walk can step past its leaf without
-  // branching. `leaf_value_` holds each leaf's value.
-  struct FlatNode {
-    double threshold;
-    std::int32_t feature;
-    std::int32_t left;
-  };
-  void build_flat();
-
-  std::vector<FlatNode> flat_;
-  std::vector<double> leaf_value_;
-  std::vector<std::int32_t> roots_;
+  detail::ForestPredictor predictor_;
   std::vector<DecisionTree> trees_;
   std::size_t n_features_ = 0;
   std::vector<double> importances_;
