@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "fixtures.hpp"
 #include "ml/artifact.hpp"
+#include "ml/detail/gbdt_trees.hpp"
 #include "ml/metrics.hpp"
 #include "ml/model.hpp"
 
@@ -165,6 +166,107 @@ TEST(GbdtModel, MonotoneConstraintByNameIsHonoured) {
       }
     }
   }
+}
+
+TEST(GbdtModel, TreeWalkEqualsXgboostsOwnPredictionBitForBit) {
+  // Training rows sit exactly on xgboost's cut values, missing values take default branches.
+  const Dataset train = synthetic_dataset(700, 11, 0.3);
+  const Dataset test = synthetic_dataset(300, 12, 0.3);
+  GbdtParams p = small_params();
+  p.max_depth = 6;
+  const Model model = train_gbdt_model(train, p, one_thread());
+  std::vector<std::vector<double>> rows;
+  for (std::size_t row = 0; row < train.n_rows; ++row) rows.push_back(row_of(train, row));
+  for (std::size_t row = 0; row < test.n_rows; ++row) rows.push_back(row_of(test, row));
+  const double nan = std::nan("");
+  rows.push_back({nan, nan, nan});
+  rows.push_back({1e300, -1e300, 0.5});
+  std::vector<double> flat;
+  for (const auto& row : rows) flat.insert(flat.end(), row.begin(), row.end());
+  std::vector<double> batch(rows.size());
+  model.booster.probability_batch(flat.data(), rows.size(), batch.data(), 2);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const double ours = model.booster.probability(rows[i].data());
+    ASSERT_EQ(ours, model.booster.library_probability(rows[i].data())) << "row " << i;
+    ASSERT_EQ(batch[i], ours) << "row " << i;
+  }
+}
+
+TEST(GbdtModel, TreeReaderRefusesModelsItCannotWalk) {
+  const Dataset train = synthetic_dataset(300, 13);
+  const Model model = train_gbdt_model(train, small_params(), one_thread());
+  const std::vector<std::uint8_t> raw(model.booster.bytes().begin(), model.booster.bytes().end());
+  const nlohmann::json good = nlohmann::json::from_ubjson(raw);
+  const auto refused = [](const nlohmann::json& j, std::size_t n_features) {
+    const auto bytes = nlohmann::json::to_ubjson(j);
+    try {
+      detail::GbdtTrees::from_ubjson(std::string(bytes.begin(), bytes.end()), n_features);
+    } catch (const core::InvalidInput& e) {
+      return e.code() == "model_corrupt";
+    }
+    return false;
+  };
+  EXPECT_FALSE(refused(good, 3));
+  EXPECT_TRUE(refused(good, 4));
+  nlohmann::json other = good;
+  other["learner"]["objective"]["name"] = "reg:squarederror";
+  EXPECT_TRUE(refused(other, 3));
+  nlohmann::json loop = good;
+  loop["learner"]["gradient_booster"]["model"]["trees"][0]["left_children"][0] = 0;
+  EXPECT_TRUE(refused(loop, 3));
+  nlohmann::json feature = good;
+  feature["learner"]["gradient_booster"]["model"]["trees"][0]["split_indices"][0] = 7;
+  EXPECT_TRUE(refused(feature, 3));
+  EXPECT_THROW(detail::GbdtTrees::from_ubjson("{", 3), core::InvalidInput);
+}
+
+TEST(GbdtModel, SmoteOptionAddsSyntheticDefaultsAndCorrectsThePrior) {
+  const Dataset train = synthetic_dataset(900, 14, 0.1);
+  const Dataset test = synthetic_dataset(600, 15, 0.1);
+  GbdtParams p = small_params();
+  p.smote_ratio = 0.5;
+  const Model model = train_gbdt_model(train, p, one_thread());
+  const double base_rate = model.metrics["base_rate"].get<double>();
+  EXPECT_GT(model.metrics["smote_rows"].get<std::size_t>(), 0u);
+  // The booster learnt on about one default per two non-defaults, not the real base rate.
+  EXPECT_NEAR(model.metrics["gbdt_prior"].get<double>(), 1.0 / 3.0, 0.02);
+  EXPECT_LT(base_rate, 0.25);
+  const auto scored = model.score_all(test, 2);
+  double mean_score = 0.0;
+  double mean_pd = 0.0;
+  std::vector<double> pd;
+  for (const auto& s : scored) {
+    mean_score += s.score / static_cast<double>(scored.size());
+    mean_pd += s.pd / static_cast<double>(scored.size());
+    pd.push_back(s.pd);
+  }
+  const double rate = std::accumulate(test.y.begin(), test.y.end(), 0.0) / static_cast<double>(test.n_rows);
+  EXPECT_GT(mean_score, rate + 0.05);  // raw scores carry the SMOTE prior
+  EXPECT_NEAR(mean_pd, rate, 0.04);     // calibrated PDs the real one
+  EXPECT_GT(roc_auc(test.y, pd), 0.8);
+  TrainOptions two;
+  two.threads = 2;
+  EXPECT_EQ(serialize_model(model), serialize_model(train_gbdt_model(train, p, two)));
+}
+
+TEST(GbdtModel, EarlyStoppingPicksTheRoundCountOnTheValidationShare) {
+  const Dataset train = synthetic_dataset(900, 16, 0.1);
+  GbdtParams p = small_params();
+  p.n_trees = 300;
+  p.learning_rate = 0.5;
+  p.early_stopping_rounds = 10;
+  const Model model = train_gbdt_model(train, p, one_thread());
+  const auto rounds = model.metrics["gbdt_rounds"].get<std::size_t>();
+  // A fast learning rate on 900 rows overfits long before 300 rounds.
+  EXPECT_LT(rounds, 300u);
+  EXPECT_GE(rounds, 1u);
+  EXPECT_EQ(model.booster.n_trees(), rounds);
+  TrainOptions two;
+  two.threads = 2;
+  EXPECT_EQ(serialize_model(model), serialize_model(train_gbdt_model(train, p, two)));
+  GbdtParams bad = p;
+  bad.early_stopping_rounds = 301;
+  EXPECT_THROW(train_gbdt_model(train, bad, one_thread()), core::InvalidInput);
 }
 
 TEST(GbdtArtifact, RoundTripsAndRefusesCorruptBytes) {
