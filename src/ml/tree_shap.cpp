@@ -87,8 +87,10 @@ TreeExplainer::TreeExplainer(const RandomForest& forest) : forest_(forest) {
     TreePlan plan;
     plan.depth = tree.depth();
     // A leaf polynomial divided by one factor has degree < U (distinct features on the path);
-    // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices; one more is cheap.
-    plan.points = (max_unique_features(tree, forest.n_features()) + 1) / 2 + 1;
+    // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices. Rounded up to an
+    // even count (more points stay exact) so that few loop shapes need compiling.
+    const std::size_t needed = (max_unique_features(tree, forest.n_features()) + 1) / 2;
+    plan.points = std::max<std::size_t>(2, needed + needed % 2);
     max_points = std::max(max_points, plan.points);
     max_depth = std::max(max_depth, plan.depth);
     plans_.push_back(plan);
@@ -127,21 +129,52 @@ ShapValues TreeExplainer::explain(const double* row) {
   return out;
 }
 
+namespace {
+
+// The Gauss-Legendre point count of a tree, as a compile-time constant for the counts that
+// occur in practice (loops of known length unroll and vectorise, and zeroing needs no
+// memset call) or a run-time one beyond.
+template <std::size_t K>
+struct FixedPoints {
+  static constexpr std::size_t size() { return K; }
+};
+struct DynamicPoints {
+  std::size_t n;
+  std::size_t size() const { return n; }
+};
+constexpr std::size_t kMaxFixedPoints = 32;
+
+}  // namespace
+
 void TreeExplainer::explain_tree(const DecisionTree& tree, const TreePlan& plan, const double* row, double* phi) {
   k_ = plan.points;
   t_ = nodes_[k_].data();
   w_ = weights_[k_].data();
   inv_one_minus_t_ = inv_one_minus_t_table_[k_].data();
   std::fill_n(a_.begin(), k_, 1.0);
-  visit(tree, 0, 0, row, phi);
+  dispatch<2>(tree, row, phi);
+}
+
+template <std::size_t K>
+void TreeExplainer::dispatch(const DecisionTree& tree, const double* row, double* phi) {
+  if constexpr (K > kMaxFixedPoints) {
+    visit(tree, 0, 0, row, phi, DynamicPoints{k_});
+  } else {
+    if (k_ == K) {
+      visit(tree, 0, 0, row, phi, FixedPoints<K>{});
+    } else {
+      dispatch<K + 2>(tree, row, phi);
+    }
+  }
 }
 
 // At `node` (depth `depth`), a_[depth] holds A(t) = prod over the path's distinct features
 // of (z_f (1 - t) + o_f t), where z_f is the share of training cover the path keeps and o_f whether
 // the row follows it. Leaves g_[depth] = sum over leaves below of value * A_leaf(t).
+template <class Points>
 void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_t depth, const double* row,
-                          double* phi) {
-  const std::size_t k = k_;
+                          double* phi, Points points) {
+  const std::size_t k = points.size();
   const double* a = a_.data() + depth * k;
   double* g = g_.data() + depth * k;
   const std::int32_t left = tree.left()[node];
@@ -150,7 +183,7 @@ void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_
     for (std::size_t p = 0; p < k; ++p) g[p] = value * a[p];
     return;
   }
-  std::fill_n(g, k, 0.0);
+  for (std::size_t p = 0; p < k; ++p) g[p] = 0.0;
   const auto feature = static_cast<std::size_t>(tree.feature()[node]);
   const std::int32_t right = tree.right()[node];
   const bool goes_left = row[feature] <= tree.threshold()[node];
@@ -180,9 +213,9 @@ void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_
     present_[feature] = 1;
     zero_[feature] = z;
     one_[feature] = o;
-    std::fill_n(child_acc, k, 0.0);
+    for (std::size_t p = 0; p < k; ++p) child_acc[p] = 0.0;
     open_acc_[feature] = child_acc;
-    visit(tree, child, depth + 1, row, phi);
+    visit(tree, child, depth + 1, row, phi, points);
     // This edge is the deepest split on `feature` for the leaves below it except those under
     // a deeper split on the same feature (collected in child_acc); credit it for the rest.
     // o is 0 or 1. A factor with o = 0 is z (1 - t), so dividing by it needs only the

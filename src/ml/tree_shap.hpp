@@ -43,7 +43,11 @@ class TreeExplainer {
     std::size_t depth = 0;
   };
   void explain_tree(const DecisionTree& tree, const TreePlan& plan, const double* row, double* phi);
-  void visit(const DecisionTree& tree, std::size_t node, std::size_t depth, const double* row, double* phi);
+  template <std::size_t K>
+  void dispatch(const DecisionTree& tree, const double* row, double* phi);
+  template <class Points>
+  void visit(const DecisionTree& tree, std::size_t node, std::size_t depth, const double* row, double* phi,
+             Points points);
 
   const RandomForest& forest_;
   double expected_value_ = 0.0;
