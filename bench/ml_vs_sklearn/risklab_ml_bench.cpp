@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::string train_path, test_path, label, model_out;
+  std::string train_path, test_path, label, model_out, model_in;
   risklab::ml::TrainParams params;
   risklab::ml::GbdtParams gbdt;
   std::string family = "rf";
@@ -70,13 +70,14 @@ int main(int argc, char** argv) {
     else if (flag == "--max-bins") params.max_bins = std::stoul(value);
     else if (flag == "--shap-rows") shap_rows = std::stoul(value);
     else if (flag == "--out") model_out = value;
+    else if (flag == "--model") model_in = value;
     else {
       std::cerr << "unknown flag " << flag << '\n';
       return 2;
     }
   }
   if (train_path.empty() || test_path.empty() || label.empty()) {
-    std::cerr << "usage: risklab_ml_bench --train F --test F --label COL [--trees N --threads T]\n";
+    std::cerr << "usage: risklab_ml_bench --train F --test F --label COL [--trees N --threads T --out M --model M]\n";
     return 2;
   }
   try {
@@ -84,9 +85,12 @@ int main(int argc, char** argv) {
     const auto fit_start = Clock::now();
     risklab::ml::TrainOptions options;
     options.threads = threads;
-    const bool is_gbdt = family == "gbdt";
-    const risklab::ml::Model model = is_gbdt ? risklab::ml::train_gbdt_model(train, gbdt, options)
-                                             : risklab::ml::train_model(train, params, options);
+    // --model scores a saved artifact instead of training (fit time 0): for iterating on the
+    // scoring paths without paying for a fit each time.
+    const risklab::ml::Model model = !model_in.empty() ? risklab::ml::load_model(model_in)
+                                     : family == "gbdt" ? risklab::ml::train_gbdt_model(train, gbdt, options)
+                                                        : risklab::ml::train_model(train, params, options);
+    const bool is_gbdt = model.is_gbdt();
     const double fit_seconds = seconds_since(fit_start);
     if (!model_out.empty()) risklab::ml::save_model(model, model_out);
 
