@@ -51,6 +51,71 @@ std::vector<double> brute_force_shap(const RandomForest& forest, const double* r
   return phi;
 }
 
+// A second exact reference, by another route than the explainer's: enumerate every leaf,
+// combine the path's fractions per distinct feature (z: share of cover kept, o: does the row
+// follow), and integrate prod_{j != i} (z_j (1 - t) + o_j t) over [0, 1] in the Bernstein
+// basis. Every coefficient stays non-negative, so nothing cancels at any depth (unlike
+// Algorithm 2 of Lundberg et al., whose UNWIND loses all digits beyond ~40 features).
+struct Fraction {
+  int feature;
+  double zero;
+  double one;
+};
+
+double bernstein_integral(const std::vector<Fraction>& path, std::size_t skip) {
+  std::vector<double> c{1.0};
+  for (std::size_t j = 0; j < path.size(); ++j) {
+    if (j == skip) continue;
+    const std::size_t m = c.size() - 1;
+    std::vector<double> d(m + 2, 0.0);
+    for (std::size_t k = 0; k <= m + 1; ++k) {
+      const double up = k == 0 ? 0.0 : c[k - 1] * path[j].one * static_cast<double>(k);
+      const double stay = k == m + 1 ? 0.0 : c[k] * path[j].zero * static_cast<double>(m + 1 - k);
+      d[k] = (up + stay) / static_cast<double>(m + 1);
+    }
+    c = std::move(d);
+  }
+  double sum = 0.0;
+  for (double v : c) sum += v;
+  return sum / static_cast<double>(c.size());
+}
+
+void leaf_formula(const DecisionTree& tree, std::size_t node, const double* row, std::vector<Fraction> path,
+                  std::vector<double>& phi) {
+  if (tree.left()[node] == DecisionTree::kLeaf) {
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      phi[static_cast<std::size_t>(path[i].feature)] +=
+          (path[i].one - path[i].zero) * tree.value()[node] * bernstein_integral(path, i);
+    }
+    return;
+  }
+  const int split = tree.feature()[node];
+  const auto left = static_cast<std::size_t>(tree.left()[node]);
+  const auto right = static_cast<std::size_t>(tree.right()[node]);
+  const std::size_t hot = row[split] <= tree.threshold()[node] ? left : right;
+  for (const std::size_t child : {left, right}) {
+    std::vector<Fraction> next = path;
+    const double z = tree.cover()[child] / tree.cover()[node];
+    const double o = child == hot ? 1.0 : 0.0;
+    bool found = false;
+    for (Fraction& f : next) {
+      if (f.feature != split) continue;
+      f.zero *= z;
+      f.one *= o;
+      found = true;
+    }
+    if (!found) next.push_back({split, z, o});
+    leaf_formula(tree, child, row, std::move(next), phi);
+  }
+}
+
+std::vector<double> leaf_formula_shap(const RandomForest& forest, const double* row) {
+  std::vector<double> phi(forest.n_features(), 0.0);
+  for (const auto& tree : forest.trees()) leaf_formula(tree, 0, row, {}, phi);
+  for (double& v : phi) v /= static_cast<double>(forest.trees().size());
+  return phi;
+}
+
 Model small_model(std::size_t trees, std::size_t max_depth) {
   TrainParams params;
   params.n_trees = trees;
@@ -74,6 +139,74 @@ TEST(TreeShap, EqualsBruteForceShapleyValuesWithRepeatedFeaturesOnPaths) {
     const auto expected = brute_force_shap(model.forest, prepared.data());
     for (std::size_t f = 0; f < 3; ++f) EXPECT_NEAR(shap.contributions[f], expected[f], 1e-12) << row << " " << f;
     EXPECT_NEAR(shap.expected_value, forest_value(model.forest, prepared.data(), 0U), 1e-12);
+  }
+}
+
+TEST(TreeShap, LeafFormulaReferenceAgreesWithBruteForce) {
+  const Model model = small_model(4, 0);
+  const Dataset rows = test::synthetic_dataset(10, 98, 0.1);
+  std::vector<double> raw(3), prepared(3);
+  for (std::size_t row = 0; row < rows.n_rows; ++row) {
+    for (std::size_t col = 0; col < 3; ++col) raw[col] = rows.at(row, col);
+    model.prepare(raw.data(), prepared.data());
+    const auto reference = leaf_formula_shap(model.forest, prepared.data());
+    const auto expected = brute_force_shap(model.forest, prepared.data());
+    for (std::size_t f = 0; f < 3; ++f) EXPECT_NEAR(reference[f], expected[f], 1e-12) << row << " " << f;
+  }
+}
+
+TEST(TreeShap, PathsWithMoreThan64DistinctFeaturesStayExact) {
+  // Caterpillar trees: splits down one spine on features k % distinct, a leaf hanging off
+  // each split. 60 distinct features use the compiled point counts, 75 (38 points) the
+  // run-time one; features repeat along the spine; features >= 75 are never used.
+  constexpr std::size_t kFeatures = 80;
+  for (const int distinct : {60, 75}) {
+    const int splits = distinct + 15;
+    Rng rng(17);
+    std::vector<std::int32_t> left, right, feature;
+    std::vector<double> threshold, value, cover;
+    for (int k = 0; k < splits; ++k) {
+      left.push_back(2 * k + 1);
+      right.push_back(2 * k + 2);
+      feature.push_back(k % distinct);
+      threshold.push_back(static_cast<double>(k % 7) - 3.0);
+      value.push_back(0.5);
+      cover.push_back(0.0);
+      left.push_back(DecisionTree::kLeaf);
+      right.push_back(DecisionTree::kLeaf);
+      feature.push_back(-1);
+      threshold.push_back(0.0);
+      value.push_back(rng.uniform01());
+      cover.push_back(1.0 + static_cast<double>(rng.uniform_below(5)));
+    }
+    left.push_back(DecisionTree::kLeaf);
+    right.push_back(DecisionTree::kLeaf);
+    feature.push_back(-1);
+    threshold.push_back(0.0);
+    value.push_back(rng.uniform01());
+    cover.push_back(2.0);
+    for (int k = splits - 1; k >= 0; --k) {
+      const auto n = static_cast<std::size_t>(2 * k);
+      cover[n] = cover[n + 1] + cover[n + 2];
+    }
+    std::vector<DecisionTree> trees;
+    trees.push_back(DecisionTree::from_arrays(left, right, feature, threshold, value, cover, kFeatures));
+    const RandomForest forest =
+        RandomForest::from_parts(trees, kFeatures, std::vector<double>(kFeatures, 0.0), 0.0, 0.5);
+    TreeExplainer explainer(forest);
+    for (int r = 0; r < 10; ++r) {
+      std::vector<double> row(kFeatures);
+      // Shifted right, so most rows run deep down the spine.
+      for (double& v : row) v = rng.uniform01() * 8.0 - (r % 2 == 0 ? 2.0 : 4.0);
+      const ShapValues shap = explainer.explain(row.data());
+      const auto expected = leaf_formula_shap(forest, row.data());
+      for (std::size_t f = 0; f < kFeatures; ++f) {
+        ASSERT_NEAR(shap.contributions[f], expected[f], 1e-12) << distinct << " " << r << " " << f;
+      }
+      const double total = std::accumulate(shap.contributions.begin(), shap.contributions.end(), shap.expected_value);
+      EXPECT_NEAR(total, forest.predict(row.data()), 1e-12);
+      for (std::size_t f = 75; f < kFeatures; ++f) EXPECT_EQ(shap.contributions[f], 0.0);
+    }
   }
 }
 
