@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace risklab::store {
 
@@ -42,6 +43,8 @@ struct DecisionRecord {
 class AssessmentRepository {
  public:
   long long insert(Transaction& tx, const AssessmentRecord& assessment);
+  /// Inserts `assessments` in order with one statement prepared once; returns their ids.
+  std::vector<long long> insert_all(Transaction& tx, const std::vector<AssessmentRecord>& assessments);
   std::optional<AssessmentRecord> find(Transaction& tx, long long id);
   long long count(Transaction& tx);
 

@@ -51,30 +51,43 @@ std::string AuditRepository::canonical(const AuditEntry& entry) {
 }
 
 AuditEntry AuditRepository::append(Transaction& tx, AuditEntry entry) {
+  std::vector<AuditEntry> one;
+  one.push_back(std::move(entry));
+  return std::move(append_all(tx, std::move(one)).front());
+}
+
+std::vector<AuditEntry> AuditRepository::append_all(Transaction& tx, std::vector<AuditEntry> entries) {
+  if (entries.empty()) return entries;
   auto& sql = detail::sql(tx);
   try {
     long long last_id = 0;
     std::string last_hash;
-    // FOR UPDATE locks the head row until commit on MySQL/PostgreSQL; SQLite's BEGIN IMMEDIATE
-    // already serialises writers.
+    // FOR UPDATE locks the head row until commit on MySQL/PostgreSQL; on SQLite the write
+    // transaction (BEGIN IMMEDIATE) already serialises writers.
     const std::string lock = tx.database().backend() == Backend::sqlite ? "" : " FOR UPDATE";
     sql << "SELECT last_id, last_hash FROM audit_head WHERE id = 1" + lock, soci::into(last_id),
         soci::into(last_hash);
-    entry.id = last_id + 1;
-    entry.prev_hash = last_hash;
-    entry.hash = chain_hash(entry);
+    std::vector<detail::Row> rows;
+    rows.reserve(entries.size());
+    for (auto& entry : entries) {
+      entry.id = ++last_id;
+      entry.prev_hash = std::move(last_hash);
+      entry.hash = chain_hash(entry);
+      last_hash = entry.hash;
+      rows.push_back({entry.id, entry.at, entry.actor, entry.action, entry.entity_type,
+                      entry.entity_id, detail::or_null(entry.before_json),
+                      detail::or_null(entry.after_json), entry.prev_hash, entry.hash});
+    }
     detail::insert_rows(sql, tx.database().backend(), "audit_log",
                         {{"id"}, {"at"}, {"actor"}, {"action"}, {"entity_type"}, {"entity_id"},
                          {"before_json"}, {"after_json"}, {"prev_hash"}, {"hash"}},
-                        {{entry.id, entry.at, entry.actor, entry.action, entry.entity_type,
-                          entry.entity_id, detail::or_null(entry.before_json), detail::or_null(entry.after_json),
-                          entry.prev_hash, entry.hash}});
-    sql << "UPDATE audit_head SET last_id = :i, last_hash = :h WHERE id = 1", soci::use(entry.id),
-        soci::use(entry.hash);
+                        rows);
+    sql << "UPDATE audit_head SET last_id = :i, last_hash = :h WHERE id = 1", soci::use(last_id),
+        soci::use(last_hash);
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(), "appending to the audit log");
   }
-  return entry;
+  return entries;
 }
 
 std::vector<AuditEntry> AuditRepository::list(Transaction& tx, const AuditQuery& query) {

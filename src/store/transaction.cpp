@@ -10,12 +10,16 @@ namespace risklab::store {
 struct Transaction::Impl {
   explicit Impl(Database& db) : lease(db) {}
   detail::Lease lease;
+  // Held from BEGIN IMMEDIATE to COMMIT/ROLLBACK of a SQLite write transaction (see
+  // Database::Impl::writer). Taken after the lease, so its holder never waits for a session.
+  std::unique_lock<std::recursive_mutex> writer;
   bool open = false;
 };
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db), impl_(std::make_unique<Impl>(db)) {
   try {
     if (db.backend() == Backend::sqlite) {
+      if (mode == Mode::write) impl_->writer = std::unique_lock(db.impl().writer);
       impl_->lease.sql() << (mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
     } else {
       impl_->lease.sql().begin();
@@ -44,6 +48,8 @@ void Transaction::commit() {
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, db_, "committing");
   }
+  // The next writer may begin now; this session is no longer in a transaction.
+  if (impl_->writer.owns_lock()) impl_->writer.unlock();
 }
 
 namespace detail {

@@ -6,8 +6,9 @@ namespace risklab::store {
 
 class Database;
 
-/// One database transaction on a leased connection. The constructor begins (SQLite:
-/// BEGIN IMMEDIATE, so writers queue instead of failing on upgrade), `commit()` is explicit,
+/// One database transaction on a leased connection. The constructor begins (SQLite: the
+/// process's writer mutex, then BEGIN IMMEDIATE, so writers queue in-process instead of
+/// sleeping in SQLite's busy handler or failing on upgrade), `commit()` is explicit,
 /// and the destructor rolls back quietly if commit() was not reached. Repository writes take a
 /// Transaction&, so a write outside a transaction does not compile.
 class Transaction {

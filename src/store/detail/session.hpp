@@ -4,6 +4,7 @@
 
 #include <soci/soci.h>
 
+#include <mutex>
 #include <string>
 
 #include "store/database.hpp"
@@ -15,6 +16,13 @@ struct Database::Impl {
   explicit Impl(std::size_t pool_size) : pool(pool_size), size(pool_size) {}
   soci::connection_pool pool;
   std::size_t size;
+  /// SQLite allows one writer per database file. Write transactions of this process take this
+  /// mutex (after leasing their session) before BEGIN IMMEDIATE, so they queue here and are
+  /// woken the moment the lock is free, instead of polling in SQLite's busy handler, which
+  /// sleeps up to 100 ms between attempts. Recursive: a nested write transaction on the same
+  /// thread does not deadlock here (SQLite's busy timeout then decides, as without the mutex).
+  /// Other processes (a CLI next to `serve`) still meet the busy handler.
+  std::recursive_mutex writer;
 };
 
 namespace detail {
