@@ -1,7 +1,9 @@
 #include "service/champion.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -14,7 +16,15 @@ namespace risklab::service {
 
 LoadedModel::LoadedModel(store::ModelRecord record, ml::Model model)
     : record_(std::move(record)), model_(std::move(model)) {
-  for (std::size_t i = 0; i < model_.features.size(); ++i) index_.emplace(model_.features[i], i);
+  const auto& names = model_.features;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    index_.emplace(names[i], i);
+    sorted_.push_back(i);
+    json_keys_.push_back(nlohmann::json(names[i]).dump() + ":");
+    json_keys_size_ += json_keys_.back().size();
+  }
+  std::sort(sorted_.begin(), sorted_.end(),
+            [&names](std::size_t a, std::size_t b) { return names[a] < names[b]; });
 }
 
 std::optional<std::size_t> LoadedModel::feature_index(const std::string& name) const {

@@ -1,10 +1,15 @@
 #include "service/scoring_service.hpp"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <condition_variable>
+#include <exception>
 #include <limits>
+#include <mutex>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -13,6 +18,7 @@
 #include "service/champion.hpp"
 #include "service/permissions.hpp"
 #include "store/assessment_repository.hpp"
+#include "store/audit_repository.hpp"
 #include "store/statement_repository.hpp"
 #include "store/transaction.hpp"
 
@@ -29,42 +35,46 @@ std::size_t grade_position(const ml::MasterScale& scale, const std::string& grad
 }
 
 // Features of a stored statement, as the import wrote them (null = missing).
-std::map<std::string, std::optional<double>> statement_features(const std::string& json_text) {
-  std::map<std::string, std::optional<double>> out;
+FeatureValues statement_features(const std::string& json_text) {
+  FeatureValues out;
   const auto document = nlohmann::json::parse(json_text);
+  out.reserve(document.size());
   for (const auto& [name, value] : document.items()) {
-    if (value.is_number()) {
-      out[name] = value.get<double>();
-    } else {
-      out[name] = std::nullopt;
-    }
+    out.add(name, value.is_number() ? std::optional<double>(value.get<double>()) : std::nullopt);
   }
   return out;
 }
 
 struct Prepared {
   std::vector<double> raw;
-  nlohmann::json inputs = nlohmann::json::object();
   std::vector<std::string> ignored;
   std::vector<std::string> imputed;
 };
 
-Prepared prepare(const LoadedModel& loaded, const std::map<std::string, std::optional<double>>& features) {
+Prepared prepare(const LoadedModel& loaded, const FeatureValues& features) {
   const auto& names = loaded.model().features;
   Prepared prepared;
   prepared.raw.assign(names.size(), std::numeric_limits<double>::quiet_NaN());
   std::vector<bool> seen(names.size(), false);
-  for (const auto& [name, value] : features) {
+  std::vector<bool> not_finite(names.size(), false);
+  for (const auto& [name, value] : features) {  // a later value for a name wins
     const auto index = loaded.feature_index(name);
     if (!index) {
       prepared.ignored.push_back(name);
       continue;
     }
     seen[*index] = true;
-    if (value && !std::isfinite(*value)) {
-      throw core::InvalidInput("feature_not_finite", "feature '" + name + "' is not a finite number");
-    }
-    if (value) prepared.raw[*index] = *value;
+    prepared.raw[*index] = value ? *value : std::numeric_limits<double>::quiet_NaN();
+    not_finite[*index] = value && !std::isfinite(*value);
+  }
+  // Errors name the first offending feature by name.
+  const std::string* first_not_finite = nullptr;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (not_finite[i] && (!first_not_finite || names[i] < *first_not_finite)) first_not_finite = &names[i];
+  }
+  if (first_not_finite) {
+    throw core::InvalidInput("feature_not_finite",
+                             "feature '" + *first_not_finite + "' is not a finite number");
   }
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!seen[i]) {
@@ -73,14 +83,40 @@ Prepared prepare(const LoadedModel& loaded, const std::map<std::string, std::opt
                                    std::to_string(names.size()) +
                                    " features; send null for a known missing value)");
     }
-    if (std::isnan(prepared.raw[i])) {
-      prepared.imputed.push_back(names[i]);
-      prepared.inputs[names[i]] = nullptr;
-    } else {
-      prepared.inputs[names[i]] = prepared.raw[i];
-    }
+    if (std::isnan(prepared.raw[i])) prepared.imputed.push_back(names[i]);
   }
+  std::sort(prepared.ignored.begin(), prepared.ignored.end());
+  prepared.ignored.erase(std::unique(prepared.ignored.begin(), prepared.ignored.end()),
+                         prepared.ignored.end());
   return prepared;
+}
+
+// The scored inputs as the JSON object stored in the assessment: every model feature, by name
+// in sorted order, a number or null. Written directly (names escaped once per model) rather
+// than through a JSON document: it is ~4 KB per scoring. Numbers are the shortest text that
+// reads back as the same double, and always read back as floating point ("1.0", not "1").
+std::string inputs_json(const LoadedModel& loaded, const std::vector<double>& raw) {
+  std::string out;
+  out.reserve(loaded.json_keys_size() + raw.size() * 24 + 2);
+  out.push_back('{');
+  char number[64];
+  bool first = true;
+  for (const std::size_t i : loaded.sorted_features()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += loaded.json_key(i);
+    const double value = raw[i];
+    if (std::isnan(value)) {
+      out += "null";
+      continue;
+    }
+    const auto [end, ec] = std::to_chars(number, number + sizeof number, value);
+    const std::string_view text(number, static_cast<std::size_t>(end - number));
+    out += text;
+    if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+  }
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace
@@ -119,13 +155,26 @@ std::string DecisionPolicy::recommend(const ml::MasterScale& scale, const std::s
   return "refer";
 }
 
-namespace {
+std::optional<double>& FeatureValues::operator[](const std::string& name) {
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->first == name) return it->second;
+  }
+  return entries_.emplace_back(name, std::nullopt).second;
+}
+
+namespace detail {
 
 // A scoring computed but not yet stored.
 struct Computed {
   ScoreResult result;
   store::AssessmentRecord record;
 };
+
+}  // namespace detail
+
+namespace {
+
+using detail::Computed;
 
 // Everything but the writes: the model, TreeSHAP and the JSON run outside any write
 // transaction, so on SQLite they never hold the database's single writer lock.
@@ -134,7 +183,8 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
   store::AssessmentRecord record;
   record.model_id = loaded.record().id;
   record.company_ref = input.company;
-  std::map<std::string, std::optional<double>> features = input.features;
+  const FeatureValues* features = &input.features;
+  FeatureValues stored;
   if (input.statement_id) {
     store::Transaction tx(db, store::Transaction::Mode::read);
     const auto statement = store::StatementRepository().find(tx, *input.statement_id);
@@ -144,9 +194,10 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
     }
     record.statement_id = statement->id;
     record.company_id = statement->company_id;
-    features = statement_features(statement->features_json);
+    stored = statement_features(statement->features_json);
+    features = &stored;
   }
-  const Prepared prepared = prepare(loaded, features);
+  Prepared prepared = prepare(loaded, *features);
   const ml::Model& model = loaded.model();
   const ml::Scoring scoring = model.score(prepared.raw.data());
 
@@ -156,8 +207,8 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
   result.pd = scoring.pd;
   result.grade = scoring.grade;
   result.recommendation = policy.recommend(model.master_scale, scoring.grade);
-  result.ignored_features = prepared.ignored;
-  result.imputed_features = prepared.imputed;
+  result.ignored_features = std::move(prepared.ignored);
+  result.imputed_features = std::move(prepared.imputed);
   for (std::size_t i = 0; i < model.features.size(); ++i) {
     const double value = prepared.raw[i];
     if (std::isnan(value) || i >= model.profile.features.size()) continue;
@@ -177,7 +228,7 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
     }
   }
 
-  record.inputs_json = prepared.inputs.dump();
+  record.inputs_json = inputs_json(loaded, prepared.raw);
   record.pd = result.pd;
   record.grade = result.grade;
   record.recommendation = result.recommendation;
@@ -189,17 +240,40 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
   return {std::move(result), std::move(record)};
 }
 
-// Stores the assessment and its audit row in `tx`.
-ScoreResult persist(store::Transaction& tx, const core::Actor& actor, Computed computed) {
-  ScoreResult& result = computed.result;
-  result.assessment_id = store::AssessmentRepository().insert(tx, computed.record);
-  AuditService::record(tx, actor, "assessment.created", "assessment",
-                       std::to_string(result.assessment_id), nullptr,
-                       {{"model_version", result.model_version},
-                        {"pd", result.pd},
-                        {"grade", result.grade},
-                        {"recommendation", result.recommendation}});
-  return std::move(result);
+// One scoring to store, by whom.
+struct ToStore {
+  const core::Actor* actor;
+  Computed* computed;
+};
+
+// Stores the assessments and their audit rows in `tx`, in order: one prepared INSERT for the
+// assessments, then their audit rows chained in one append. Sets each result's assessment id.
+void persist_all(store::Transaction& tx, const std::vector<ToStore>& items) {
+  std::vector<store::AssessmentRecord> records;
+  records.reserve(items.size());
+  for (const auto& item : items) records.push_back(item.computed->record);  // kept for a retry
+  const auto ids = store::AssessmentRepository().insert_all(tx, records);
+  const std::string now = core::utc_now_iso8601();
+  std::vector<store::AuditEntry> entries;
+  entries.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    ScoreResult& result = items[i].computed->result;
+    result.assessment_id = ids[i];
+    // The row AuditService::record writes for a state change, for many at once.
+    store::AuditEntry entry;
+    entry.at = now;
+    entry.actor = items[i].actor->name;
+    entry.action = "assessment.created";
+    entry.entity_type = "assessment";
+    entry.entity_id = std::to_string(result.assessment_id);
+    entry.after_json = nlohmann::json{{"model_version", result.model_version},
+                                      {"pd", result.pd},
+                                      {"grade", result.grade},
+                                      {"recommendation", result.recommendation}}
+                           .dump();
+    entries.push_back(std::move(entry));
+  }
+  store::AuditRepository().append_all(tx, std::move(entries));
 }
 
 std::shared_ptr<const LoadedModel> require_champion(Champion& champion) {
@@ -214,14 +288,130 @@ std::shared_ptr<const LoadedModel> require_champion(Champion& champion) {
 
 }  // namespace
 
+namespace detail {
+
+// Group commit: concurrent score() calls each need one small write transaction (assessment +
+// audit row); on SQLite those are serialised by the single writer lock, and every commit costs
+// a WAL append and lock round trip. Instead each caller queues its computed scoring; whoever
+// finds no write in progress becomes the leader and stores everything queued (up to
+// kMaxBatch) in one transaction, wakes the callers it stored, and hands the lead to the
+// oldest caller still waiting. Nobody waits on a timer: a lone request is written at once, and
+// under load the batch is whatever arrived while the previous one was being written. Every
+// caller returns only after the transaction holding its assessment has committed. See
+// docs/adr/0006-group-commit-for-scorings.md.
+class GroupCommit {
+ public:
+  static constexpr std::size_t kMaxBatch = 128;
+
+  explicit GroupCommit(store::Database& db) : db_(db) {}
+
+  // Stores `computed` (with its audit row) and returns its result; throws what storing threw.
+  ScoreResult store(const core::Actor& actor, Computed& computed) {
+    Pending self{actor, computed};
+    std::unique_lock lock(mutex_);
+    queue_.push_back(&self);
+    if (leading_) {
+      // Stored by a leader, or promoted to lead. (A condition variable, not a C++20 semaphore:
+      // libstdc++'s semaphore spins in sched_yield before it sleeps, which with dozens of
+      // waiting request threads cost more CPU than the writes.)
+      self.wake.wait(lock, [&self] { return self.done || self.lead; });
+      if (self.done) return finish(self);
+    } else {
+      leading_ = true;
+    }
+    while (!self.done) {
+      const std::size_t take = std::min(queue_.size(), kMaxBatch);
+      std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      lock.unlock();
+      write(batch);
+      lock.lock();
+      // Notified under the lock: a waiter cannot return (and destroy its Pending) before the
+      // lock is released.
+      for (Pending* pending : batch) {
+        pending->done = true;
+        if (pending != &self) pending->wake.notify_one();
+      }
+    }
+    if (queue_.empty()) {
+      leading_ = false;
+    } else {
+      queue_.front()->lead = true;  // the oldest waiter writes the next batch
+      queue_.front()->wake.notify_one();
+    }
+    lock.unlock();
+    return finish(self);
+  }
+
+ private:
+  struct Pending {
+    Pending(const core::Actor& a, Computed& c) : actor(a), computed(c) {}
+    const core::Actor& actor;
+    Computed& computed;
+    std::exception_ptr error;  // written by the leader before `done`
+    bool done = false;         // guarded by mutex_
+    bool lead = false;         // guarded by mutex_
+    std::condition_variable wake;
+  };
+
+  static ScoreResult finish(Pending& pending) {
+    if (pending.error) std::rethrow_exception(pending.error);
+    return std::move(pending.computed.result);
+  }
+
+  // One transaction for the batch. If a write fails before the commit, nothing was stored, so
+  // each scoring is retried alone and only those that fail again get the error; a failed
+  // commit is reported to all (its outcome is the database's to tell, not ours to guess).
+  void write(const std::vector<Pending*>& batch) {
+    std::vector<ToStore> items;
+    items.reserve(batch.size());
+    for (Pending* pending : batch) items.push_back({&pending->actor, &pending->computed});
+    bool committing = false;
+    try {
+      store::Transaction tx(db_);
+      persist_all(tx, items);
+      committing = true;
+      tx.commit();
+      spdlog::debug("group commit: {} scorings in one transaction", batch.size());
+      return;
+    } catch (...) {
+      if (committing || batch.size() == 1) {
+        for (Pending* pending : batch) pending->error = std::current_exception();
+        return;
+      }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      try {
+        store::Transaction tx(db_);
+        persist_all(tx, {items[i]});
+        tx.commit();
+      } catch (...) {
+        batch[i]->error = std::current_exception();
+      }
+    }
+  }
+
+  store::Database& db_;
+  std::mutex mutex_;
+  std::vector<Pending*> queue_;  // oldest first
+  bool leading_ = false;         // a caller is writing (or about to write) a batch
+};
+
+}  // namespace detail
+
+ScoringService::ScoringService(store::Database& db, Champion& champion, DecisionPolicy policy)
+    : db_(db),
+      champion_(champion),
+      policy_(std::move(policy)),
+      commits_(std::make_unique<detail::GroupCommit>(db)) {}
+
+ScoringService::~ScoringService() = default;
+
 ScoreResult ScoringService::score(const core::Actor& actor, const ScoreInput& input) {
   require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
   const auto loaded = require_champion(champion_);
   Computed computed = compute(db_, actor, *loaded, policy_, input);
-  store::Transaction tx(db_);
-  auto result = persist(tx, actor, std::move(computed));
-  tx.commit();
-  return result;
+  return commits_->store(actor, computed);
 }
 
 std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
@@ -248,11 +438,15 @@ std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
       throw core::NotFound(error.code(), "row " + std::to_string(i) + ": " + error.what());
     }
   }
-  std::vector<ScoreResult> results;
-  results.reserve(inputs.size());
+  std::vector<ToStore> items;
+  items.reserve(computed.size());
+  for (auto& item : computed) items.push_back({&actor, &item});
   store::Transaction tx(db_);
-  for (auto& item : computed) results.push_back(persist(tx, actor, std::move(item)));
+  persist_all(tx, items);
   tx.commit();
+  std::vector<ScoreResult> results;
+  results.reserve(computed.size());
+  for (auto& item : computed) results.push_back(std::move(item.result));
   return results;
 }
 

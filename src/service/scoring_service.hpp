@@ -2,9 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/role.hpp"
@@ -20,6 +21,9 @@ namespace risklab::service {
 
 class Champion;
 class LoadedModel;
+namespace detail {
+class GroupCommit;
+}
 
 /// Turns a grade into the model's recommendation: grades up to `approve_up_to` → approve, from
 /// `decline_from` on (and the default grade) → decline, between → refer. Nothing is ever
@@ -33,13 +37,37 @@ struct DecisionPolicy {
   std::string recommend(const ml::MasterScale& scale, const std::string& grade) const;
 };
 
+/// Feature values by name (null = a known missing value), in the order given; a name given
+/// twice counts with its last value. A flat list: filling it from a request costs one
+/// allocation per name, where a map costs a node and a rebalance.
+class FeatureValues {
+ public:
+  using Entry = std::pair<std::string, std::optional<double>>;
+
+  /// Adds a value; a later one for the same name wins.
+  void add(std::string name, std::optional<double> value) {
+    entries_.emplace_back(std::move(name), value);
+  }
+  /// The latest value given for `name`, added (as null) if there is none yet.
+  std::optional<double>& operator[](const std::string& name);
+
+  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  void reserve(std::size_t n) { entries_.reserve(n); }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
 /// What to score: a stored statement, or feature values given directly. A feature given as
 /// null is a known missing value (the model imputes it, as documented); a feature left out
 /// is an error.
 struct ScoreInput {
   std::optional<long long> statement_id;
   std::optional<std::string> company;
-  std::map<std::string, std::optional<double>> features;
+  FeatureValues features;
   std::size_t top_k = 5;  ///< drivers to return; 0 = none (skips TreeSHAP)
 };
 
@@ -93,13 +121,18 @@ struct AssessmentView {
 };
 
 /// Real-time scoring with the champion: PD, grade, recommendation, exact TreeSHAP drivers,
-/// out-of-range warnings; each scoring is stored as an immutable assessment with its audit row.
+/// out-of-range warnings; each scoring is stored as an immutable assessment with its audit row
+/// before score() returns. Concurrent score() calls share write transactions (group commit).
 class ScoringService {
  public:
-  ScoringService(store::Database& db, Champion& champion, DecisionPolicy policy = {})
-      : db_(db), champion_(champion), policy_(std::move(policy)) {}
+  ScoringService(store::Database& db, Champion& champion, DecisionPolicy policy = {});
+  ~ScoringService();
+  ScoringService(const ScoringService&) = delete;
+  ScoringService& operator=(const ScoringService&) = delete;
 
-  /// Scores one input. Needs the analyst or risk officer role. Throws InvalidInput
+  /// Scores one input and stores it (assessment + audit row, committed before this returns;
+  /// with other concurrent calls in one transaction). Needs the analyst or risk officer role.
+  /// Throws InvalidInput
   /// ("feature_missing", "feature_not_finite") naming the feature, NotFound for an unknown
   /// statement, Unavailable("no_champion") if no model is being served.
   ScoreResult score(const core::Actor& actor, const ScoreInput& input);
@@ -120,6 +153,7 @@ class ScoringService {
   store::Database& db_;
   Champion& champion_;
   DecisionPolicy policy_;
+  std::unique_ptr<detail::GroupCommit> commits_;
 };
 
 }  // namespace risklab::service

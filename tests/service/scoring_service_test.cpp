@@ -1,0 +1,223 @@
+// Scoring's write path on every backend: concurrent scorings share transactions (group commit)
+// yet each is stored, with its own audit row in an intact chain, before score() returns; a
+// scoring that cannot be stored fails alone.
+#include "service/scoring_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "core/error.hpp"
+#include "service/audit_service.hpp"
+#include "service/champion.hpp"
+#include "service/registry_service.hpp"
+#include "store/assessment_repository.hpp"
+#include "store/audit_repository.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+#include "store/transaction.hpp"
+#include "support/backends.hpp"
+#include "support/model_fixture.hpp"
+
+namespace risklab::service {
+namespace {
+
+const core::Actor kAdmin{0, "test-setup", {core::Role::admin}};
+const core::Actor kAna{2, "ana", {core::Role::analyst}};
+const core::Actor kRita{3, "rita", {core::Role::risk_officer}};
+
+class ScoringServiceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    test_db_ = std::make_unique<test::TestDatabase>(GetParam());
+    db_ = store::Database::open(test_db_->url(), 6);
+    store::migrate(*db_);
+    RegistryService registry(*db_);
+    const auto model = registry.register_artifact(kAdmin, test::reference_model_path());
+    registry.promote(kAdmin, model.id);
+    champion_ = std::make_unique<Champion>(*db_);
+    champion_->refresh();
+    ASSERT_TRUE(champion_->current());
+    scoring_ = std::make_unique<ScoringService>(*db_, *champion_);
+  }
+
+  // Every model feature, with values that differ per `seed`.
+  ScoreInput input(int seed) {
+    ScoreInput in;
+    in.top_k = static_cast<std::size_t>(seed % 3);
+    const auto& names = champion_->current()->model().features;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      in.features.add(names[i], 0.01 * static_cast<double>((seed * 7 + static_cast<int>(i)) % 100));
+    }
+    return in;
+  }
+
+  long long assessments() {
+    store::Transaction tx(*db_, store::Transaction::Mode::read);
+    return store::AssessmentRepository().count(tx);
+  }
+
+  std::unique_ptr<test::TestDatabase> test_db_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<Champion> champion_;
+  std::unique_ptr<ScoringService> scoring_;
+};
+
+TEST_P(ScoringServiceTest, ConcurrentScoringsAreEachStoredWithTheirOwnAuditRow) {
+  constexpr int kThreads = 12;
+  constexpr int kEach = 15;
+  const long long before = assessments();
+  std::vector<std::vector<ScoreResult>> results(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        try {
+          const auto result = scoring_->score(t % 2 ? kAna : kRita, input(t * kEach + i));
+          // Stored before score() returned: readable at once, by any connection.
+          const auto view = scoring_->get(kAna, result.assessment_id);
+          if (view.pd != result.pd || view.created_by != (t % 2 ? "ana" : "rita")) ++failures;
+          results[static_cast<std::size_t>(t)].push_back(result);
+        } catch (const std::exception& error) {
+          ADD_FAILURE() << error.what();
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures, 0);
+  std::set<long long> ids;
+  for (int t = 0; t < kThreads; ++t) {
+    for (std::size_t i = 0; i < results[static_cast<std::size_t>(t)].size(); ++i) {
+      const auto& result = results[static_cast<std::size_t>(t)][i];
+      ids.insert(result.assessment_id);
+      // Each caller got its own scoring back, not a neighbour's from the same batch.
+      const auto expected = scoring_->get(kAna, result.assessment_id);
+      const auto& name = champion_->current()->model().features.front();
+      EXPECT_DOUBLE_EQ(expected.inputs[name].get<double>(),
+                       0.01 * ((static_cast<int>(t * kEach + static_cast<int>(i)) * 7) % 100));
+      EXPECT_EQ(result.drivers.size(), static_cast<std::size_t>((t * kEach + static_cast<int>(i)) % 3));
+    }
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kEach)) << "assessment ids are distinct";
+  EXPECT_EQ(assessments() - before, kThreads * kEach);
+
+  const auto verified = AuditService(*db_).verify();
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  store::Transaction tx(*db_, store::Transaction::Mode::read);
+  store::AuditQuery query;
+  query.action = "assessment.created";
+  query.limit = 1000;
+  std::set<long long> audited;
+  for (const auto& entry : store::AuditRepository().list(tx, query)) {
+    audited.insert(std::stoll(entry.entity_id));
+    const auto after = nlohmann::json::parse(*entry.after_json);
+    EXPECT_TRUE(after.contains("pd") && after.contains("grade") && after.contains("model_version"));
+  }
+  EXPECT_EQ(audited, ids) << "one audit row per assessment";
+}
+
+TEST_P(ScoringServiceTest, StoredInputsReadBackAsTheScoredNumbers) {
+  ScoreInput in = input(1);
+  const auto& names = champion_->current()->model().features;
+  in.features.add(names[0], 1.0);  // a later value for a name wins
+  in.features.add(names[1], 1e-7);
+  in.features.add(names[2], -0.1);
+  in.features.add(names[3], 123456789.125);
+  in.features.add(names[4], std::nullopt);
+  in.features.add("not a model feature", 5.0);
+  in.features.add("another", 5.0);
+  in.features.add("another", 6.0);
+  const auto result = scoring_->score(kAna, in);
+  EXPECT_EQ(result.ignored_features, (std::vector<std::string>{"another", "not a model feature"}));
+  ASSERT_EQ(result.imputed_features, std::vector<std::string>{names[4]});
+  const auto view = scoring_->get(kAna, result.assessment_id);
+  ASSERT_EQ(view.inputs.size(), names.size());
+  EXPECT_TRUE(view.inputs[names[0]].is_number_float()) << "1.0 stays a floating-point number";
+  EXPECT_EQ(view.inputs[names[0]].get<double>(), 1.0);
+  EXPECT_EQ(view.inputs[names[1]].get<double>(), 1e-7);
+  EXPECT_EQ(view.inputs[names[2]].get<double>(), -0.1);
+  EXPECT_EQ(view.inputs[names[3]].get<double>(), 123456789.125);
+  EXPECT_TRUE(view.inputs[names[4]].is_null());
+  EXPECT_FALSE(view.inputs.contains("another"));
+}
+
+TEST_P(ScoringServiceTest, NonFiniteAndMissingFeaturesAreRefusedAndNothingIsStored) {
+  const long long before = assessments();
+  const auto& names = champion_->current()->model().features;
+  ScoreInput in = input(2);
+  in.features.add(names[5], std::numeric_limits<double>::infinity());
+  try {
+    scoring_->score(kAna, in);
+    FAIL() << "expected feature_not_finite";
+  } catch (const core::InvalidInput& error) {
+    EXPECT_EQ(error.code(), "feature_not_finite");
+    EXPECT_NE(std::string(error.what()).find(names[5]), std::string::npos);
+  }
+  in.features.add(names[5], 0.5);  // the last value counts
+  EXPECT_NO_THROW(scoring_->score(kAna, in));
+  ScoreInput missing;
+  for (std::size_t i = 1; i < names.size(); ++i) missing.features.add(names[i], 0.5);
+  try {
+    scoring_->score(kAna, missing);
+    FAIL() << "expected feature_missing";
+  } catch (const core::InvalidInput& error) {
+    EXPECT_EQ(error.code(), "feature_missing");
+  }
+  EXPECT_EQ(assessments() - before, 1);
+}
+
+// On MariaDB and PostgreSQL a company reference longer than its column is refused by the
+// database at insert time: that scoring fails, and the others written in the same batch are
+// stored all the same. (SQLite does not enforce VARCHAR lengths, so there all succeed.)
+TEST_P(ScoringServiceTest, AScoringTheDatabaseRefusesFailsAloneInItsBatch) {
+  constexpr int kThreads = 8;
+  const long long before = assessments();
+  std::atomic<int> failed{0};
+  std::atomic<int> stored{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 6; ++i) {
+        ScoreInput in = input(t * 10 + i);
+        in.company = (t == 3 && i == 2) ? std::string(300, 'x') : "company-" + std::to_string(t);
+        try {
+          scoring_->score(kAna, in);
+          ++stored;
+        } catch (const std::exception&) {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const int expected_failures = GetParam() == "sqlite" ? 0 : 1;
+  EXPECT_EQ(failed, expected_failures);
+  EXPECT_EQ(stored, kThreads * 6 - expected_failures);
+  EXPECT_EQ(assessments() - before, stored.load());
+  const auto verified = AuditService(*db_).verify();
+  EXPECT_TRUE(verified.ok) << verified.problem;
+}
+
+TEST_P(ScoringServiceTest, BatchScoringStoresEveryRowInOrder) {
+  std::vector<ScoreInput> inputs;
+  for (int i = 0; i < 25; ++i) inputs.push_back(input(i));
+  const auto results = scoring_->score_batch(kAna, inputs);
+  ASSERT_EQ(results.size(), inputs.size());
+  for (std::size_t i = 1; i < results.size(); ++i) {
+    EXPECT_GT(results[i].assessment_id, results[i - 1].assessment_id);
+  }
+  const auto verified = AuditService(*db_).verify();
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  EXPECT_EQ(verified.rows_checked, 2 + 25) << "register + promote + one row per scoring";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ScoringServiceTest, ::testing::ValuesIn(test::all_backends()),
+                         test::BackendName());
+
+}  // namespace
+}  // namespace risklab::service
