@@ -16,6 +16,7 @@ namespace risklab::service {
 namespace {
 
 constexpr std::size_t kMinPasswordLength = 10;
+constexpr std::size_t kMaxCachedTokens = 10000;
 
 void init_sodium() {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
@@ -120,6 +121,7 @@ void AuthService::disable_user(const core::Actor& by, const std::string& usernam
   AuditService::record(tx, by, "user.disabled", "user", std::to_string(user->id),
                        {{"disabled", false}}, {{"disabled", true}});
   tx.commit();
+  forget_tokens();
 }
 
 long long AuthService::user_count() {
@@ -190,13 +192,44 @@ std::optional<SessionActor> AuthService::authenticate_session(const std::string&
 
 std::optional<core::Actor> AuthService::authenticate_token(const std::string& secret) {
   if (secret.size() < 16) return std::nullopt;
-  store::Transaction tx(db_, store::Transaction::Mode::read);
-  store::UserRepository users;
-  const auto token = users.find_active_token(tx, core::Sha256::of(secret));
-  if (!token) return std::nullopt;
-  const auto user = users.find(tx, token->user_id);
-  if (!user || user->disabled) return std::nullopt;
-  return actor_of(*user);
+  // Tokens are 256-bit random secrets, so a plain SHA-256 is the right (and cheap) key.
+  const std::string hash = core::Sha256::of(secret);
+  const auto now = std::chrono::steady_clock::now();
+  std::uint64_t generation = 0;
+  if (options_.token_cache_ttl.count() > 0) {
+    std::lock_guard lock(tokens_mutex_);
+    generation = tokens_generation_;
+    const auto it = tokens_.find(hash);
+    if (it != tokens_.end()) {
+      if (it->second.expires > now) return it->second.actor;
+      tokens_.erase(it);
+    }
+  }
+  std::optional<core::Actor> actor;
+  {
+    store::Transaction tx(db_, store::Transaction::Mode::read);
+    store::UserRepository users;
+    const auto token = users.find_active_token(tx, hash);
+    if (!token) return std::nullopt;
+    const auto user = users.find(tx, token->user_id);
+    if (!user || user->disabled) return std::nullopt;
+    actor = actor_of(*user);
+  }
+  // Only valid tokens are remembered: a new token works at once, a wrong one always asks. A
+  // revocation that committed while we read (the generation moved) wins: nothing is cached.
+  if (options_.token_cache_ttl.count() > 0) {
+    std::lock_guard lock(tokens_mutex_);
+    if (generation != tokens_generation_) return actor;
+    if (tokens_.size() >= kMaxCachedTokens) tokens_.clear();
+    tokens_[hash] = {*actor, now + options_.token_cache_ttl};
+  }
+  return actor;
+}
+
+void AuthService::forget_tokens() {
+  std::lock_guard lock(tokens_mutex_);
+  tokens_.clear();
+  ++tokens_generation_;
 }
 
 CreatedToken AuthService::create_token(const core::Actor& by, const std::string& username,
@@ -240,6 +273,7 @@ void AuthService::revoke_token(const core::Actor& by, long long id) {
   AuditService::record(tx, by, "token.revoked", "api_token", std::to_string(id),
                        {{"revoked", false}}, {{"revoked", true}});
   tx.commit();
+  forget_tokens();
 }
 
 }  // namespace risklab::service

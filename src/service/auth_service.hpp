@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/role.hpp"
@@ -53,6 +55,10 @@ class AuthService {
     std::chrono::hours session_ttl{8};
     int max_failed_logins = 5;                       ///< per user name within the window
     std::chrono::seconds failed_login_window{300};
+    /// How long a verified API token is trusted without asking the database again. A token
+    /// revoked (or its user disabled) through this service is dropped at once; one revoked
+    /// through another replica or the CLI stops working within this time. 0 = no cache.
+    std::chrono::milliseconds token_cache_ttl{1000};
   };
 
   explicit AuthService(store::Database& db);
@@ -78,7 +84,8 @@ class AuthService {
   void logout(const std::string& session_token);
   /// The actor of a live session, if the cookie is valid.
   std::optional<SessionActor> authenticate_session(const std::string& session_token);
-  /// The owner of an active API token, if the bearer secret is valid.
+  /// The owner of an active API token, if the bearer secret is valid. A valid token is
+  /// remembered (by its SHA-256) for Options::token_cache_ttl.
   std::optional<core::Actor> authenticate_token(const std::string& secret);
 
   /// Creates an API token for `username`: admins for anyone, users for themselves.
@@ -90,11 +97,20 @@ class AuthService {
  private:
   void note_failure(const std::string& username);
   void check_rate(const std::string& username);
+  void forget_tokens();
+
+  struct CachedToken {
+    core::Actor actor;
+    std::chrono::steady_clock::time_point expires;
+  };
 
   store::Database& db_;
   Options options_;
   std::mutex failures_mutex_;
   std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> failures_;
+  std::mutex tokens_mutex_;
+  std::unordered_map<std::string, CachedToken> tokens_;  // by token SHA-256
+  std::uint64_t tokens_generation_ = 0;                  // bumped by every forget_tokens()
 };
 
 /// A random 256-bit secret as 64 lowercase hex digits (libsodium randombytes).
