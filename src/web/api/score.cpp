@@ -4,51 +4,11 @@
 #include "service/decision_service.hpp"
 #include "service/scoring_service.hpp"
 #include "web/api/routes.hpp"
+#include "web/detail/score_body.hpp"
 #include "web/router.hpp"
 
 namespace risklab::web {
 namespace {
-
-constexpr std::size_t kMaxTopK = 50;
-
-service::ScoreInput parse_input(const nlohmann::json& body) {
-  service::ScoreInput input;
-  if (body.contains("top_k")) {
-    if (!body["top_k"].is_number_unsigned() || body["top_k"].get<std::size_t>() > kMaxTopK) {
-      throw core::InvalidInput("bad_top_k", "'top_k' must be an integer from 0 to 50");
-    }
-    input.top_k = body["top_k"].get<std::size_t>();
-  }
-  if (body.contains("company")) {
-    if (!body["company"].is_string()) throw core::InvalidInput("bad_company", "'company' must be a string");
-    input.company = body["company"].get<std::string>();
-  }
-  const bool by_statement = body.contains("statement_id");
-  const bool by_features = body.contains("features");
-  if (by_statement == by_features) {
-    throw core::InvalidInput("bad_request", "send exactly one of 'statement_id' or 'features'");
-  }
-  if (by_statement) {
-    if (!body["statement_id"].is_number_integer()) {
-      throw core::InvalidInput("bad_statement_id", "'statement_id' must be an integer");
-    }
-    input.statement_id = body["statement_id"].get<long long>();
-    return input;
-  }
-  if (!body["features"].is_object()) {
-    throw core::InvalidInput("bad_features", "'features' must be an object of name: number");
-  }
-  for (const auto& [name, value] : body["features"].items()) {
-    if (value.is_null()) {
-      input.features[name] = std::nullopt;
-    } else if (value.is_number()) {
-      input.features[name] = value.get<double>();
-    } else {
-      throw core::InvalidInput("feature_not_numeric", "feature '" + name + "' is not a number");
-    }
-  }
-  return input;
-}
 
 nlohmann::json result_json(const service::ScoreResult& result) {
   return {{"assessment_id", result.assessment_id},
@@ -91,7 +51,7 @@ void register_score_routes(Router& router) {
   Metrics& metrics = router.metrics();
   router.add("POST", "/api/v1/score", Access::signed_in,
              [&app, &metrics](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-               const auto result = app.scoring.score(*ctx.actor, parse_input(json_body(req)));
+               const auto result = app.scoring.score(*ctx.actor, detail::read_score_body(req.body));
                metrics.add_scorings(1);
                reply(res, 201, result_json(result));
              });
@@ -106,7 +66,7 @@ void register_score_routes(Router& router) {
                  const auto& row = body["rows"][i];
                  try {
                    if (!row.is_object()) throw core::InvalidInput("bad_batch", "not an object");
-                   inputs.push_back(parse_input(row));
+                   inputs.push_back(detail::score_input(row));
                  } catch (const core::InvalidInput& error) {
                    throw core::InvalidInput(error.code(), "row " + std::to_string(i) + ": " + error.what());
                  }
