@@ -6,7 +6,11 @@
 # "## HTTP scoring" section of docs/PERFORMANCE.md. Exits 1 if a persistence check fails.
 #
 #   bench/http/run.sh     (BUILD_DIR=build/bench-rel DURATION=12s CONNECTIONS=64 WRK_THREADS=2
-#                          TREES=300 SERVE_ARGS="" PORT=18080 PEER_PORT=18081 WRITE_DOCS=1 KEEP_WORK=0)
+#                          TREES=300 SERVE_ARGS="--threads CONNECTIONS" PORT=18080 PEER_PORT=18081
+#                          WRITE_DOCS=1 KEEP_WORK=0)
+# cpp-httplib serves each keep-alive connection on one pool thread until it closes, so risklab
+# gets one request thread per wrk connection (its default, 8 per core, would leave 48 of the 64
+# connections waiting for a thread for the whole run).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -15,7 +19,7 @@ DURATION=${DURATION:-12s}
 CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 TREES=${TREES:-300}
-SERVE_ARGS=${SERVE_ARGS:-}
+SERVE_ARGS=${SERVE_ARGS:---threads $CONNECTIONS}
 PORT=${PORT:-18080}
 PEER_PORT=${PEER_PORT:-18081}
 WRITE_DOCS=${WRITE_DOCS:-1}
@@ -112,7 +116,7 @@ wait_up "http://127.0.0.1:$PEER_PORT/healthz"
 run fastapi "http://127.0.0.1:$PEER_PORT/score" "$WORK/bodies-peer.txt" "$WORK/peer.db"
 stop_server
 
-COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, $TREES trees, $(nproc) cores, load average before the run: $LOAD"
+COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, risklab serve $SERVE_ARGS, $TREES trees, $(nproc) cores, load average before the run: $LOAD"
 status=0
 SECTION=$(/usr/bin/python3 bench/http/report.py "$WORK" "$COMMAND" "$CONNECTIONS") || status=$?
 echo "$SECTION"
