@@ -1,5 +1,3 @@
-#include "ml/detail/forest_predictor.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -40,9 +38,8 @@ RandomForest small_forest() {
   return forest;
 }
 
-TEST(ForestPredictor, BinnedWalksEqualTreeWalksBitForBitAlsoOnThresholdsAndNaN) {
+TEST(ForestPredictor, WalksEqualTreeWalksBitForBitAlsoOnThresholdsAndNaN) {
   const RandomForest forest = small_forest();
-  ASSERT_TRUE(forest.predictor().binned());
   const std::size_t n_features = forest.n_features();
   std::vector<std::vector<double>> rows;
   Rng rng(5);
@@ -76,7 +73,7 @@ TEST(ForestPredictor, BinnedWalksEqualTreeWalksBitForBitAlsoOnThresholdsAndNaN) 
   }
 }
 
-TEST(ForestPredictor, FeatureWithMoreThan65534ThresholdsFallsBackToDoubleNodes) {
+TEST(ForestPredictor, PathsOf70000SplitsEndAtTheirLeaves) {
   // One tree, a chain of 70,000 splits on feature 0 (thresholds 0, 1, 2, ...): internal node
   // k sits at 2k with its leaf at 2k + 1 and the next split at 2k + 2.
   constexpr std::int32_t kSplits = 70000;
@@ -105,7 +102,6 @@ TEST(ForestPredictor, FeatureWithMoreThan65534ThresholdsFallsBackToDoubleNodes) 
   std::vector<DecisionTree> trees;
   trees.push_back(DecisionTree::from_arrays(left, right, feature, threshold, value, cover, 2));
   const RandomForest forest = RandomForest::from_parts(trees, 2, {0.5, 0.5}, 0.0, 0.5);
-  EXPECT_FALSE(forest.predictor().binned());
   std::vector<double> flat;
   for (double x : {-0.5, 0.0, 3.0, 3.5, 12345.0, 69999.0, std::nan(""), 70000.5}) {
     const double row[] = {x, 0.0};

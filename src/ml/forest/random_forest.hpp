@@ -50,12 +50,10 @@ class RandomForest {
   /// leaf values, summed in tree order. Allocates nothing after a thread's first call.
   double predict(const double* row) const { return predictor_.predict(row); }
   /// predict() for `n_rows` scaled rows stored row-major in `rows`, into `out`: tree by tree
-  /// over blocks of rows, bit-identical to predict() for every row.
+  /// over blocks of rows, bit-identical to predict() for every row (docs/adr/0005).
   void predict_batch(const double* rows, std::size_t n_rows, double* out) const {
     predictor_.predict_batch(rows, n_rows, out);
   }
-  /// The compiled trees predict() walks (binned 16-bit nodes, docs/adr/0005).
-  const detail::ForestPredictor& predictor() const { return predictor_; }
 
   const std::vector<DecisionTree>& trees() const { return trees_; }
   std::size_t n_features() const { return n_features_; }
