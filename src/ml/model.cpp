@@ -62,18 +62,20 @@ std::vector<Scoring> Model::score_all(const Dataset& data, std::size_t threads) 
     return out;
   }
   // Threads take blocks of rows from a shared counter, so a thread slowed down by other work
-  // on the machine scores fewer blocks instead of holding up the call. A block is prepared
-  // row-major, then scored tree by tree.
-  constexpr std::size_t kRowsPerTask = 256;
-  const std::size_t n_tasks = (data.n_rows + kRowsPerTask - 1) / kRowsPerTask;
+  // on the machine scores fewer blocks instead of holding up the call; about four blocks per
+  // thread keep the last one short. A block is prepared row-major, then scored tree by tree.
+  const std::size_t wanted_threads = resolve_threads(threads);
+  const std::size_t rows_per_task =
+      std::clamp<std::size_t>((data.n_rows + 4 * wanted_threads - 1) / (4 * wanted_threads), 32, 256);
+  const std::size_t n_tasks = (data.n_rows + rows_per_task - 1) / rows_per_task;
   std::atomic<std::size_t> next_task{0};
   const auto work = [&] {
-    std::vector<double> rows(kRowsPerTask * n_features);
+    std::vector<double> rows(rows_per_task * n_features);
     std::vector<double> raw(n_features);
-    std::vector<double> scores(kRowsPerTask);
+    std::vector<double> scores(rows_per_task);
     for (std::size_t task = next_task++; task < n_tasks; task = next_task++) {
-      const std::size_t begin = task * kRowsPerTask;
-      const std::size_t end = std::min(begin + kRowsPerTask, data.n_rows);
+      const std::size_t begin = task * rows_per_task;
+      const std::size_t end = std::min(begin + rows_per_task, data.n_rows);
       for (std::size_t row = begin; row < end; ++row) {
         for (std::size_t col = 0; col < n_features; ++col) raw[col] = data.at(row, col);
         prepare(raw.data(), rows.data() + (row - begin) * n_features);
@@ -87,7 +89,7 @@ std::vector<Scoring> Model::score_all(const Dataset& data, std::size_t threads) 
       }
     }
   };
-  const std::size_t n_threads = std::min(resolve_threads(threads), std::max<std::size_t>(1, n_tasks));
+  const std::size_t n_threads = std::min(wanted_threads, std::max<std::size_t>(1, n_tasks));
   std::vector<std::thread> pool;
   for (std::size_t t = 1; t < n_threads; ++t) pool.emplace_back(work);
   work();

@@ -17,8 +17,11 @@ inline std::int32_t step(const ForestPredictor::Node* nodes, std::int32_t index,
 // row_of(id[i]); leaf[id[i]] receives the leaf it ends at. Each sweep advances every
 // unfinished path one step. The steps of a sweep are independent, so their loads overlap,
 // and finished paths drop out of the arrays without a branch (a refill branch per finished
-// walk mispredicts about once per three steps). `index` and `id` are overwritten.
-template <class RowOf>
+// walk mispredicts about once per three steps). With kPrefetch each step also prefetches the
+// node it reads one sweep later: worth it when the nodes are many trees (one row's walk, L2
+// and L3 misses), not when they are one tree already in L1 (a block's walk). `index` and `id`
+// are overwritten.
+template <bool kPrefetch, class RowOf>
 void walk_paths(const ForestPredictor::Node* nodes, std::int32_t* index, std::uint32_t* id, std::size_t n,
                 RowOf row_of, std::int32_t* leaf) {
   while (n > 0) {
@@ -27,8 +30,7 @@ void walk_paths(const ForestPredictor::Node* nodes, std::int32_t* index, std::ui
       const std::int32_t current = index[i];
       const std::uint32_t path = id[i];
       const std::int32_t next = step(nodes, current, row_of(path));
-      // This path's next load comes a whole sweep later: start fetching it now.
-      __builtin_prefetch(nodes + next);
+      if constexpr (kPrefetch) __builtin_prefetch(nodes + next);
       leaf[path] = next;
       index[kept] = next;
       id[kept] = path;
@@ -67,7 +69,7 @@ double ForestPredictor::predict(const double* row) const {
   scratch.resize(n_trees);
   std::copy(roots_.begin(), roots_.end(), scratch.index.begin());
   for (std::size_t tree = 0; tree < n_trees; ++tree) scratch.id[tree] = static_cast<std::uint32_t>(tree);
-  walk_paths(nodes_.data(), scratch.index.data(), scratch.id.data(), n_trees, [row](std::uint32_t) { return row; },
+  walk_paths<true>(nodes_.data(), scratch.index.data(), scratch.id.data(), n_trees, [row](std::uint32_t) { return row; },
              scratch.leaf.data());
   // In tree order, as DecisionTree walks would sum them.
   double sum = 0.0;
@@ -87,7 +89,7 @@ void ForestPredictor::predict_batch(const double* rows, std::size_t n_rows, doub
     for (const std::int32_t root : roots_) {
       std::fill_n(scratch.index.begin(), count, root);
       for (std::size_t r = 0; r < count; ++r) scratch.id[r] = static_cast<std::uint32_t>(r);
-      walk_paths(nodes_.data(), scratch.index.data(), scratch.id.data(), count,
+      walk_paths<false>(nodes_.data(), scratch.index.data(), scratch.id.data(), count,
                  [block, stride](std::uint32_t r) { return block + r * stride; }, scratch.leaf.data());
       // Tree by tree, so each row's sum runs in tree order like predict()'s.
       for (std::size_t r = 0; r < count; ++r) out[first + r] += leaf_value_[static_cast<std::size_t>(scratch.leaf[r])];
