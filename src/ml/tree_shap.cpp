@@ -76,6 +76,36 @@ std::size_t max_unique_features(const DecisionTree& tree, std::size_t n_features
   return best;
 }
 
+// Per node: is its split feature split on again somewhere below it? Only then does visit()
+// need an accumulator for the deeper splits on that feature.
+std::vector<char> splits_again_below(const DecisionTree& tree, std::size_t n_features) {
+  std::vector<char> recurs(tree.size(), 0);
+  std::vector<std::int64_t> nearest(n_features, -1);  // the closest open ancestor per feature
+  struct Step {
+    std::size_t node;
+    bool leaving;
+    std::int64_t saved;
+  };
+  std::vector<Step> stack{{0, false, -1}};
+  while (!stack.empty()) {
+    const Step step = stack.back();
+    stack.pop_back();
+    if (tree.left()[step.node] == DecisionTree::kLeaf) continue;
+    const auto f = static_cast<std::size_t>(tree.feature()[step.node]);
+    if (step.leaving) {
+      nearest[f] = step.saved;
+      continue;
+    }
+    // Marking the closest ancestor suffices: it marks its own closest one when visited.
+    if (nearest[f] >= 0) recurs[static_cast<std::size_t>(nearest[f])] = 1;
+    stack.push_back({step.node, true, nearest[f]});
+    nearest[f] = static_cast<std::int64_t>(step.node);
+    stack.push_back({static_cast<std::size_t>(tree.right()[step.node]), false, -1});
+    stack.push_back({static_cast<std::size_t>(tree.left()[step.node]), false, -1});
+  }
+  return recurs;
+}
+
 }  // namespace
 
 TreeExplainer::TreeExplainer(const RandomForest& forest) : forest_(forest) {
@@ -91,6 +121,7 @@ TreeExplainer::TreeExplainer(const RandomForest& forest) : forest_(forest) {
     // even count (more points stay exact) so that few loop shapes need compiling.
     const std::size_t needed = (max_unique_features(tree, forest.n_features()) + 1) / 2;
     plan.points = std::max<std::size_t>(2, needed + needed % 2);
+    plan.recurs = splits_again_below(tree, forest.n_features());
     max_points = std::max(max_points, plan.points);
     max_depth = std::max(max_depth, plan.depth);
     plans_.push_back(plan);
@@ -151,6 +182,7 @@ void TreeExplainer::explain_tree(const DecisionTree& tree, const TreePlan& plan,
   t_ = nodes_[k_].data();
   w_ = weights_[k_].data();
   inv_one_minus_t_ = inv_one_minus_t_table_[k_].data();
+  recurs_ = plan.recurs.data();
   std::fill_n(a_.begin(), k_, 1.0);
   dispatch<2>(tree, row, phi);
 }
@@ -195,6 +227,7 @@ void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_
   double* child_a = a_.data() + (depth + 1) * k;
   double* child_g = g_.data() + (depth + 1) * k;
   double* child_acc = acc_.data() + (depth + 1) * k;
+  const bool recurs = recurs_[node] != 0;
 
   for (const std::int32_t child_index : {left, right}) {
     const auto child = static_cast<std::size_t>(child_index);
@@ -213,27 +246,36 @@ void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_
     present_[feature] = 1;
     zero_[feature] = z;
     one_[feature] = o;
-    for (std::size_t p = 0; p < k; ++p) child_acc[p] = 0.0;
-    open_acc_[feature] = child_acc;
+    if (recurs) {
+      for (std::size_t p = 0; p < k; ++p) child_acc[p] = 0.0;
+      open_acc_[feature] = child_acc;
+    }
     visit(tree, child, depth + 1, row, phi, points);
     // This edge is the deepest split on `feature` for the leaves below it except those under
-    // a deeper split on the same feature (collected in child_acc); credit it for the rest.
-    // o is 0 or 1. A factor with o = 0 is z (1 - t), so dividing by it needs only the
-    // tabulated 1 / (1 - t); only o = 1 factors cost a division per point.
-    double integral = 0.0;
-    if (o == 0.0) {
-      for (std::size_t p = 0; p < k; ++p) {
-        integral += w_[p] * (child_g[p] - child_acc[p]) * inv_one_minus_t_[p];
-        g[p] += child_g[p];
+    // a deeper split on the same feature (collected in child_acc, only when there is one);
+    // credit it for the rest. o is 0 or 1. A factor with o = 0 is z (1 - t), so dividing by it
+    // needs only the tabulated 1 / (1 - t); only o = 1 factors cost a division per point.
+    const auto credit = [&](auto below) {
+      double integral = 0.0;
+      if (o == 0.0) {
+        for (std::size_t p = 0; p < k; ++p) {
+          integral += w_[p] * below(p) * inv_one_minus_t_[p];
+          g[p] += child_g[p];
+        }
+        integral /= z;
+      } else {
+        for (std::size_t p = 0; p < k; ++p) {
+          integral += w_[p] * below(p) / (z + (1.0 - z) * t_[p]);
+          g[p] += child_g[p];
+        }
       }
-      integral /= z;
+      phi[feature] += (o - z) * integral;
+    };
+    if (recurs) {
+      credit([child_g, child_acc](std::size_t p) { return child_g[p] - child_acc[p]; });
     } else {
-      for (std::size_t p = 0; p < k; ++p) {
-        integral += w_[p] * (child_g[p] - child_acc[p]) / (z + (1.0 - z) * t_[p]);
-        g[p] += child_g[p];
-      }
+      credit([child_g](std::size_t p) { return child_g[p]; });
     }
-    phi[feature] += (o - z) * integral;
   }
   present_[feature] = was_present ? 1 : 0;
   zero_[feature] = z_prev;

@@ -41,6 +41,8 @@ class TreeExplainer {
   struct TreePlan {
     std::size_t points = 1;  ///< Gauss-Legendre nodes for this tree
     std::size_t depth = 0;
+    /// Per node: 1 when its feature is split on again below it.
+    std::vector<char> recurs;
   };
   void explain_tree(const DecisionTree& tree, const TreePlan& plan, const double* row, double* phi);
   template <std::size_t K>
@@ -61,6 +63,7 @@ class TreeExplainer {
   const double* t_ = nullptr;
   const double* w_ = nullptr;
   const double* inv_one_minus_t_ = nullptr;
+  const char* recurs_ = nullptr;
   std::vector<std::vector<double>> inv_one_minus_t_table_;
   std::vector<double> a_;
   std::vector<double> g_;
