@@ -281,4 +281,82 @@ double psi(const std::vector<double>& expected_shares, const std::vector<double>
   return total;
 }
 
+std::vector<RocPoint> roc_curve(const std::vector<std::uint8_t>& y, const std::vector<double>& score) {
+  check_pair(y.size(), score.size());
+  std::vector<std::size_t> order(y.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  // Cumulative (false, true) positives after each run of equal scores, as sklearn's
+  // _binary_clf_curve.
+  std::vector<double> fps;
+  std::vector<double> tps;
+  std::vector<double> thresholds;
+  double tp = 0.0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    tp += y[order[i]];
+    if (i + 1 < order.size() && score[order[i + 1]] == score[order[i]]) continue;
+    tps.push_back(tp);
+    fps.push_back(static_cast<double>(i + 1) - tp);
+    thresholds.push_back(score[order[i]]);
+  }
+  if (tps.back() == 0.0 || fps.back() == 0.0) {
+    throw core::InvalidInput("data_invalid", "a ROC curve needs both classes among the labels");
+  }
+  // drop_intermediate: keep the ends and every point where either count's second difference
+  // is non-zero (a corner).
+  std::vector<RocPoint> curve;
+  curve.push_back({thresholds.front() + 1.0, 0.0, 0.0});
+  for (std::size_t k = 0; k < tps.size(); ++k) {
+    const bool end = k == 0 || k + 1 == tps.size();
+    if (tps.size() > 2 && !end) {
+      const double d2_fp = fps[k + 1] - 2.0 * fps[k] + fps[k - 1];
+      const double d2_tp = tps[k + 1] - 2.0 * tps[k] + tps[k - 1];
+      if (d2_fp == 0.0 && d2_tp == 0.0) continue;
+    }
+    curve.push_back({thresholds[k], fps[k] / fps.back(), tps[k] / tps.back()});
+  }
+  return curve;
+}
+
+std::vector<CalibrationBin> calibration_curve(const std::vector<std::uint8_t>& y, const std::vector<double>& pd,
+                                              std::size_t bins) {
+  check_pair(y.size(), pd.size());
+  const std::vector<double> edges = quantile_edges(pd, bins);
+  std::vector<CalibrationBin> all(edges.size() + 1);
+  std::vector<double> pd_sum(all.size(), 0.0);
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const auto b = static_cast<std::size_t>(std::lower_bound(edges.begin(), edges.end(), pd[i]) - edges.begin());
+    CalibrationBin& bin = all[b];
+    if (bin.count == 0) {
+      bin.pd_from = pd[i];
+      bin.pd_to = pd[i];
+    }
+    bin.pd_from = std::min(bin.pd_from, pd[i]);
+    bin.pd_to = std::max(bin.pd_to, pd[i]);
+    ++bin.count;
+    bin.defaults += y[i];
+    pd_sum[b] += pd[i];
+  }
+  std::vector<CalibrationBin> curve;
+  for (std::size_t b = 0; b < all.size(); ++b) {
+    if (all[b].count == 0) continue;
+    CalibrationBin bin = all[b];
+    bin.mean_pd = pd_sum[b] / static_cast<double>(bin.count);
+    bin.observed_rate = static_cast<double>(bin.defaults) / static_cast<double>(bin.count);
+    curve.push_back(bin);
+  }
+  return curve;
+}
+
+double herfindahl_index(const std::vector<std::size_t>& counts) {
+  const double total = static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::size_t{0}));
+  if (total == 0.0) throw core::InvalidInput("data_invalid", "a concentration index needs at least one row");
+  double hhi = 0.0;
+  for (std::size_t c : counts) {
+    const double share = static_cast<double>(c) / total;
+    hhi += share * share;
+  }
+  return hhi;
+}
+
 }  // namespace risklab::ml

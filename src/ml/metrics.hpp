@@ -88,4 +88,36 @@ double psi(const std::vector<double>& expected_shares, const std::vector<double>
 /// numpy.quantile with linear interpolation of sorted `sorted_values` at q in [0, 1].
 double quantile_sorted(const std::vector<double>& sorted_values, double q);
 
+/// One ROC point: the false and true positive rates when rows with score >= threshold are
+/// called defaults.
+struct RocPoint {
+  double threshold = 0.0;
+  double fpr = 0.0;
+  double tpr = 0.0;
+};
+/// The ROC curve as sklearn 1.2's roc_curve(drop_intermediate=True): one point per distinct
+/// score, highest first, without the points in the middle of a straight run, after a first
+/// point (0, 0) at threshold max score + 1. Its trapezoid area is roc_auc(). Throws like
+/// roc_auc().
+std::vector<RocPoint> roc_curve(const std::vector<std::uint8_t>& y, const std::vector<double>& score);
+
+/// One bin of a calibration curve.
+struct CalibrationBin {
+  double pd_from = 0.0;  ///< lowest PD in the bin
+  double pd_to = 0.0;    ///< highest PD in the bin
+  std::size_t count = 0;
+  std::size_t defaults = 0;
+  double mean_pd = 0.0;
+  double observed_rate = 0.0;
+};
+/// The reliability curve on `bins` quantile bins of the PDs (the bins of quantile_edges(pd,
+/// bins); bin i holds edges[i-1] < pd <= edges[i]), empty bins dropped: sklearn's
+/// calibration_curve(strategy="quantile"), with the bins' sizes and PD ranges.
+std::vector<CalibrationBin> calibration_curve(const std::vector<std::uint8_t>& y, const std::vector<double>& pd,
+                                              std::size_t bins = 10);
+
+/// Herfindahl-Hirschman index of `counts`: the sum of squared shares, 1/k (even) to 1 (all
+/// in one). Throws core::InvalidInput("data_invalid") when the counts sum to 0.
+double herfindahl_index(const std::vector<std::size_t>& counts);
+
 }  // namespace risklab::ml
