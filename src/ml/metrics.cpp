@@ -281,11 +281,13 @@ double psi(const std::vector<double>& expected_shares, const std::vector<double>
   return total;
 }
 
-std::vector<RocPoint> roc_curve(const std::vector<std::uint8_t>& y, const std::vector<double>& score) {
+std::vector<RocPoint> roc_curve(const std::vector<std::uint8_t>& y,
+                                const std::vector<double>& score) {
   check_pair(y.size(), score.size());
   std::vector<std::size_t> order(y.size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
   // Cumulative (false, true) positives after each run of equal scores, as sklearn's
   // _binary_clf_curve.
   std::vector<double> fps;
@@ -318,14 +320,15 @@ std::vector<RocPoint> roc_curve(const std::vector<std::uint8_t>& y, const std::v
   return curve;
 }
 
-std::vector<CalibrationBin> calibration_curve(const std::vector<std::uint8_t>& y, const std::vector<double>& pd,
-                                              std::size_t bins) {
+std::vector<CalibrationBin> calibration_curve(const std::vector<std::uint8_t>& y,
+                                              const std::vector<double>& pd, std::size_t bins) {
   check_pair(y.size(), pd.size());
   const std::vector<double> edges = quantile_edges(pd, bins);
   std::vector<CalibrationBin> all(edges.size() + 1);
   std::vector<double> pd_sum(all.size(), 0.0);
   for (std::size_t i = 0; i < y.size(); ++i) {
-    const auto b = static_cast<std::size_t>(std::lower_bound(edges.begin(), edges.end(), pd[i]) - edges.begin());
+    const auto b = static_cast<std::size_t>(std::lower_bound(edges.begin(), edges.end(), pd[i]) -
+                                            edges.begin());
     CalibrationBin& bin = all[b];
     if (bin.count == 0) {
       bin.pd_from = pd[i];
@@ -349,8 +352,10 @@ std::vector<CalibrationBin> calibration_curve(const std::vector<std::uint8_t>& y
 }
 
 double herfindahl_index(const std::vector<std::size_t>& counts) {
-  const double total = static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::size_t{0}));
-  if (total == 0.0) throw core::InvalidInput("data_invalid", "a concentration index needs at least one row");
+  const double total =
+      static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::size_t{0}));
+  if (total == 0.0)
+    throw core::InvalidInput("data_invalid", "a concentration index needs at least one row");
   double hhi = 0.0;
   for (std::size_t c : counts) {
     const double share = static_cast<double>(c) / total;

@@ -99,7 +99,8 @@ struct RocPoint {
 /// score, highest first, without the points in the middle of a straight run, after a first
 /// point (0, 0) at threshold max score + 1. Its trapezoid area is roc_auc(). Throws like
 /// roc_auc().
-std::vector<RocPoint> roc_curve(const std::vector<std::uint8_t>& y, const std::vector<double>& score);
+std::vector<RocPoint> roc_curve(const std::vector<std::uint8_t>& y,
+                                const std::vector<double>& score);
 
 /// One bin of a calibration curve.
 struct CalibrationBin {
@@ -113,8 +114,8 @@ struct CalibrationBin {
 /// The reliability curve on `bins` quantile bins of the PDs (the bins of quantile_edges(pd,
 /// bins); bin i holds edges[i-1] < pd <= edges[i]), empty bins dropped: sklearn's
 /// calibration_curve(strategy="quantile"), with the bins' sizes and PD ranges.
-std::vector<CalibrationBin> calibration_curve(const std::vector<std::uint8_t>& y, const std::vector<double>& pd,
-                                              std::size_t bins = 10);
+std::vector<CalibrationBin> calibration_curve(const std::vector<std::uint8_t>& y,
+                                              const std::vector<double>& pd, std::size_t bins = 10);
 
 /// Herfindahl-Hirschman index of `counts`: the sum of squared shares, 1/k (even) to 1 (all
 /// in one). Throws core::InvalidInput("data_invalid") when the counts sum to 0.

@@ -3,11 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ml/master_scale.hpp"
 #include "ml/metrics.hpp"
@@ -184,6 +183,19 @@ struct ValidationReport {
 /// one its master scale gives its PD, the PSI bins do not fit together, a model version is
 /// empty or an importance is not finite.
 ValidationReport build_validation_report(const ValidationReportInput& input);
+
+struct Model;
+struct Scoring;
+
+/// The report input of `model` from its scorings of the holdout rows (Model::score_all, in
+/// label order): their PDs and grades, the model's master scale and its frozen PSI bins of
+/// the training PDs.
+ReportModelInput report_model_input(const Model& model, std::string model_version,
+                                    const std::vector<Scoring>& scored);
+
+/// The importances `model` stores, by feature name: the forest's normalised impurity
+/// importances for rf; empty for gbdt, whose artifact keeps none.
+std::map<std::string, double> feature_importances(const Model& model);
 
 /// `text` with &, <, >, " and ' replaced by character references.
 std::string html_escape(const std::string& text);

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "fixtures.hpp"
+#include "ml/model.hpp"
 
 namespace risklab::ml {
 namespace {
@@ -73,7 +75,8 @@ Holdout make_holdout(std::size_t n, std::uint64_t seed) {
     const double v = rng.next();
     h.candidate.push_back(0.0004 + 0.3 * (r * r * r));
     const double m = 0.6 * r + 0.4 * e;
-    h.champion.push_back(std::max(0.0005, std::floor((0.0004 + 0.3 * (m * m * m)) * 1000.0) / 1000.0));
+    h.champion.push_back(
+        std::max(0.0005, std::floor((0.0004 + 0.3 * (m * m * m)) * 1000.0) / 1000.0));
     h.y.push_back(v < 0.0004 + 0.35 * (r * r * r) ? 1 : 0);
   }
   return h;
@@ -108,13 +111,15 @@ const GradeRow& grade(const ModelValidation& m, const std::string& name) {
   throw std::out_of_range(name);
 }
 
-void collect_nulls(const nlohmann::json& j, const std::string& path, std::vector<std::string>& out) {
+void collect_nulls(const nlohmann::json& j, const std::string& path,
+                   std::vector<std::string>& out) {
   if (j.is_null()) out.push_back(path);
   if (j.is_object()) {
     for (const auto& [key, value] : j.items()) collect_nulls(value, path + "/" + key, out);
   }
   if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) collect_nulls(j[i], path + "/" + std::to_string(i), out);
+    for (std::size_t i = 0; i < j.size(); ++i)
+      collect_nulls(j[i], path + "/" + std::to_string(i), out);
   }
 }
 
@@ -169,7 +174,8 @@ TEST(ValidationReport, HoldoutStatisticsMatchSklearnAndScipy) {
   // Per grade: counts, mean PD, binomial and Jeffreys p-values and the lights they give.
   ASSERT_EQ(c.grades.size(), 11U);
   const std::vector<std::size_t> candidate_counts{25, 26, 15, 20, 24, 37, 50, 52, 55, 74, 22};
-  for (std::size_t g = 0; g < candidate_counts.size(); ++g) EXPECT_EQ(c.grades[g].stats.count, candidate_counts[g]);
+  for (std::size_t g = 0; g < candidate_counts.size(); ++g)
+    EXPECT_EQ(c.grades[g].stats.count, candidate_counts[g]);
   EXPECT_EQ(grade(c, "R10").stats.defaults, 19U);
   EXPECT_NEAR(grade(c, "R10").stats.mean_pd, 0.18511954822511628, 1e-12);
   EXPECT_NEAR(grade(c, "R10").stats.binomial_p, 0.079263724174305189, 1e-10 * 0.079);
@@ -197,13 +203,20 @@ TEST(ValidationReport, HoldoutStatisticsMatchSklearnAndScipy) {
   EXPECT_NEAR(h.concentration.largest_share, 82.0 / 400, 1e-15);
 
   // sklearn's calibration_curve(strategy="quantile"): prob_true, prob_pred.
-  const std::vector<double> cal_true{0, 0, 0, 0.029411764705882353, 0.047619047619047616, 0.052631578947368418,
-                                     0.10526315789473684, 0.17499999999999999, 0.20000000000000001,
+  const std::vector<double> cal_true{0,
+                                     0,
+                                     0,
+                                     0.029411764705882353,
+                                     0.047619047619047616,
+                                     0.052631578947368418,
+                                     0.10526315789473684,
+                                     0.17499999999999999,
+                                     0.20000000000000001,
                                      0.29999999999999999};
-  const std::vector<double> cal_pred{0.0017058823529411775, 0.0062857142857142877, 0.012000000000000005,
-                                     0.019411764705882361, 0.029333333333333343, 0.041184210526315788,
-                                     0.058421052631578943, 0.079750000000000001, 0.11235000000000002,
-                                     0.19555000000000003};
+  const std::vector<double> cal_pred{
+      0.0017058823529411775, 0.0062857142857142877, 0.012000000000000005, 0.019411764705882361,
+      0.029333333333333343,  0.041184210526315788,  0.058421052631578943, 0.079750000000000001,
+      0.11235000000000002,   0.19555000000000003};
   ASSERT_EQ(h.calibration_curve.size(), cal_true.size());
   for (std::size_t b = 0; b < cal_true.size(); ++b) {
     EXPECT_NEAR(h.calibration_curve[b].observed_rate, cal_true[b], 1e-12) << b;
@@ -216,12 +229,20 @@ TEST(ValidationReport, HoldoutStatisticsMatchSklearnAndScipy) {
 TEST(ValidationReport, CalibrationCurveMatchesSklearnQuantileBins) {
   const Holdout h = make_holdout(400, 7);
   const std::vector<CalibrationBin> curve = calibration_curve(h.y, h.candidate, 10);
-  const std::vector<double> cal_true{0, 0, 0, 0, 0, 0.050000000000000003, 0.125, 0.050000000000000003,
-                                     0.32500000000000001, 0.34999999999999998};
-  const std::vector<double> cal_pred{0.0005003301496630208, 0.0015725560431576954, 0.0065733314442396468,
-                                     0.014118401596609154, 0.02620257636737864,  0.044057882388845684,
-                                     0.07543280008260636,  0.12407739009095045,  0.17990781430436725,
-                                     0.2586583226379654};
+  const std::vector<double> cal_true{0,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     0.050000000000000003,
+                                     0.125,
+                                     0.050000000000000003,
+                                     0.32500000000000001,
+                                     0.34999999999999998};
+  const std::vector<double> cal_pred{
+      0.0005003301496630208, 0.0015725560431576954, 0.0065733314442396468, 0.014118401596609154,
+      0.02620257636737864,   0.044057882388845684,  0.07543280008260636,   0.12407739009095045,
+      0.17990781430436725,   0.2586583226379654};
   ASSERT_EQ(curve.size(), cal_true.size());
   std::size_t rows = 0;
   for (std::size_t b = 0; b < curve.size(); ++b) {
@@ -242,8 +263,15 @@ TEST(ValidationReport, RocCurveMatchesSklearnWithTiesAndItsAreaIsTheAuc) {
   const std::vector<std::uint8_t> y{0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 0};
   const std::vector<double> s{0.1, 0.4, 0.35, 0.8, 0.4, 0.4, 0.2, 0.9, 0.1, 0.05, 0.3, 0.3};
   const std::vector<double> thr{1.9, 0.9, 0.8, 0.4, 0.35, 0.3, 0.2, 0.1, 0.05};
-  const std::vector<double> fpr{0.0, 0.0, 0.0, 0.2857142857142857, 0.2857142857142857, 0.5714285714285714,
-                                0.7142857142857143, 0.8571428571428571, 1.0};
+  const std::vector<double> fpr{0.0,
+                                0.0,
+                                0.0,
+                                0.2857142857142857,
+                                0.2857142857142857,
+                                0.5714285714285714,
+                                0.7142857142857143,
+                                0.8571428571428571,
+                                1.0};
   const std::vector<double> tpr{0.0, 0.2, 0.4, 0.6, 0.8, 0.8, 0.8, 1.0, 1.0};
   const std::vector<RocPoint> curve = roc_curve(y, s);
   ASSERT_EQ(curve.size(), thr.size());
@@ -317,8 +345,8 @@ TEST(ValidationReport, WithoutAChampionReportsTheCandidateAlone) {
   EXPECT_EQ(j["summary"]["candidate"]["grade_lights"]["green"], 11);
   std::vector<std::string> nulls;
   collect_nulls(j, "", nulls);
-  EXPECT_EQ(nulls, (std::vector<std::string>{"/champion", "/comparison", "/metadata/champion_version",
-                                             "/summary/champion"}));
+  EXPECT_EQ(nulls, (std::vector<std::string>{"/champion", "/comparison",
+                                             "/metadata/champion_version", "/summary/champion"}));
   const std::string html = r.to_html();
   EXPECT_NE(html.find("no champion"), std::string::npos);
   EXPECT_EQ(html.find("Champion rf-"), std::string::npos);
@@ -394,7 +422,8 @@ TEST(ValidationReport, HtmlIsOneSelfContainedAccessiblePage) {
   // Three kinds of chart (ROC, calibration, one per model's grades), each titled for
   // assistive technology; every table has a caption and header cells.
   std::size_t svgs = 0;
-  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
+  for (std::size_t at = html.find("<svg"); at != std::string::npos;
+       at = html.find("<svg", at + 1)) {
     ++svgs;
     const std::size_t end = html.find('>', at);
     EXPECT_NE(html.substr(at, end - at).find("role=\"img\""), std::string::npos);
@@ -403,7 +432,8 @@ TEST(ValidationReport, HtmlIsOneSelfContainedAccessiblePage) {
   }
   EXPECT_EQ(svgs, 4U);
   std::size_t tables = 0;
-  for (std::size_t at = html.find("<table>"); at != std::string::npos; at = html.find("<table>", at + 1)) {
+  for (std::size_t at = html.find("<table>"); at != std::string::npos;
+       at = html.find("<table>", at + 1)) {
     ++tables;
     EXPECT_EQ(html.compare(at + 7, 9, "<caption>"), 0);
   }
@@ -411,13 +441,15 @@ TEST(ValidationReport, HtmlIsOneSelfContainedAccessiblePage) {
   EXPECT_NE(html.find("<th scope=\"col\">Jeffreys p</th>"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"light red\">red</td>"), std::string::npos);
   EXPECT_NE(html.find("significantly higher than"), std::string::npos);
-  for (const char* bad : {"nan", ">inf", " inf", "-inf"}) EXPECT_EQ(html.find(bad), std::string::npos) << bad;
+  for (const char* bad : {"nan", ">inf", " inf", "-inf"})
+    EXPECT_EQ(html.find(bad), std::string::npos) << bad;
 }
 
 TEST(ValidationReport, TopImportancesAreTheTwentyLargestWithTiesByName) {
   ValidationReportInput in = report_input(false);
   in.candidate_importances.clear();
-  for (int i = 0; i < 25; ++i) in.candidate_importances["f" + std::to_string(100 + i)] = (i % 5) * 0.1;
+  for (int i = 0; i < 25; ++i)
+    in.candidate_importances["f" + std::to_string(100 + i)] = (i % 5) * 0.1;
   const ValidationReport r = build_validation_report(in);
   EXPECT_EQ(r.importance_count, 25U);
   ASSERT_EQ(r.top_importances.size(), kReportTopImportances);
@@ -431,6 +463,41 @@ TEST(ValidationReport, TopImportancesAreTheTwentyLargestWithTiesByName) {
   EXPECT_EQ(r.top_importances.back().importance, 0.1);
 }
 
+TEST(ValidationReport, BuildsFromTrainedModelsTheirScoringsAndProfiles) {
+  const Dataset train = test::synthetic_dataset(400, 1);
+  const Dataset holdout = test::synthetic_dataset(200, 2);
+  TrainParams params;
+  params.n_trees = 12;
+  const Model candidate = train_model(train, params, {1, {}, "snap-1"});
+  params.n_trees = 3;
+  params.seed = 7;
+  const Model champion = train_model(train, params, {1, {}, "snap-0"});
+  ValidationReportInput in;
+  in.metadata = {"snap-1", 42, "2026-10-02T09:14:00Z"};
+  in.y = holdout.y;
+  in.candidate = report_model_input(candidate, "rf-0002", candidate.score_all(holdout));
+  in.champion = report_model_input(champion, "rf-0001", champion.score_all(holdout));
+  in.candidate_importances = feature_importances(candidate);
+  EXPECT_EQ(in.candidate.pd_psi_edges, candidate.profile.pd_psi_edges);
+  EXPECT_EQ(in.candidate.pd_psi_shares, candidate.profile.pd_psi_shares);
+  ASSERT_EQ(in.candidate.pd.size(), 200U);
+  EXPECT_EQ(in.candidate.grades[17], candidate.master_scale.grade(in.candidate.pd[17]));
+
+  const ValidationReport r = build_validation_report(in);
+  ASSERT_TRUE(r.candidate.psi_vs_training && r.champion->psi_vs_training);
+  EXPECT_GE(r.candidate.psi_vs_training->psi, 0.0);
+  EXPECT_NEAR(r.candidate.auc.auc, roc_auc(holdout.y, in.candidate.pd), 1e-15);
+  EXPECT_GT(r.candidate.auc.auc, 0.8);  // risk rises with x0 and falls with x1
+  EXPECT_LE(r.candidate.auc.ci95_lower, r.candidate.auc.auc);
+  EXPECT_GE(r.candidate.auc.ci95_upper, r.candidate.auc.auc);
+  // Impurity importances sum to 1 and the noise feature x2 ranks last.
+  ASSERT_EQ(r.importance_count, 3U);
+  EXPECT_NEAR(r.top_importances[0].importance + r.top_importances[1].importance +
+                  r.top_importances[2].importance,
+              1.0, 1e-9);
+  EXPECT_EQ(r.top_importances[2].feature, "x2");
+}
+
 TEST(ValidationReport, RefusesInconsistentInputs) {
   EXPECT_EQ(code_of(report_input(true)), "no error");
   auto refused = [](auto&& change) {
@@ -439,17 +506,21 @@ TEST(ValidationReport, RefusesInconsistentInputs) {
     return code_of(in);
   };
   EXPECT_EQ(refused([](auto& in) { in.y.resize(9); }), "data_invalid");
-  EXPECT_EQ(refused([](auto& in) { std::fill(in.y.begin(), in.y.end(), std::uint8_t{0}); }), "data_invalid");
+  EXPECT_EQ(refused([](auto& in) { std::fill(in.y.begin(), in.y.end(), std::uint8_t{0}); }),
+            "data_invalid");
   EXPECT_EQ(refused([](auto& in) { in.y[3] = 2; }), "data_invalid");
   EXPECT_EQ(refused([](auto& in) { in.champion->pd.pop_back(); }), "data_invalid");
   EXPECT_EQ(refused([](auto& in) { in.candidate.grades.pop_back(); }), "data_invalid");
   EXPECT_EQ(refused([](auto& in) { in.candidate.pd[5] = 1.5; }), "data_invalid");
   EXPECT_EQ(refused([](auto& in) { in.candidate.pd[5] = std::nan(""); }), "data_invalid");
-  EXPECT_EQ(refused([](auto& in) { in.champion->grades[0] = in.champion->grades[0] == "R11" ? "R1" : "R11"; }),
+  EXPECT_EQ(refused([](auto& in) {
+              in.champion->grades[0] = in.champion->grades[0] == "R11" ? "R1" : "R11";
+            }),
             "data_invalid");
   EXPECT_EQ(refused([](auto& in) { in.candidate.pd_psi_shares.pop_back(); }), "data_invalid");
   EXPECT_EQ(refused([](auto& in) { in.champion->model_version.clear(); }), "data_invalid");
-  EXPECT_EQ(refused([](auto& in) { in.candidate_importances["x"] = std::nan(""); }), "data_invalid");
+  EXPECT_EQ(refused([](auto& in) { in.candidate_importances["x"] = std::nan(""); }),
+            "data_invalid");
 }
 
 }  // namespace risklab::ml
