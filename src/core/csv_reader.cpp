@@ -118,6 +118,16 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
 Cell parse_numeric_cell(std::string_view text) {
   text = trim(text);
   if (text.empty() || text == "NA" || text == "?") return {CellKind::missing, 0.0};

@@ -69,4 +69,8 @@ Cell parse_numeric_cell(std::string_view text);
 /// `text` without leading and trailing ASCII spaces and tabs.
 std::string_view trim(std::string_view text);
 
+/// `text` as one RFC 4180 field: as is, or quoted (with quotes doubled) if it holds a comma,
+/// a quote or a line break.
+std::string csv_field(std::string_view text);
+
 }  // namespace risklab::core

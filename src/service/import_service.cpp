@@ -15,6 +15,9 @@
 #include "store/dataset_repository.hpp"
 #include "store/database.hpp"
 #include "store/import_repository.hpp"
+#include "service/audit_service.hpp"
+#include "service/outcome_service.hpp"
+#include "store/outbox_repository.hpp"
 #include "store/outcome_repository.hpp"
 #include "store/statement_repository.hpp"
 #include "store/transaction.hpp"
@@ -93,6 +96,23 @@ std::optional<std::size_t> find_column(const std::vector<std::string>& header,
   }
   throw core::InvalidInput("column_not_found", file + ":1: " + flag + " column '" + wanted +
                                                    "' is not in the header");
+}
+
+/// Queues the import's labels for the lake as one JSON-lines ground-truth file, in the
+/// import's transaction: imported labels take the same outbox path as outcomes posted later.
+void enqueue_imported_outcomes(store::Transaction& tx, long long import_id, const std::string& now) {
+  std::string payload;
+  for (const auto& [outcome, company] : store::OutcomeRepository().list_by_import(tx, import_id)) {
+    payload += ground_truth_json(outcome, company).dump();
+    payload += '\n';
+  }
+  store::OutboxEvent event;
+  event.event_type = "outcomes.imported";
+  event.entity_id = std::to_string(import_id);
+  event.lake_key = "ground_truth/date=" + now.substr(0, 10) + "/import-" + std::to_string(import_id) + ".jsonl";
+  event.payload = std::move(payload);
+  event.created_at = now;
+  store::OutboxRepository().enqueue(tx, event);
 }
 
 }  // namespace
@@ -380,6 +400,15 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
   if (!options.dry_run) {
     imports.finish(tx, import_id, static_cast<long long>(report.statements),
                    static_cast<long long>(report.outcomes), report.file_sha256);
+    const core::Actor actor{0, options.actor, {}};
+    if (report.outcomes > 0) enqueue_imported_outcomes(tx, import_id, now);
+    AuditService::record(tx, actor, "import.completed", "import", std::to_string(import_id), nullptr,
+                         {{"file", options.file},
+                          {"file_sha256", report.file_sha256},
+                          {"dataset", report.dataset},
+                          {"statements", report.statements},
+                          {"outcomes", report.outcomes},
+                          {"defaults", report.defaults}});
     tx.commit();
     report.import_id = import_id;
   }

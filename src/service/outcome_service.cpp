@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/clock.hpp"
+#include "core/csv_reader.hpp"
 #include "core/error.hpp"
 #include "lake/lake.hpp"
 #include "service/audit_service.hpp"
@@ -16,12 +17,89 @@
 
 namespace risklab::service {
 
+nlohmann::json ground_truth_json(const store::OutcomeRecord& outcome, const std::string& company) {
+  nlohmann::json out = {{"outcome_id", outcome.id},
+                        {"company", company},
+                        {"defaulted", outcome.defaulted},
+                        {"observed_at", outcome.observed_at},
+                        {"source", outcome.source},
+                        {"note", outcome.note ? nlohmann::json(*outcome.note) : nullptr},
+                        {"recorded_by", outcome.recorded_by},
+                        {"recorded_at", outcome.recorded_at}};
+  if (outcome.import_id) out["import_id"] = *outcome.import_id;
+  return out;
+}
+
 std::vector<RecordedOutcome> OutcomeService::record(const core::Actor& actor,
                                                     const std::vector<OutcomeInput>& outcomes) {
   require_role(actor, {core::Role::data_steward, core::Role::admin}, "record outcomes");
   if (outcomes.empty() || outcomes.size() > 10000) {
     throw core::InvalidInput("bad_batch", "send 1 to 10000 outcomes");
   }
+  std::vector<std::string> where;
+  if (outcomes.size() > 1) {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) where.push_back("outcome " + std::to_string(i) + ": ");
+  }
+  return record_all(actor, outcomes, where);
+}
+
+std::vector<RecordedOutcome> OutcomeService::record_csv(const core::Actor& actor,
+                                                        const std::string& path) {
+  require_role(actor, {core::Role::data_steward, core::Role::admin}, "record outcomes");
+  core::CsvReader reader(path);
+  core::CsvRecord record;
+  if (!reader.next(record)) throw core::InvalidInput("no_rows", path + ": the file is empty");
+  const std::vector<std::string> known = {"company", "defaulted", "observed_at", "note"};
+  std::vector<int> column_of(known.size(), -1);  // known column -> position in the file
+  for (std::size_t col = 0; col < record.fields.size(); ++col) {
+    const std::string name(core::trim(record.fields[col]));
+    const auto it = std::find(known.begin(), known.end(), name);
+    if (it == known.end()) {
+      throw core::InvalidInput("unknown_column", path + ":1: column '" + name +
+                                                     "': not one of company, defaulted, observed_at, note");
+    }
+    auto& slot = column_of[static_cast<std::size_t>(it - known.begin())];
+    if (slot >= 0) throw core::InvalidInput("duplicate_column", path + ":1: column '" + name + "' appears twice");
+    slot = static_cast<int>(col);
+  }
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (column_of[i] < 0) {
+      throw core::InvalidInput("missing_column", path + ":1: column '" + known[i] + "' is required");
+    }
+  }
+  const std::size_t width = record.fields.size();
+  std::vector<OutcomeInput> outcomes;
+  std::vector<std::string> where;
+  while (reader.next(record)) {
+    const std::string at = path + ":" + std::to_string(record.line) + ": ";
+    if (record.fields.size() != width) {
+      throw core::InvalidInput("wrong_field_count", at + "expected " + std::to_string(width) +
+                                                        " fields, found " + std::to_string(record.fields.size()));
+    }
+    auto field = [&](std::size_t known_index) -> std::string {
+      const int col = column_of[known_index];
+      return col < 0 ? std::string() : std::string(core::trim(record.fields[static_cast<std::size_t>(col)]));
+    };
+    OutcomeInput input;
+    input.company = field(0);
+    if (input.company.empty()) throw core::InvalidInput("bad_company", at + "column 'company': empty");
+    const std::string defaulted = field(1);
+    if (defaulted != "0" && defaulted != "1") {
+      throw core::InvalidInput("bad_label", at + "column 'defaulted': '" + defaulted + "' is not 0 or 1");
+    }
+    input.defaulted = defaulted == "1";
+    input.observed_at = field(2);
+    if (const std::string note = field(3); !note.empty()) input.note = note;
+    outcomes.push_back(std::move(input));
+    where.push_back(at + "");
+  }
+  if (outcomes.empty()) throw core::InvalidInput("no_rows", path + ": no data rows after the header");
+  return record_all(actor, outcomes, where);
+}
+
+std::vector<RecordedOutcome> OutcomeService::record_all(const core::Actor& actor,
+                                                        const std::vector<OutcomeInput>& outcomes,
+                                                        const std::vector<std::string>& where_of) {
   const std::string now = core::utc_now_iso8601();
   std::vector<RecordedOutcome> recorded;
   store::Transaction tx(db_);
@@ -30,7 +108,7 @@ std::vector<RecordedOutcome> OutcomeService::record(const core::Actor& actor,
   store::OutboxRepository outbox;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const auto& input = outcomes[i];
-    const std::string where = outcomes.size() > 1 ? "outcome " + std::to_string(i) + ": " : "";
+    const std::string where = where_of.empty() ? "" : where_of[i];
     const std::string observed = input.observed_at.empty() ? core::utc_today() : input.observed_at;
     if (!core::is_iso_date(observed)) {
       throw core::InvalidInput("bad_date", where + "observed_at '" + observed + "' is not a date (YYYY-MM-DD)");
@@ -47,14 +125,7 @@ std::vector<RecordedOutcome> OutcomeService::record(const core::Actor& actor,
     record.recorded_at = now;
     record.id = repository.insert(tx, record);
 
-    const nlohmann::json payload = {{"outcome_id", record.id},
-                                    {"company", company->external_id},
-                                    {"defaulted", record.defaulted},
-                                    {"observed_at", record.observed_at},
-                                    {"source", record.source},
-                                    {"note", record.note ? nlohmann::json(*record.note) : nullptr},
-                                    {"recorded_by", record.recorded_by},
-                                    {"recorded_at", record.recorded_at}};
+    const nlohmann::json payload = ground_truth_json(record, company->external_id);
     store::OutboxEvent event;
     event.event_type = "outcome.recorded";
     event.entity_id = std::to_string(record.id);
@@ -88,15 +159,20 @@ OutboxService::DrainResult OutboxService::drain(int max_events) {
     } catch (const core::Error& error) {
       ++result.failed;
       result.last_error = error.what();
-      // Exponential backoff, capped at five minutes, so a long outage costs few requests.
-      const auto delay = std::chrono::seconds(std::min(300, 1 << std::min(event.attempts, 8)));
+      // A lake outage is not the row's fault: it is retried at the next pass (the pass stops
+      // here, so an outage costs one request per pass) and ships as soon as the lake is back.
+      // Any other failure (say, a different object under its key) backs off exponentially, up
+      // to five minutes, so one bad row cannot hog the drainer.
+      const bool outage = dynamic_cast<const core::Unavailable*>(&error) != nullptr;
+      const auto delay = outage ? std::chrono::seconds(1)
+                                : std::chrono::seconds(std::min(300, 1 << std::min(event.attempts, 8)));
       store::Transaction tx(db_);
       store::OutboxRepository().mark_failed(
           tx, event.id, error.what(),
           core::to_iso8601(std::chrono::system_clock::now() + delay));
       tx.commit();
       spdlog::warn("outbox row {} not shipped to {}: {}", event.id, event.lake_key, error.what());
-      if (dynamic_cast<const core::Unavailable*>(&error)) break;  // the lake is down: try later
+      if (outage) break;  // the lake is down: try at the next pass
     }
   }
   return result;

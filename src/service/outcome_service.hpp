@@ -1,11 +1,14 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/role.hpp"
 #include "store/outbox_repository.hpp"
+#include "store/outcome_repository.hpp"
 
 namespace risklab::lake {
 class Lake;
@@ -32,6 +35,10 @@ struct RecordedOutcome {
   std::string lake_key;  ///< where the outbox ships it
 };
 
+/// One outcome as the lake's ground-truth records hold it (docs/LAKE.md): `company` is the
+/// external id.
+nlohmann::json ground_truth_json(const store::OutcomeRecord& outcome, const std::string& company);
+
 /// Ground-truth injection: outcomes are stored with an outbox row in the same transaction;
 /// the lake copy follows from the outbox, so a lake outage loses nothing.
 class OutcomeService {
@@ -43,7 +50,16 @@ class OutcomeService {
   std::vector<RecordedOutcome> record(const core::Actor& actor,
                                       const std::vector<OutcomeInput>& outcomes);
 
+  /// Records every outcome of a CSV file, all-or-nothing: columns `company` and `defaulted`
+  /// (0/1), optional `observed_at` (YYYY-MM-DD, default today) and `note`; other columns are
+  /// refused. Errors name FILE:LINE and the column. Needs the data steward or admin role.
+  std::vector<RecordedOutcome> record_csv(const core::Actor& actor, const std::string& path);
+
  private:
+  std::vector<RecordedOutcome> record_all(const core::Actor& actor,
+                                          const std::vector<OutcomeInput>& outcomes,
+                                          const std::vector<std::string>& where);
+
   store::Database& db_;
 };
 

@@ -49,6 +49,35 @@ void OutcomeRepository::insert_batch(Transaction& tx, const std::vector<OutcomeR
   }
 }
 
+std::vector<std::pair<OutcomeRecord, std::string>> OutcomeRepository::list_by_import(
+    Transaction& tx, long long import_id) {
+  std::vector<std::pair<OutcomeRecord, std::string>> out;
+  try {
+    soci::rowset<soci::row> rows =
+        (detail::sql(tx).prepare
+             << "SELECT o.id, o.company_id, o.defaulted, o.observed_at, o.source, o.note, "
+                "o.recorded_by, o.recorded_at, c.external_id FROM outcomes o "
+                "JOIN companies c ON c.id = o.company_id WHERE o.import_id = :i ORDER BY o.id",
+         soci::use(import_id));
+    for (const auto& row : rows) {
+      OutcomeRecord outcome;
+      outcome.id = detail::as_int(row, 0);
+      outcome.company_id = detail::as_int(row, 1);
+      outcome.defaulted = detail::as_int(row, 2) != 0;
+      outcome.observed_at = row.get<std::string>(3);
+      outcome.source = row.get<std::string>(4);
+      outcome.import_id = import_id;
+      outcome.note = detail::optional_text(row, 5);
+      outcome.recorded_by = row.get<std::string>(6);
+      outcome.recorded_at = row.get<std::string>(7);
+      out.emplace_back(std::move(outcome), row.get<std::string>(8));
+    }
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "reading an import's outcomes");
+  }
+  return out;
+}
+
 OutcomeRepository::Counts OutcomeRepository::count(Transaction& tx) {
   Counts counts;
   soci::indicator ind = soci::i_ok;

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace risklab::store {
@@ -28,6 +29,8 @@ class OutcomeRepository {
   long long insert(Transaction& tx, const OutcomeRecord& outcome);
   /// Inserts `outcomes` in multi-row batches.
   void insert_batch(Transaction& tx, const std::vector<OutcomeRecord>& outcomes);
+  /// The outcomes an import recorded, by id, with their company's external id.
+  std::vector<std::pair<OutcomeRecord, std::string>> list_by_import(Transaction& tx, long long import_id);
   /// Number of outcomes, and how many of them are defaults.
   struct Counts {
     long long total = 0;

@@ -123,6 +123,39 @@ TEST_P(OutcomeServiceTest, OnlyDataStewardsAndAdminsRecordOutcomes) {
   EXPECT_THROW(OutcomeService(*db_).record(analyst, outcomes(1)), core::Forbidden);
 }
 
+TEST_P(OutcomeServiceTest, CsvOfOutcomesIsRecordedAllOrNothingWithLinePreciseErrors) {
+  const std::string good = dir_.write("good.csv",
+                                      "company,defaulted,observed_at,note\n"
+                                      "acme,1,2026-10-01,\"court filing, case 17\"\n"
+                                      "beta,0,,\n");
+  const auto recorded = OutcomeService(*db_).record_csv(kSteward, good);
+  ASSERT_EQ(recorded.size(), 2u);
+  EXPECT_EQ(recorded[0].company, "acme");
+  EXPECT_TRUE(recorded[0].defaulted);
+  EXPECT_EQ(recorded[0].observed_at, "2026-10-01");
+  EXPECT_EQ(OutboxService(*db_, *lake_).backlog().pending, 2);
+
+  const auto before = test::StoreCounts::of(*db_);
+  auto refused = [&](const std::string& name, const std::string& text, const std::string& expected) {
+    const std::string path = dir_.write(name, text);
+    try {
+      OutcomeService(*db_).record_csv(kSteward, path);
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const core::Error& error) {
+      EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+    }
+  };
+  refused("label.csv", "company,defaulted\nacme,1\nbeta,yes\n", "label.csv:3: column 'defaulted': 'yes' is not 0 or 1");
+  refused("date.csv", "company,defaulted,observed_at\nacme,1,2026-02-30\n", "date.csv:2: observed_at '2026-02-30'");
+  refused("who.csv", "company,defaulted\nacme,1\nnobody,0\n", "who.csv:3: no company 'nobody'");
+  refused("extra.csv", "company,defaulted,score\nacme,1,3\n", "extra.csv:1: column 'score'");
+  refused("missing.csv", "company\nacme\n", "missing.csv:1: column 'defaulted' is required");
+  refused("ragged.csv", "company,defaulted\nacme,1,2\n", "ragged.csv:2: expected 2 fields, found 3");
+  refused("empty.csv", "company,defaulted\n", "no data rows");
+  EXPECT_EQ(test::StoreCounts::of(*db_), before);
+  EXPECT_EQ(OutboxService(*db_, *lake_).backlog().pending, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OutcomeServiceTest, ::testing::ValuesIn(test::all_backends()),
                          test::BackendName());
 
