@@ -14,6 +14,7 @@ class OutboxService;
 class OutcomeService;
 class RegistryService;
 class ScoringService;
+class SnapshotService;
 }  // namespace risklab::service
 
 namespace risklab::web {
@@ -30,6 +31,8 @@ struct App {
   service::OutcomeService& outcomes;
   service::OutboxService& outbox;
   bool secure_cookies = false;  ///< add `Secure` to the session cookie (behind HTTPS)
+  /// Snapshots need the lake; without one (a test app) their routes answer 503.
+  service::SnapshotService* snapshots = nullptr;
 };
 
 }  // namespace risklab::web

@@ -12,7 +12,8 @@
 namespace risklab::web {
 namespace {
 
-// "/a/{id}/b" -> "/a/(\d{1,18})/b"; {username} takes a user name instead of digits.
+// "/a/{id}/b" -> "/a/(\d{1,18})/b"; {username} takes a user name instead of digits and
+// {snapshot_id} a sha256 in hex.
 std::string path_regex(const std::string& path) {
   std::string out;
   std::size_t pos = 0;
@@ -21,8 +22,10 @@ std::string path_regex(const std::string& path) {
     if (open == std::string::npos) return out + path.substr(pos);
     const auto close = path.find('}', open);
     out += path.substr(pos, open - pos);
-    out += path.substr(open + 1, close - open - 1) == "username" ? R"(([A-Za-z0-9._@-]{1,100}))"
-                                                                 : R"((\d{1,18}))";
+    const std::string name = path.substr(open + 1, close - open - 1);
+    out += name == "username"      ? R"(([A-Za-z0-9._@-]{1,100}))"
+           : name == "snapshot_id" ? R"(([0-9a-f]{64}))"
+                                   : R"((\d{1,18}))";
     pos = close + 1;
   }
 }

@@ -3,8 +3,14 @@
 
 #include <algorithm>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/sha256.hpp"
 #include "store/database.hpp"
 #include "support/backends.hpp"
+#include "support/model_fixture.hpp"
 #include "support/run.hpp"
 #include "support/store_counts.hpp"
 #include "support/temp_dir.hpp"
@@ -156,6 +162,9 @@ TEST(CliDemo, FromZeroCreatesADatabaseAndImportsTheReferenceData) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("imported 6819 statements (95 features"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("registered and promoted it: champion rf-"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("3. snapshot "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("6819 labelled statements, 220 defaults"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("random forest on the snapshot's 6819 rows"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("demo accounts analyst, officer and admin, password demo-"),
             std::string::npos)
       << result.out;
@@ -169,6 +178,72 @@ TEST(CliDemo, FromZeroCreatesADatabaseAndImportsTheReferenceData) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(test::StoreCounts::of(*db).statements, 6819) << "a re-run must not import twice";
   EXPECT_NE(again.out.find("a champion model is already registered"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("(existing)"), std::string::npos) << "same data, same snapshot: " << again.out;
+}
+
+TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
+  test::TempDir dir;
+  const std::map<std::string, std::string> env = {
+      {"RISKLAB_DB", "sqlite://" + dir.path().string() + "/r.db"},
+      {"RISKLAB_LAKE", "file://" + dir.path().string() + "/lake"},
+      {"RISKLAB_ADMIN_PASSWORD", "cli-admin-pw-12"}};
+  ASSERT_EQ(run_risklab({"init"}, env).exit_code, 0);
+  const auto csv = test::reference_head_csv(dir.path().string(), 150);
+  ASSERT_EQ(run_risklab({"import", csv, "--label", "Bankrupt?", "--dataset", "taiwan", "--as-of", "2025-12-31"}, env)
+                .exit_code,
+            0);
+  EXPECT_EQ(run_risklab({"snapshot", "verify"}, env).exit_code, 2) << "an id or --all is required";
+
+  const auto created = run_risklab({"snapshot", "create", "--note", "first"}, env);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string marker = "created snapshot ";
+  ASSERT_EQ(created.out.rfind(marker, 0), 0u) << created.out;
+  const std::string id = created.out.substr(marker.size(), 64);
+  const auto again = run_risklab({"snapshot", "create"}, env);
+  EXPECT_NE(again.out.find("unchanged data: existing snapshot " + id), std::string::npos) << again.out;
+  const auto listed = run_risklab({"snapshot", "list"}, env);
+  EXPECT_EQ(line_count(listed.out), 1u) << listed.out;
+  EXPECT_NE(listed.out.find(id), std::string::npos);
+  EXPECT_NE(run_risklab({"snapshot", "show", id}, env).out.find("\"outcome_rule\""), std::string::npos);
+  EXPECT_EQ(run_risklab({"snapshot", "show", std::string(64, 'f')}, env).exit_code, 3);
+
+  // Exported data is the snapshot itself (it hashes to the id) and trains a model.
+  const std::string exported = dir.path().string() + "/snap.csv";
+  const auto export_result = run_risklab({"snapshot", "export", id, "--out", exported}, env);
+  ASSERT_EQ(export_result.exit_code, 0) << export_result.err;
+  std::ifstream in(exported, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(core::Sha256::of(bytes), id);
+  const auto trained = run_risklab({"ml", "train", "--data", exported, "--label", "defaulted", "--id",
+                                    "statement_id", "--ignore", "company,period,outcome_id,outcome_source",
+                                    "--snapshot-id", id, "--trees", "5", "--out",
+                                    dir.path().string() + "/m.rlm"});
+  EXPECT_EQ(trained.exit_code, 0) << trained.err;
+  const auto bad_ignore = run_risklab({"ml", "train", "--data", exported, "--label", "defaulted", "--ignore",
+                                       "nope", "--out", dir.path().string() + "/x.rlm"});
+  EXPECT_EQ(bad_ignore.exit_code, 2);
+  EXPECT_NE(bad_ignore.err.find("--ignore names column 'nope'"), std::string::npos) << bad_ignore.err;
+
+  // One more outcome (from a CSV file): a new snapshot whose lineage names the first.
+  const auto outcomes = dir.write("outcomes.csv", "company,defaulted,observed_at,note\ntaiwan:7,1,2026-03-31,default notice\n");
+  const auto recorded = run_risklab({"outcomes", "import", outcomes}, env);
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+  EXPECT_NE(recorded.out.find("recorded 1 outcomes (1 defaults)"), std::string::npos) << recorded.out;
+  const auto second = run_risklab({"snapshot", "create"}, env);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out.find(id), second.out.find("previous " + id) + 9) << second.out;
+  EXPECT_EQ(run_risklab({"snapshot", "verify", "--all"}, env).exit_code, 0);
+
+  // Tampering with the first snapshot's data in the lake is named and fails the check.
+  const auto data = dir.path() / "lake" / "snapshots" / id / "data.csv";
+  std::filesystem::permissions(data, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  std::ofstream(data, std::ios::app) << "999,x,2025-12-31,1,import,1\n";
+  const auto verified = run_risklab({"snapshot", "verify", "--all"}, env);
+  EXPECT_EQ(verified.exit_code, 4);
+  EXPECT_NE(verified.out.find("DAMAGED " + id), std::string::npos) << verified.out;
+  EXPECT_NE(verified.err.find("1 of 2 snapshots failed verification"), std::string::npos) << verified.err;
+  EXPECT_EQ(run_risklab({"snapshot", "export", id, "--out", exported + "2"}, env).exit_code, 4);
+  EXPECT_FALSE(std::filesystem::exists(exported + "2"));
 }
 
 }  // namespace

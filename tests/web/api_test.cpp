@@ -17,6 +17,7 @@
 #include "service/outcome_service.hpp"
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
+#include "service/snapshot_service.hpp"
 #include "store/assessment_repository.hpp"
 #include "store/database.hpp"
 #include "store/detail/session.hpp"
@@ -240,6 +241,9 @@ TEST_P(ApiTest, EveryProtectedRouteAnswers401WithoutCredentials) {
     for (const char* param : {"{id}", "{username}"}) {
       if (const auto at = path.find(param); at != std::string::npos) path.replace(at, std::strlen(param), "1");
     }
+    if (const auto at = path.find("{snapshot_id}"); at != std::string::npos) {
+      path.replace(at, std::strlen("{snapshot_id}"), std::string(64, 'a'));
+    }
     auto c = client();
     httplib::Result res = route.method == "GET"      ? c.Get(path)
                           : route.method == "DELETE" ? c.Delete(path)
@@ -345,6 +349,45 @@ TEST_P(ApiTest, HealthAndMetricsReportTheChampion) {
   EXPECT_NE(res->body.find("risklab_http_request_duration_seconds_bucket{route=\"/api/v1/score\""),
             std::string::npos);
   EXPECT_NE(res->body.find("risklab_champion_info{version=\"rf-"), std::string::npos);
+}
+
+TEST_P(ApiTest, SnapshotsAreCreatedListedShownAndVerifiedWithRolesChecked) {
+  with_model_and_statements();
+  service::SnapshotService snapshots(*db_, *lake_);
+  app_->snapshots = &snapshots;
+  auth_->create_user(kSystem, "sam", "", "sam-password-1", "data_steward");
+  const auto steward = sign_in("sam");
+
+  expect_error_shape(post(sign_in("ana"), "/api/v1/snapshots", json::object()), 403);
+  expect_error_shape(post(steward, "/api/v1/snapshots", {{"note", 5}}), 422);
+  expect_error_shape(post(steward, "/api/v1/snapshots", {{"dataset", "nope"}}), 404);
+  EXPECT_TRUE(lake_->list("snapshots/").empty()) << "refused requests write nothing";
+
+  const auto created = post(steward, "/api/v1/snapshots", {{"note", "quarter end"}});
+  ASSERT_EQ(created->status, 201) << created->body;
+  const auto snapshot = json::parse(created->body);
+  const std::string id = snapshot["id"];
+  EXPECT_EQ(snapshot["rows"], 30);
+  EXPECT_EQ(snapshot["created"], true);
+  EXPECT_EQ(snapshot["note"], "quarter end");
+  const auto same = post(steward, "/api/v1/snapshots", json::object());
+  ASSERT_EQ(same->status, 200) << same->body;
+  EXPECT_EQ(json::parse(same->body)["id"], id);
+  EXPECT_EQ(json::parse(same->body)["created"], false);
+
+  const auto viewer = sign_in("vic");
+  const auto listed = get(viewer, "/api/v1/snapshots");
+  ASSERT_EQ(listed->status, 200);
+  EXPECT_EQ(json::parse(listed->body)["snapshots"].size(), 1u);
+  const auto shown = get(viewer, "/api/v1/snapshots/" + id);
+  ASSERT_EQ(shown->status, 200) << shown->body;
+  EXPECT_EQ(json::parse(shown->body)["manifest"]["rows"], 30);
+  expect_error_shape(get(viewer, "/api/v1/snapshots/" + std::string(64, '0')), 404);
+  expect_error_shape(post(viewer, "/api/v1/snapshots/" + id + "/verify", json::object()), 403);
+  const auto verified = post(sign_in("rita"), "/api/v1/snapshots/" + id + "/verify", json::object());
+  ASSERT_EQ(verified->status, 200) << verified->body;
+  EXPECT_EQ(json::parse(verified->body)["ok"], true);
+  app_->snapshots = nullptr;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::ValuesIn(test::all_backends()),

@@ -28,6 +28,7 @@ void add_tokens_command(CLI::App& app, GlobalOptions& global);
 void add_audit_command(CLI::App& app, GlobalOptions& global);
 void add_outcomes_command(CLI::App& app, GlobalOptions& global);
 void add_outbox_command(CLI::App& app, GlobalOptions& global);
+void add_snapshot_command(CLI::App& app, GlobalOptions& global);
 void add_ml_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace risklab::cli

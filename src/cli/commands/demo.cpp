@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "cli/commands/common.hpp"
@@ -11,6 +12,8 @@
 #include "ml/model.hpp"
 #include "service/auth_service.hpp"
 #include "service/import_service.hpp"
+#include "service/outcome_service.hpp"
+#include "service/snapshot_service.hpp"
 #include "service/registry_service.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -87,23 +90,42 @@ void run_demo(const GlobalOptions& global, const DemoOptions& options) {
     std::cout << "reference data not imported again: " << error.what() << '\n';
   }
 
+  // The imported labels go to the lake's ground truth (the server's outbox worker would do it
+  // too), then the labelled data is frozen into a snapshot and the demo model trained on it.
+  const auto lake = lake::open_lake(demo.lake_url);
+  service::OutboxService(*db, *lake).drain(1'000'000);
+  service::SnapshotService snapshots(*db, *lake);
+  const auto snapshot = snapshots.create(operator_actor, {"taiwan", "demo: the reference data as imported"});
+  std::cout << "3. snapshot " << snapshot.snapshot.id << (snapshot.created ? "" : " (existing)") << ": "
+            << snapshot.snapshot.row_count << " labelled statements, " << snapshot.snapshot.default_count
+            << " defaults, in " << demo.lake_url << '/' << snapshot.snapshot.data_key << '\n';
+
   service::RegistryService registry(*db);
   bool has_champion = false;
   for (const auto& model : registry.list(operator_actor)) has_champion |= model.status == "champion";
   if (has_champion) {
-    std::cout << "3. a champion model is already registered\n";
+    std::cout << "4. a champion model is already registered\n";
   } else {
+    // Training reads the snapshot back from the lake, verified against its id.
+    const auto verified = snapshots.read(operator_actor, snapshot.snapshot.id);
+    const auto data_file = dir / "models" / ("snapshot-" + snapshot.snapshot.id + ".csv");
+    std::ofstream(data_file, std::ios::binary | std::ios::trunc) << verified.data;
     ml::CsvColumns columns;
-    columns.label = "Bankrupt?";
-    const auto dataset = ml::read_csv(data, columns);
+    columns.label = verified.manifest["data"]["label_column"].get<std::string>();
+    columns.id_column = verified.manifest["data"]["id_column"].get<std::string>();
+    for (const auto& feature : verified.manifest["features"]) columns.features.push_back(feature["name"]);
+    const auto dataset = ml::read_csv(data_file.string(), columns);
+    std::filesystem::remove(data_file);
     ml::TrainParams params;
     params.n_trees = options.trees;
-    const auto model = ml::train_model(dataset, params);
+    ml::TrainOptions train_options;
+    train_options.snapshot_id = snapshot.snapshot.id;
+    const auto model = ml::train_model(dataset, params, train_options);
     const auto path = dir / "models" / "demo-rf.rlm";
     ml::save_model(model, path.string());
     const auto registered = registry.register_artifact(operator_actor, path.string());
     registry.promote(operator_actor, registered.id);
-    std::cout << "3. trained a " << options.trees << "-tree random forest on " << dataset.n_rows
+    std::cout << "4. trained a " << options.trees << "-tree random forest on the snapshot's " << dataset.n_rows
               << " rows (out-of-bag AUC " << model.metrics.value("oob_auc", 0.0)
               << "), registered and promoted it: champion " << registered.version << '\n';
   }
@@ -115,12 +137,12 @@ void run_demo(const GlobalOptions& global, const DemoOptions& options) {
     auth.create_user(operator_actor, "analyst", "Demo analyst", password, "analyst");
     auth.create_user(operator_actor, "officer", "Demo risk officer", password, "risk_officer");
     auth.create_user(operator_actor, "admin", "Demo admin", password, "admin");
-    std::cout << "4. demo accounts analyst, officer and admin, password " << password << '\n';
+    std::cout << "5. demo accounts analyst, officer and admin, password " << password << '\n';
   } else {
-    std::cout << "4. demo accounts exist already\n";
+    std::cout << "5. demo accounts exist already\n";
   }
   if (!options.serve) return;
-  std::cout << "5. serving on http://127.0.0.1:" << options.port << " (Ctrl-C to stop). Try:\n"
+  std::cout << "6. serving on http://127.0.0.1:" << options.port << " (Ctrl-C to stop). Try:\n"
             << "   curl -c jar -d '{\"username\":\"analyst\",\"password\":\"...\"}' "
                "http://127.0.0.1:"
             << options.port << "/api/v1/session\n";

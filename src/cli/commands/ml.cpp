@@ -10,11 +10,13 @@
 #include <iostream>
 #include <memory>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands/commands.hpp"
+#include "core/csv_reader.hpp"
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "ml/artifact.hpp"
@@ -29,6 +31,7 @@ struct TrainArgs {
   std::string data;
   std::string label;
   std::string id_column;
+  std::string ignore;  // comma-separated columns that are neither features nor label nor id
   std::string out;
   std::string max_features = "sqrt";
   std::string class_weight = "none";
@@ -42,6 +45,28 @@ struct TrainArgs {
   std::size_t max_depth = 0;
   ml::GbdtParams gbdt;
 };
+
+/// The features of a training file: every header column but the label, the id and --ignore;
+/// empty (= all but label and id) when nothing is ignored.
+std::vector<std::string> features_except(const std::string& path, const TrainArgs& args) {
+  if (args.ignore.empty()) return {};
+  std::set<std::string> ignored;
+  std::stringstream list(args.ignore);
+  for (std::string name; std::getline(list, name, ',');) ignored.insert(std::string(core::trim(name)));
+  core::CsvReader reader(path);
+  core::CsvRecord header;
+  if (!reader.next(header)) throw core::InvalidInput("data_empty", path + ": the file is empty");
+  std::vector<std::string> features;
+  for (const auto& field : header.fields) {
+    const std::string name(core::trim(field));
+    if (ignored.erase(name) == 0 && name != args.label && name != args.id_column) features.push_back(name);
+  }
+  if (!ignored.empty()) {
+    throw core::InvalidInput("feature_missing", path + ": --ignore names column '" + *ignored.begin() +
+                                                    "', which is not in the header");
+  }
+  return features;
+}
 
 struct EvalArgs {
   std::string model;
@@ -116,7 +141,8 @@ void train(TrainArgs& args) {
   options.progress = progress_bar("training");
   if (!args.master_scale.empty()) options.master_scale = ml::parse_master_scale(read_text(args.master_scale));
   const auto start = std::chrono::steady_clock::now();
-  const ml::Dataset data = ml::read_csv(args.data, {args.label, args.id_column, {}});
+  const ml::Dataset data =
+      ml::read_csv(args.data, {args.label, args.id_column, features_except(args.data, args)});
   const ml::Model model =
       gbdt ? ml::train_gbdt_model(data, args.gbdt, options) : ml::train_model(data, args.params, options);
   ml::save_model(model, args.out);
@@ -198,16 +224,6 @@ void evaluate(const EvalArgs& args) {
   std::cout << out.dump(2) << '\n';
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 void predict(const PredictArgs& args) {
   const ml::Model model = ml::load_model(args.model);
   const ml::Dataset data = ml::read_csv(args.data, {"", args.id_column, model.features});
@@ -219,11 +235,11 @@ void predict(const PredictArgs& args) {
   if (args.explain > 0) explainer = std::make_unique<ml::Explainer>(model);
   std::vector<double> raw(model.features.size());
   for (std::size_t row = 0; row < data.n_rows; ++row) {
-    std::printf("%s,%.17g,%s", csv_field(data.ids[row]).c_str(), scored[row].pd, csv_field(scored[row].grade).c_str());
+    std::printf("%s,%.17g,%s", core::csv_field(data.ids[row]).c_str(), scored[row].pd, core::csv_field(scored[row].grade).c_str());
     if (explainer) {
       for (std::size_t col = 0; col < raw.size(); ++col) raw[col] = data.at(row, col);
       for (const auto& driver : explainer->top_drivers(raw.data(), args.explain)) {
-        std::printf(",%s,%.6g", csv_field(driver.feature).c_str(), driver.contribution);
+        std::printf(",%s,%.6g", core::csv_field(driver.feature).c_str(), driver.contribution);
       }
     }
     std::printf("\n");
@@ -254,6 +270,7 @@ void add_ml_command(CLI::App& app, GlobalOptions& /*global*/) {
   train_cmd->add_option("--label", t->label, "The 0/1 default column")->required();
   train_cmd->add_option("--out", t->out, "Model file to write (.rlm)")->required();
   train_cmd->add_option("--id", t->id_column, "An identifier column that is not a feature");
+  train_cmd->add_option("--ignore", t->ignore, "Comma-separated columns that are not features (e.g. a snapshot's company,period,outcome_id,outcome_source)");
   train_cmd->add_option("--family", t->family, "Model family: rf (random forest) or gbdt (xgboost)")
       ->capture_default_str();
   train_cmd->add_option("--trees", t->params.n_trees, "Trees in the forest / boosting rounds")->capture_default_str();

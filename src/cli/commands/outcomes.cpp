@@ -34,6 +34,19 @@ void add_outcomes_command(CLI::App& app, GlobalOptions& global) {
     std::cout << "recorded outcome " << recorded.front().id << " for '" << recorded.front().company
               << "'; queued for the lake as " << recorded.front().lake_key << '\n';
   });
+
+  auto file = std::make_shared<std::string>();
+  auto* import_cmd = outcomes->add_subcommand(
+      "import", "Record every outcome of a CSV file (company,defaulted[,observed_at][,note]), all or nothing");
+  import_cmd->add_option("file", *file, "CSV file")->required();
+  import_cmd->callback([&global, file] {
+    auto db = open_database(global);
+    const auto recorded = service::OutcomeService(*db).record_csv(cli_operator(), *file);
+    long long defaults = 0;
+    for (const auto& outcome : recorded) defaults += outcome.defaulted ? 1 : 0;
+    std::cout << "recorded " << recorded.size() << " outcomes (" << defaults
+              << " defaults) from " << *file << "; queued for the lake\n";
+  });
 }
 
 void add_outbox_command(CLI::App& app, GlobalOptions& global) {

@@ -17,6 +17,7 @@
 #include "service/outcome_service.hpp"
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
+#include "service/snapshot_service.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "web/server.hpp"
@@ -58,8 +59,9 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   if (!champion.current()) {
     spdlog::warn("no champion model yet: /score answers 503 until one is promoted");
   }
+  service::SnapshotService snapshots(*db, *lake);
   web::App app{*db,      auth,     scoring, decisions, registry, audit,
-               champion, outcomes, outbox,  options.secure_cookies};
+               champion, outcomes, outbox,  options.secure_cookies, &snapshots};
   web::Server server(app, options.server);
   const int port = server.bind();
   std::cout << "risklab serving on http://" << options.server.bind << ":" << port << std::endl;

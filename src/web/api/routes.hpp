@@ -12,5 +12,6 @@ void register_model_routes(Router& router);       // /api/v1/models
 void register_audit_routes(Router& router);       // /api/v1/audit
 void register_user_routes(Router& router);        // /api/v1/users, /api/v1/tokens
 void register_outcome_routes(Router& router);     // /api/v1/outcomes, /api/v1/outbox
+void register_snapshot_routes(Router& router);    // /api/v1/snapshots
 
 }  // namespace risklab::web
