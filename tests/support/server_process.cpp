@@ -90,6 +90,16 @@ int ServerProcess::stop() {
   return exit_code_;
 }
 
+void ServerProcess::kill_hard() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_code_ = -1;
+    pid_ = -1;
+  }
+}
+
 std::string ServerProcess::log() const {
   std::ifstream in(log_path_);
   std::stringstream buffer;

@@ -26,6 +26,8 @@ class ServerProcess {
   int port() const { return port_; }
   /// Sends SIGTERM and waits; returns the exit code (-1 if killed by a signal). Idempotent.
   int stop();
+  /// SIGKILL, as a crash would: nothing is flushed or finished. Then waits for the process.
+  void kill_hard();
   /// What the server wrote on stderr (its log) so far, for failure messages.
   std::string log() const;
 
