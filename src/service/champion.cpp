@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/sha256.hpp"
+#include "lake/lake.hpp"
 #include "ml/artifact.hpp"
 #include "store/transaction.hpp"
 
@@ -56,14 +57,28 @@ LoadedModel::ExplainerLease LoadedModel::explainer() const {
 
 namespace {
 
-std::shared_ptr<const LoadedModel> load_record(const store::ModelRecord& record) {
+/// The artifact's bytes: a file path, or "lake:KEY" for artifacts written by training jobs (the
+/// lake checks its own recorded hash on read; the registry's sha256 is checked below).
+std::string read_artifact(const store::ModelRecord& record, lake::Lake* lake) {
+  constexpr std::string_view kLake = "lake:";
+  if (record.artifact_uri.rfind(kLake, 0) == 0) {
+    if (lake == nullptr) {
+      throw core::Unavailable("artifact_unreadable", "model " + record.version + " lives in the lake (" +
+                                                         record.artifact_uri + ") and no lake is configured");
+    }
+    return lake->get(record.artifact_uri.substr(kLake.size()));
+  }
   std::ifstream in(record.artifact_uri, std::ios::binary);
   if (!in) {
     throw core::Unavailable("artifact_unreadable", "cannot read the artifact " + record.artifact_uri);
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string bytes = buffer.str();
+  return buffer.str();
+}
+
+std::shared_ptr<const LoadedModel> load_record(const store::ModelRecord& record, lake::Lake* lake) {
+  const std::string bytes = read_artifact(record, lake);
   if (core::Sha256::of(bytes) != record.artifact_sha256) {
     throw core::InvalidInput("artifact_mismatch",
                              record.artifact_uri + " does not match the SHA-256 recorded when model " +
@@ -74,14 +89,14 @@ std::shared_ptr<const LoadedModel> load_record(const store::ModelRecord& record)
 
 }  // namespace
 
-std::shared_ptr<const LoadedModel> load_registered_model(store::Database& db, long long id) {
+std::shared_ptr<const LoadedModel> load_registered_model(store::Database& db, long long id, lake::Lake* lake) {
   std::optional<store::ModelRecord> record;
   {
     store::Transaction tx(db, store::Transaction::Mode::read);
     record = store::ModelRepository().find(tx, id);
   }
   if (!record) throw core::NotFound("model_not_found", "no model " + std::to_string(id));
-  return load_record(*record);
+  return load_record(*record, lake);
 }
 
 bool Champion::refresh() {
@@ -102,7 +117,7 @@ bool Champion::refresh() {
   }
   if (!record) return false;
   try {
-    current_.store(load_record(*record));
+    current_.store(load_record(*record, lake_));
     last_error_.clear();
     failed_id_.reset();
     spdlog::info("champion is now model {} ({})", record->id, record->version);

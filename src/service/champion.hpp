@@ -12,6 +12,9 @@
 #include "ml/tree_shap.hpp"
 #include "store/model_repository.hpp"
 
+namespace risklab::lake {
+class Lake;
+}
 namespace risklab::store {
 class Database;
 }
@@ -64,13 +67,15 @@ class LoadedModel {
 /// Loads registered model `id`: reads its artifact, checks the SHA-256 recorded at registration,
 /// and deserialises it. Throws NotFound, Unavailable (artifact unreadable) or InvalidInput
 /// (mismatch, corrupt file).
-std::shared_ptr<const LoadedModel> load_registered_model(store::Database& db, long long id);
+std::shared_ptr<const LoadedModel> load_registered_model(store::Database& db, long long id,
+                                                         lake::Lake* lake = nullptr);
 
 /// The current champion, shared by every request thread. A swap is atomic: a scoring that
 /// started on the old model finishes on it (it holds a shared_ptr), new ones get the new one.
 class Champion {
  public:
-  explicit Champion(store::Database& db) : db_(db) {}
+  /// `lake` is needed for models trained by training jobs, whose artifacts live in the lake.
+  explicit Champion(store::Database& db, lake::Lake* lake = nullptr) : db_(db), lake_(lake) {}
 
   /// The loaded champion, or null if there is none (or it could not be loaded).
   std::shared_ptr<const LoadedModel> current() const { return current_.load(); }
@@ -84,6 +89,7 @@ class Champion {
 
  private:
   store::Database& db_;
+  lake::Lake* lake_ = nullptr;
   std::atomic<std::shared_ptr<const LoadedModel>> current_;
   mutable std::mutex mutex_;  // one refresh at a time; guards last_error_
   std::string last_error_;

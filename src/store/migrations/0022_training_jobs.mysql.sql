@@ -1,0 +1,23 @@
+CREATE TABLE training_jobs (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY,
+  snapshot_id CHAR(64) NOT NULL,
+  family VARCHAR(16) NOT NULL,
+  parameters JSON NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  stage VARCHAR(64),
+  trees_done INTEGER NOT NULL DEFAULT 0,
+  trees_total INTEGER NOT NULL DEFAULT 0,
+  worker VARCHAR(200),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  cancel_requested SMALLINT NOT NULL DEFAULT 0,
+  heartbeat_at VARCHAR(32),
+  started_at VARCHAR(32),
+  finished_at VARCHAR(32),
+  error TEXT,
+  split TEXT,
+  model_id BIGINT,
+  created_by VARCHAR(200) NOT NULL,
+  created_at VARCHAR(32) NOT NULL,
+  FOREIGN KEY (snapshot_id) REFERENCES snapshots (id),
+  FOREIGN KEY (model_id) REFERENCES models (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin

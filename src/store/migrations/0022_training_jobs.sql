@@ -1,0 +1,21 @@
+CREATE TABLE training_jobs (
+  id INTEGER PRIMARY KEY,
+  snapshot_id CHAR(64) NOT NULL REFERENCES snapshots (id),
+  family VARCHAR(16) NOT NULL,
+  parameters TEXT NOT NULL CHECK (json_valid(parameters)),
+  status VARCHAR(16) NOT NULL,
+  stage VARCHAR(64),
+  trees_done INTEGER NOT NULL DEFAULT 0,
+  trees_total INTEGER NOT NULL DEFAULT 0,
+  worker VARCHAR(200),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  cancel_requested SMALLINT NOT NULL DEFAULT 0,
+  heartbeat_at VARCHAR(32),
+  started_at VARCHAR(32),
+  finished_at VARCHAR(32),
+  error TEXT,
+  split TEXT,
+  model_id BIGINT REFERENCES models (id),
+  created_by VARCHAR(200) NOT NULL,
+  created_at VARCHAR(32) NOT NULL
+)

@@ -1,0 +1,1 @@
+CREATE INDEX training_jobs_status_idx ON training_jobs (status, id)
