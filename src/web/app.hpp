@@ -15,6 +15,7 @@ class OutcomeService;
 class RegistryService;
 class ScoringService;
 class SnapshotService;
+class TrainingService;
 }  // namespace risklab::service
 
 namespace risklab::web {
@@ -33,6 +34,8 @@ struct App {
   bool secure_cookies = false;  ///< add `Secure` to the session cookie (behind HTTPS)
   /// Snapshots need the lake; without one (a test app) their routes answer 503.
   service::SnapshotService* snapshots = nullptr;
+  /// The training queue (needs the lake too); without one its routes answer 503.
+  service::TrainingService* training = nullptr;
 };
 
 }  // namespace risklab::web

@@ -224,6 +224,19 @@ TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
   EXPECT_EQ(bad_ignore.exit_code, 2);
   EXPECT_NE(bad_ignore.err.find("--ignore names column 'nope'"), std::string::npos) << bad_ignore.err;
 
+  // A training job on the snapshot, run by the CLI as a worker, registers a candidate whose
+  // artifact lives in the lake; scoring with it reads it from there.
+  const auto job = run_risklab({"train", "--snapshot", id, "--param", "trees=5", "--param", "seed=3"}, env);
+  ASSERT_EQ(job.exit_code, 0) << job.err;
+  EXPECT_NE(job.out.find("succeeded: candidate model 1"), std::string::npos) << job.out;
+  EXPECT_NE(job.err.find("training"), std::string::npos) << "progress on stderr: " << job.err;
+  const auto scored = run_risklab({"score", "--data", csv, "--model", "1"}, env);
+  EXPECT_EQ(scored.exit_code, 0) << scored.err;
+  EXPECT_EQ(line_count(scored.out), 151u) << "a header and 150 scored rows";
+  const auto bad_job = run_risklab({"train", "--snapshot", id, "--param", "trees"}, env);
+  EXPECT_EQ(bad_job.exit_code, 2);
+  EXPECT_NE(bad_job.err.find("'trees' is not KEY=VALUE"), std::string::npos) << bad_job.err;
+
   // One more outcome (from a CSV file): a new snapshot whose lineage names the first.
   const auto outcomes = dir.write("outcomes.csv", "company,defaulted,observed_at,note\ntaiwan:7,1,2026-03-31,default notice\n");
   const auto recorded = run_risklab({"outcomes", "import", outcomes}, env);

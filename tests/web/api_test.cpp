@@ -18,6 +18,7 @@
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
 #include "service/snapshot_service.hpp"
+#include "service/training_service.hpp"
 #include "store/assessment_repository.hpp"
 #include "store/database.hpp"
 #include "store/detail/session.hpp"
@@ -387,6 +388,47 @@ TEST_P(ApiTest, SnapshotsAreCreatedListedShownAndVerifiedWithRolesChecked) {
   const auto verified = post(sign_in("rita"), "/api/v1/snapshots/" + id + "/verify", json::object());
   ASSERT_EQ(verified->status, 200) << verified->body;
   EXPECT_EQ(json::parse(verified->body)["ok"], true);
+  app_->snapshots = nullptr;
+}
+
+TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
+  with_model_and_statements();
+  service::SnapshotService snapshots(*db_, *lake_);
+  service::TrainingService training(*db_, *lake_);
+  app_->snapshots = &snapshots;
+  app_->training = &training;
+  const std::string snapshot = snapshots.create(kSystem, {}).snapshot.id;
+  auth_->create_user(kSystem, "dev", "", "dev-password-1", "model_developer");
+  const auto developer = sign_in("dev");
+
+  expect_error_shape(post(sign_in("ana"), "/api/v1/training-jobs", {{"snapshot_id", snapshot}}), 403);
+  expect_error_shape(post(developer, "/api/v1/training-jobs", json::object()), 422);
+  expect_error_shape(post(developer, "/api/v1/training-jobs", {{"snapshot_id", snapshot}, {"parameters", {{"depth", 3}}}}),
+                     422);
+  expect_error_shape(post(developer, "/api/v1/training-jobs", {{"snapshot_id", std::string(64, 'c')}}), 404);
+
+  const auto queued = post(developer, "/api/v1/training-jobs",
+                           {{"snapshot_id", snapshot}, {"family", "rf"}, {"parameters", {{"trees", 6}, {"test_fraction", 0.3}}}});
+  ASSERT_EQ(queued->status, 201) << queued->body;
+  const long long id = json::parse(queued->body)["id"];
+  EXPECT_EQ(json::parse(queued->body)["status"], "queued");
+
+  service::WorkerSettings worker;
+  worker.name = "api-test-worker";
+  ASSERT_TRUE(training.run_next(worker));
+  const auto done = get(sign_in("vic"), "/api/v1/training-jobs/" + std::to_string(id));
+  ASSERT_EQ(done->status, 200) << done->body;
+  const auto job = json::parse(done->body);
+  EXPECT_EQ(job["status"], "succeeded") << done->body;
+  EXPECT_EQ(job["progress"], 1.0);
+  EXPECT_EQ(job["split"]["test_fraction"], 0.3);
+  EXPECT_TRUE(job["model_id"].is_number());
+  const auto model = get(developer, "/api/v1/models/" + std::to_string(job["model_id"].get<long long>()));
+  EXPECT_EQ(json::parse(model->body)["status"], "candidate") << model->body;
+  expect_error_shape(post(developer, "/api/v1/training-jobs/" + std::to_string(id) + "/cancel", json::object()), 409);
+  const auto listed = get(developer, "/api/v1/training-jobs");
+  EXPECT_EQ(json::parse(listed->body)["training_jobs"].size(), 1u);
+  app_->training = nullptr;
   app_->snapshots = nullptr;
 }
 

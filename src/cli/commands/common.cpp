@@ -60,4 +60,10 @@ std::string read_secret(const std::string& prompt, const std::string& env_name, 
   return secret;
 }
 
+std::string worker_name() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
 }  // namespace risklab::cli

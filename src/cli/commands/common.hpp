@@ -23,6 +23,9 @@ std::string cli_actor();
 /// whoever can run the CLI against the database already controls it. Recorded as cli_actor().
 core::Actor cli_operator();
 
+/// "host:pid": names this process as a training worker.
+std::string worker_name();
+
 /// A secret from the environment variable `env_name` if set, else typed at the terminal
 /// without echo (twice when `confirm`); InvalidInput if neither is possible.
 std::string read_secret(const std::string& prompt, const std::string& env_name, bool confirm);

@@ -6,6 +6,7 @@
 #include "cli/commands/common.hpp"
 #include "core/csv_reader.hpp"
 #include "core/error.hpp"
+#include "lake/lake.hpp"
 #include "service/champion.hpp"
 #include "service/scoring_service.hpp"
 #include "store/database.hpp"
@@ -24,9 +25,10 @@ struct ScoreOptions {
 void score_file(const GlobalOptions& global, const ScoreOptions& options) {
   auto db = open_database(global);
   std::shared_ptr<const service::LoadedModel> model;
-  service::Champion champion(*db);
+  const auto lake = lake::open_lake(global.lake_url);
+  service::Champion champion(*db, lake.get());
   if (options.model_id) {
-    model = service::load_registered_model(*db, *options.model_id);
+    model = service::load_registered_model(*db, *options.model_id, lake.get());
   } else {
     champion.refresh();
     model = champion.current();

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 
 #include "cli/commands/common.hpp"
 #include "service/audit_service.hpp"
@@ -18,6 +19,7 @@
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
 #include "service/snapshot_service.hpp"
+#include "service/training_service.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "web/server.hpp"
@@ -31,6 +33,7 @@ struct ServeOptions {
   bool secure_cookies = false;
   std::string approve_up_to = "R6";
   std::string decline_from = "R9";
+  bool worker = true;
 };
 
 // Blocks SIGINT/SIGTERM in every thread and waits for one on a dedicated thread, which then
@@ -47,21 +50,23 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   auto db = store::Database::open(global.db_url, options.pool ? options.pool : threads + 2);
   store::check_schema(*db);
   service::AuthService auth(*db);
-  service::Champion champion(*db);
+  const auto lake = lake::open_lake(global.lake_url);
+  service::Champion champion(*db, lake.get());
   service::ScoringService scoring(*db, champion, {options.approve_up_to, options.decline_from});
   service::DecisionService decisions(*db);
   service::RegistryService registry(*db);
   service::AuditService audit(*db);
   service::OutcomeService outcomes(*db);
-  const auto lake = lake::open_lake(global.lake_url);
   service::OutboxService outbox(*db, *lake);
   champion.refresh();
   if (!champion.current()) {
     spdlog::warn("no champion model yet: /score answers 503 until one is promoted");
   }
   service::SnapshotService snapshots(*db, *lake);
+  service::TrainingService training(*db, *lake);
   web::App app{*db,      auth,     scoring, decisions, registry, audit,
                champion, outcomes, outbox,  options.secure_cookies, &snapshots};
+  app.training = &training;
   web::Server server(app, options.server);
   const int port = server.bind();
   std::cout << "risklab serving on http://" << options.server.bind << ":" << port << std::endl;
@@ -84,6 +89,27 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
       }
     }
   });
+  // One training job at a time per replica: claim the oldest queued job, run it, repeat.
+  // SIGTERM lets the running job finish; a killed replica's job is re-queued by another
+  // worker once its heartbeat is a minute old.
+  std::thread worker;
+  if (options.worker) {
+    worker = std::thread([&] {
+      service::WorkerSettings settings;
+      settings.name = worker_name();
+      while (!stopping) {
+        std::optional<store::TrainingJobRecord> ran;
+        try {
+          ran = training.run_next(settings);
+        } catch (const std::exception& error) {
+          spdlog::warn("training worker: {}", error.what());
+        }
+        if (ran) continue;
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, std::chrono::seconds(2));
+      }
+    });
+  }
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
@@ -97,6 +123,7 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   }
   wake.notify_all();
   poller.join();
+  if (worker.joinable()) worker.join();
   // Release the signal waiter if the server stopped for another reason.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
@@ -135,6 +162,7 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--decline-from", options->decline_from,
                   "Best grade the model recommends declining")
       ->capture_default_str();
+  cmd->add_flag("!--no-worker", options->worker, "Do not run training jobs in this replica");
   cmd->callback([&global, options] { serve(global, *options); });
 }
 

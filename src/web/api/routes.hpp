@@ -13,5 +13,6 @@ void register_audit_routes(Router& router);       // /api/v1/audit
 void register_user_routes(Router& router);        // /api/v1/users, /api/v1/tokens
 void register_outcome_routes(Router& router);     // /api/v1/outcomes, /api/v1/outbox
 void register_snapshot_routes(Router& router);    // /api/v1/snapshots
+void register_training_routes(Router& router);    // /api/v1/training-jobs
 
 }  // namespace risklab::web
