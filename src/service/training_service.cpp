@@ -20,7 +20,9 @@
 #include "ml/metrics.hpp"
 #include "ml/model.hpp"
 #include "ml/split.hpp"
+#include "ml/validation_report.hpp"
 #include "service/audit_service.hpp"
+#include "service/champion.hpp"
 #include "service/permissions.hpp"
 #include "service/snapshot_service.hpp"
 #include "store/model_repository.hpp"
@@ -374,8 +376,6 @@ std::optional<store::TrainingJobRecord> TrainingService::run_next(const WorkerSe
     for (const auto& feature : snapshot.manifest["features"])
       columns.features.push_back(feature["name"]);
     const ml::Dataset data = ml::read_csv(temp_file, columns);
-    std::filesystem::remove(temp_file);
-    temp_file.clear();
 
     stage("splitting");
     const auto split = ml::stratified_split(data.y, params.test_fraction, params.seed);
@@ -419,20 +419,69 @@ std::optional<store::TrainingJobRecord> TrainingService::run_next(const WorkerSe
                                 {"log_loss", ml::log_loss(test.y, pd)},
                                 {"ece", ml::expected_calibration_error(test.y, pd)}};
 
-    stage("registering candidate");
     const std::string bytes = ml::serialize_model(model);
     const std::string sha = core::Sha256::of(bytes);
     store::ModelRecord record;
     record.family = model.family;
     record.version = model.family + "-" + sha.substr(0, 12);
     record.status = "candidate";
-    const std::string key = "models/" + record.version + "/model.rlm";
+    const std::string prefix = "models/" + record.version + "/";
+
+    stage("validating against the champion");
+    ml::ValidationReportInput report_input;
+    report_input.metadata = {job->snapshot_id, params.seed, core::utc_now_iso8601()};
+    report_input.y = test.y;
+    report_input.candidate = ml::report_model_input(model, record.version, scored);
+    report_input.candidate_importances = ml::feature_importances(model);
+    json champion_note = nullptr;
+    std::optional<store::ModelRecord> champion_record;
+    {
+      store::Transaction tx(db_, store::Transaction::Mode::read);
+      champion_record = store::ModelRepository().find_champion(tx);
+    }
+    if (champion_record) {
+      // The champion scores the same holdout rows, read with its own feature list.
+      try {
+        const auto champion = load_registered_model(db_, champion_record->id, &lake_);
+        ml::CsvColumns champion_columns = columns;
+        champion_columns.features = champion->model().features;
+        const ml::Dataset champion_test =
+            ml::read_csv(temp_file, champion_columns).select_rows(split.test);
+        report_input.champion =
+            ml::report_model_input(champion->model(), champion_record->version,
+                                   champion->model().score_all(champion_test, settings.threads));
+      } catch (const core::Error& failure) {
+        champion_note = "the champion " + champion_record->version +
+                        " could not score this holdout: " + failure.what();
+        spdlog::warn("training job {}: {}", job->id, champion_note.get<std::string>());
+      }
+    }
+    const ml::ValidationReport report = ml::build_validation_report(report_input);
+    json report_json = report.to_json();
+    if (!champion_note.is_null()) report_json["champion_note"] = champion_note;
+    const std::string report_text = report_json.dump(2) + "\n";
+
+    stage("registering candidate");
+    const std::string key = prefix + "model.rlm";
     lake_.put_if_absent(key, bytes);
-    lake_.put_if_absent("models/" + record.version + "/split.json", split_json.dump() + "\n");
+    lake_.put_if_absent(prefix + "split.json", split_json.dump() + "\n");
+    const auto report_put = lake_.put_if_absent(
+        prefix + "report-job-" + std::to_string(job->id) + ".json", report_text);
+    lake_.put_if_absent(prefix + "report-job-" + std::to_string(job->id) + ".html",
+                        report.to_html());
     record.artifact_uri = "lake:" + key;
     record.artifact_sha256 = sha;
     record.features_json = json(model.features).dump();
-    record.metrics_json = model.metrics.dump();
+    // The registry's metrics add the frozen report's place and hash (not in the artifact, whose
+    // bytes depend only on the snapshot and the parameters).
+    json registry_metrics = model.metrics;
+    registry_metrics["validation_report"] = {
+        {"json", prefix + "report-job-" + std::to_string(job->id) + ".json"},
+        {"html", prefix + "report-job-" + std::to_string(job->id) + ".html"},
+        {"sha256", report_put.sha256},
+        {"champion", champion_record ? json(champion_record->version) : json(nullptr)},
+        {"summary", report_json.value("summary", json(nullptr))}};
+    record.metrics_json = registry_metrics.dump();
     record.snapshot_id = job->snapshot_id;
     record.created_at = core::utc_now_iso8601();
     record.created_by = job->created_by;

@@ -16,6 +16,7 @@
 #include "lake/lake.hpp"
 #include "service/champion.hpp"
 #include "service/import_service.hpp"
+#include "service/registry_service.hpp"
 #include "service/snapshot_service.hpp"
 #include "store/audit_repository.hpp"
 #include "store/database.hpp"
@@ -121,6 +122,15 @@ TEST_P(TrainingServiceTest, JobTrainsOnItsSnapshotAndRegistersACandidateInTheLak
   EXPECT_THROW(load_registered_model(*db_, *done->model_id), core::Unavailable);
   EXPECT_EQ(audit("training_job.queued").size(), 1u);
   EXPECT_EQ(audit("model.trained").size(), 1u);
+
+  // The validation report is frozen in the lake beside the artifact, hash in the registry.
+  const auto where = metrics["validation_report"];
+  const std::string report_text = lake_->get(where["json"].get<std::string>());
+  EXPECT_EQ(core::Sha256::of(report_text), where["sha256"]);
+  const auto report = json::parse(report_text);
+  EXPECT_EQ(report["holdout"]["rows"], 100) << report.dump().substr(0, 400);
+  EXPECT_TRUE(report["champion"].is_null()) << "no champion yet";
+  EXPECT_NE(lake_->get(where["html"].get<std::string>()).find("<html"), std::string::npos);
   EXPECT_FALSE(training.run_next(settings_)) << "nothing else is queued";
 }
 
@@ -135,6 +145,31 @@ TEST_P(TrainingServiceTest, SameSnapshotSeedAndParametersGiveTheSameArtifact) {
   ASSERT_TRUE(first && second);
   ASSERT_EQ(second->status, "succeeded") << second->error.value_or("");
   EXPECT_EQ(first->model_id, second->model_id) << "byte-identical artifact, one registry entry";
+}
+
+TEST_P(TrainingServiceTest, CandidateIsComparedWithTheChampionOnTheSameHoldout) {
+  TrainingService training(*db_, *lake_);
+  training.submit(kDeveloper, small(5));
+  const auto first = training.run_next(settings_);
+  ASSERT_TRUE(first && first->model_id);
+  const core::Actor admin{1, "root", {core::Role::admin}};
+  const auto champion = RegistryService(*db_).promote(admin, *first->model_id);
+  training.submit(kDeveloper,
+                  {snapshot_, "rf", {{"trees", 20}, {"seed", 5}, {"test_fraction", 0.25}}});
+  const auto second = training.run_next(settings_);
+  ASSERT_TRUE(second && second->model_id);
+  ASSERT_NE(second->model_id, first->model_id);
+  store::ModelRecord model;
+  {
+    store::Transaction tx(*db_, store::Transaction::Mode::read);
+    model = *store::ModelRepository().find(tx, *second->model_id);
+  }
+  const auto where = json::parse(model.metrics_json)["validation_report"];
+  EXPECT_EQ(where["champion"], champion.version);
+  const auto report = json::parse(lake_->get(where["json"].get<std::string>()));
+  EXPECT_EQ(report["champion"]["model_version"], champion.version)
+      << report["champion"].dump().substr(0, 300);
+  EXPECT_TRUE(report["comparison"]["delong_p"].is_number());
 }
 
 TEST_P(TrainingServiceTest, BadRequestsAreRefusedAndQueueNothing) {
