@@ -408,7 +408,7 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   expect_error_shape(post(developer, "/api/v1/training-jobs", {{"snapshot_id", std::string(64, 'c')}}), 404);
 
   const auto queued = post(developer, "/api/v1/training-jobs",
-                           {{"snapshot_id", snapshot}, {"family", "rf"}, {"parameters", {{"trees", 6}, {"test_fraction", 0.3}}}});
+                           {{"snapshot_id", snapshot}, {"family", "rf"}, {"parameters", {{"trees", 6}, {"test_fraction", 0.4}}}});
   ASSERT_EQ(queued->status, 201) << queued->body;
   const long long id = json::parse(queued->body)["id"];
   EXPECT_EQ(json::parse(queued->body)["status"], "queued");
@@ -421,7 +421,7 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   const auto job = json::parse(done->body);
   EXPECT_EQ(job["status"], "succeeded") << done->body;
   EXPECT_EQ(job["progress"], 1.0);
-  EXPECT_EQ(job["split"]["test_fraction"], 0.3);
+  EXPECT_EQ(job["split"]["test_fraction"], 0.4);
   EXPECT_TRUE(job["model_id"].is_number());
   const auto model = get(developer, "/api/v1/models/" + std::to_string(job["model_id"].get<long long>()));
   EXPECT_EQ(json::parse(model->body)["status"], "candidate") << model->body;

@@ -34,6 +34,7 @@ struct ServeOptions {
   std::string approve_up_to = "R6";
   std::string decline_from = "R9";
   bool worker = true;
+  int job_timeout = 60;
 };
 
 // Blocks SIGINT/SIGTERM in every thread and waits for one on a dedicated thread, which then
@@ -97,6 +98,7 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
     worker = std::thread([&] {
       service::WorkerSettings settings;
       settings.name = worker_name();
+      settings.stale_after = std::chrono::seconds(options.job_timeout);
       while (!stopping) {
         std::optional<store::TrainingJobRecord> ran;
         try {
@@ -163,6 +165,10 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
                   "Best grade the model recommends declining")
       ->capture_default_str();
   cmd->add_flag("!--no-worker", options->worker, "Do not run training jobs in this replica");
+  cmd->add_option("--job-timeout", options->job_timeout,
+                  "Seconds without a heartbeat after which a running training job counts as lost and is re-queued")
+      ->check(CLI::Range(2, 86400))
+      ->capture_default_str();
   cmd->callback([&global, options] { serve(global, *options); });
 }
 
