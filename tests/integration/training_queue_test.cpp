@@ -45,9 +45,10 @@ class TrainingQueueTest : public ::testing::TestWithParam<std::string> {
     snapshot_ = service::SnapshotService(*db_, *lake_).create(kDeveloper, {}).snapshot.id;
   }
 
-  long long submit(long long trees, long long seed) {
+  long long submit(long long trees, long long seed, const std::string& snapshot = "") {
     return service::TrainingService(*db_, *lake_)
-        .submit(kDeveloper, {snapshot_, "rf", {{"trees", trees}, {"seed", seed}}})
+        .submit(kDeveloper,
+                {snapshot.empty() ? snapshot_ : snapshot, "rf", {{"trees", trees}, {"seed", seed}}})
         .id;
   }
 
@@ -102,7 +103,15 @@ TEST_P(TrainingQueueTest, TwoReplicasRunFiveJobsEachExactlyOnce) {
 }
 
 TEST_P(TrainingQueueTest, JobOfAReplicaKilledMidTrainingIsRequeuedAndFinishedByAnother) {
-  const long long id = submit(1500, 9);
+  // The whole reference file, so that training takes long enough to be caught mid-way.
+  ASSERT_EQ(test::run_risklab({"import", test::shared_data("taiwan_bankruptcy.csv"), "--label",
+                               "Bankrupt?", "--dataset", "full"},
+                              env_)
+                .exit_code,
+            0);
+  const auto full =
+      service::SnapshotService(*db_, *lake_).create(kDeveloper, {"full", std::nullopt}).snapshot.id;
+  const long long id = submit(300, 9, full);
   auto doomed = replica("doomed", {"--threads", "4", "--job-timeout", "3"});
   // Kill it once the forest is growing.
   const auto deadline = Clock::now() + std::chrono::seconds(120);
@@ -116,7 +125,7 @@ TEST_P(TrainingQueueTest, JobOfAReplicaKilledMidTrainingIsRequeuedAndFinishedByA
   doomed->kill_hard();
   for (const auto& job : jobs()) {
     EXPECT_EQ(job.status, "running") << "a killed worker cannot finish its job";
-    EXPECT_LT(job.trees_done, 1500);
+    EXPECT_LT(job.trees_done, 300);
   }
 
   auto survivor = replica("survivor", {"--threads", "4", "--job-timeout", "3"});
@@ -124,7 +133,7 @@ TEST_P(TrainingQueueTest, JobOfAReplicaKilledMidTrainingIsRequeuedAndFinishedByA
   const auto finished = jobs().front();
   EXPECT_EQ(finished.status, "succeeded") << finished.error.value_or("");
   EXPECT_EQ(finished.attempts, 2);
-  EXPECT_EQ(finished.trees_done, 1500);
+  EXPECT_EQ(finished.trees_done, 300);
   EXPECT_TRUE(finished.model_id);
 }
 
