@@ -328,6 +328,33 @@ store::TrainingJobRecord TrainingService::cancel(const core::Actor& actor, long 
   return *after;
 }
 
+std::string TrainingService::report(const core::Actor& actor, long long model_id, bool html) {
+  require_role(actor,
+               {core::Role::viewer, core::Role::analyst, core::Role::data_steward,
+                core::Role::model_developer, core::Role::risk_officer, core::Role::admin},
+               "read validation reports");
+  std::optional<store::ModelRecord> model;
+  {
+    store::Transaction tx(db_, store::Transaction::Mode::read);
+    model = store::ModelRepository().find(tx, model_id);
+  }
+  if (!model) throw core::NotFound("model_not_found", "no model " + std::to_string(model_id));
+  const json metrics = json::parse(model->metrics_json);
+  if (!metrics.contains("validation_report")) {
+    throw core::NotFound("report_not_found",
+                         "model " + model->version +
+                             " was not trained by a training job and has no validation report");
+  }
+  const json& where = metrics["validation_report"];
+  const std::string text = lake_.get(where[html ? "html" : "json"].get<std::string>());
+  if (!html && core::Sha256::of(text) != where["sha256"].get<std::string>()) {
+    throw core::Conflict("report_integrity",
+                         "the validation report of model " + model->version +
+                             " does not match the sha256 recorded at registration");
+  }
+  return text;
+}
+
 std::optional<store::TrainingJobRecord> TrainingService::run_next(const WorkerSettings& settings,
                                                                   const ProgressFn& progress) {
   std::optional<store::TrainingJobRecord> job;

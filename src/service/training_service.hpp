@@ -62,6 +62,11 @@ class TrainingService {
   std::optional<store::TrainingJobRecord> run_next(const WorkerSettings& settings,
                                                    const ProgressFn& progress = {});
 
+  /// The validation report frozen when a training job registered model `model_id`: its JSON
+  /// (checked against the sha256 in the registry) or its HTML page. Any role. NotFound for an
+  /// unknown model or one that no training job produced (no report).
+  std::string report(const core::Actor& actor, long long model_id, bool html);
+
   /// Estimated seconds left for a running job (from its trees per second so far), if known.
   static std::optional<double> eta_seconds(const store::TrainingJobRecord& job);
 

@@ -426,6 +426,15 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   const auto model = get(developer, "/api/v1/models/" + std::to_string(job["model_id"].get<long long>()));
   EXPECT_EQ(json::parse(model->body)["status"], "candidate") << model->body;
   expect_error_shape(post(developer, "/api/v1/training-jobs/" + std::to_string(id) + "/cancel", json::object()), 409);
+  const std::string model_path = "/api/v1/models/" + std::to_string(job["model_id"].get<long long>());
+  const auto report = get(sign_in("vic"), model_path + "/report");
+  ASSERT_EQ(report->status, 200) << report->body;
+  EXPECT_EQ(json::parse(report->body)["holdout"]["rows"], 12);
+  const auto page = get(developer, model_path + "/report?format=html");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  EXPECT_NE(page->body.find("<table"), std::string::npos);
+  expect_error_shape(get(developer, "/api/v1/models/1/report"), 404);  // registered by hand: no report
   const auto listed = get(developer, "/api/v1/training-jobs");
   EXPECT_EQ(json::parse(listed->body)["training_jobs"].size(), 1u);
   app_->training = nullptr;

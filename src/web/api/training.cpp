@@ -47,6 +47,13 @@ void register_training_routes(Router& router) {
                reply(res, 200,
                      service::training_job_json(training_of(app).get(*ctx.actor, id_param(req))));
              });
+  router.add("GET", "/api/v1/models/{id}/report", Access::signed_in,
+             [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+               const bool html = req.get_param_value("format") == "html";
+               res.status = 200;
+               res.set_content(training_of(app).report(*ctx.actor, id_param(req), html),
+                               html ? "text/html; charset=utf-8" : "application/json");
+             });
   router.add("POST", "/api/v1/training-jobs/{id}/cancel", Access::signed_in,
              [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                reply(
