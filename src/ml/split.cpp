@@ -35,19 +35,6 @@ SplitIndices stratified_split(const std::vector<std::uint8_t>& y, double test_fr
   return out;
 }
 
-namespace {
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 SplitReport split_csv(const std::string& data, const std::string& label, double test_fraction, std::uint64_t seed,
                       const std::string& train_out, const std::string& test_out) {
@@ -83,7 +70,7 @@ SplitReport split_csv(const std::string& data, const std::string& label, double 
   const auto write = [&](const std::string& path, const std::vector<std::size_t>& indices) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     const auto line = [&out](const std::vector<std::string>& fields) {
-      for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
+      for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << core::csv_field(fields[i]);
       out << '\n';
     };
     line(header.fields);

@@ -105,7 +105,11 @@ Frozen freeze(const store::DatasetRecord& dataset, const std::vector<store::Labe
   return frozen;
 }
 
-json record_json(const store::SnapshotRecord& s) {
+std::string lake_prefix(const std::string& id) { return "snapshots/" + id + "/"; }
+
+}  // namespace
+
+json snapshot_json(const store::SnapshotRecord& s) {
   return {{"id", s.id},
           {"dataset", s.dataset},
           {"rows", s.row_count},
@@ -119,9 +123,13 @@ json record_json(const store::SnapshotRecord& s) {
           {"created_at", s.created_at}};
 }
 
-std::string lake_prefix(const std::string& id) { return "snapshots/" + id + "/"; }
-
-}  // namespace
+ml::CsvColumns snapshot_columns(const json& manifest) {
+  ml::CsvColumns columns;
+  columns.label = manifest["data"]["label_column"].get<std::string>();
+  columns.id_column = manifest["data"]["id_column"].get<std::string>();
+  for (const auto& feature : manifest["features"]) columns.features.push_back(feature["name"]);
+  return columns;
+}
 
 CreatedSnapshot SnapshotService::create(const core::Actor& actor, const SnapshotRequest& request) {
   require_role(actor, {core::Role::data_steward, core::Role::model_developer, core::Role::admin},
@@ -243,7 +251,7 @@ CreatedSnapshot SnapshotService::create(const core::Actor& actor, const Snapshot
   store::SnapshotRepository snapshots;
   if (auto existing = snapshots.find(tx, id)) return {std::move(*existing), false};
   record.seq = snapshots.insert(tx, record);
-  json after = record_json(record);
+  json after = snapshot_json(record);
   after.erase("note");
   AuditService::record(tx, actor, "snapshot.created", "snapshot", id, nullptr, after);
   tx.commit();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/role.hpp"
+#include "ml/dataset.hpp"
 #include "store/snapshot_repository.hpp"
 
 namespace risklab::lake {
@@ -43,6 +44,13 @@ struct VerifiedSnapshot {
   nlohmann::json manifest;
   std::string data;  ///< the canonical CSV (docs/LAKE.md)
 };
+
+/// The index row of a snapshot as JSON (the API's and the audit log's form).
+nlohmann::json snapshot_json(const store::SnapshotRecord& snapshot);
+
+/// How ml::read_csv() reads a snapshot's data file: its label, id and feature columns as the
+/// manifest names them (the lineage columns are left out).
+ml::CsvColumns snapshot_columns(const nlohmann::json& manifest);
 
 /// Immutable, content-addressed training snapshots in the lake. A snapshot is the labelled
 /// data of one dataset at one moment: every statement joined to the outcome that counts for

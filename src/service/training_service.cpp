@@ -397,11 +397,7 @@ std::optional<store::TrainingJobRecord> TrainingService::run_next(const WorkerSe
          ("risklab-job-" + std::to_string(job->id) + "-" + std::to_string(::getpid()) + ".csv"))
             .string();
     std::ofstream(temp_file, std::ios::binary | std::ios::trunc) << snapshot.data;
-    ml::CsvColumns columns;
-    columns.label = snapshot.manifest["data"]["label_column"].get<std::string>();
-    columns.id_column = snapshot.manifest["data"]["id_column"].get<std::string>();
-    for (const auto& feature : snapshot.manifest["features"])
-      columns.features.push_back(feature["name"]);
+    const ml::CsvColumns columns = snapshot_columns(snapshot.manifest);
     const ml::Dataset data = ml::read_csv(temp_file, columns);
 
     stage("splitting");

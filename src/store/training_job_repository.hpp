@@ -61,7 +61,7 @@ class TrainingJobRepository {
   void set_split(Transaction& tx, long long id, const std::string& split_json);
 
   /// Asks a job to stop: a queued job is cancelled at once, a running one at its next
-  /// heartbeat. Returns the status after the request.
+  /// heartbeat.
   void request_cancel(Transaction& tx, long long id, const std::string& now);
 
   /// Running jobs whose heartbeat is older than `stale_before`: re-queued if they have attempts

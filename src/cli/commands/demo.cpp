@@ -110,11 +110,7 @@ void run_demo(const GlobalOptions& global, const DemoOptions& options) {
     const auto verified = snapshots.read(operator_actor, snapshot.snapshot.id);
     const auto data_file = dir / "models" / ("snapshot-" + snapshot.snapshot.id + ".csv");
     std::ofstream(data_file, std::ios::binary | std::ios::trunc) << verified.data;
-    ml::CsvColumns columns;
-    columns.label = verified.manifest["data"]["label_column"].get<std::string>();
-    columns.id_column = verified.manifest["data"]["id_column"].get<std::string>();
-    for (const auto& feature : verified.manifest["features"]) columns.features.push_back(feature["name"]);
-    const auto dataset = ml::read_csv(data_file.string(), columns);
+    const auto dataset = ml::read_csv(data_file.string(), service::snapshot_columns(verified.manifest));
     std::filesystem::remove(data_file);
     ml::TrainParams params;
     params.n_trees = options.trees;

@@ -6,20 +6,6 @@
 namespace risklab::web {
 namespace {
 
-nlohmann::json snapshot_json(const store::SnapshotRecord& s) {
-  return {{"id", s.id},
-          {"dataset", s.dataset},
-          {"rows", s.row_count},
-          {"defaults", s.default_count},
-          {"previous", s.previous_id ? nlohmann::json(*s.previous_id) : nullptr},
-          {"data_key", s.data_key},
-          {"manifest_key", s.manifest_key},
-          {"manifest_sha256", s.manifest_sha256},
-          {"note", s.note ? nlohmann::json(*s.note) : nullptr},
-          {"created_by", s.created_by},
-          {"created_at", s.created_at}};
-}
-
 service::SnapshotService& snapshots_of(App& app) {
   if (!app.snapshots)
     throw core::Unavailable("lake_unavailable", "this server has no lake configured");
@@ -44,7 +30,7 @@ void register_snapshot_routes(Router& router) {
                if (req.has_param("dataset")) dataset = req.get_param_value("dataset");
                nlohmann::json out = nlohmann::json::array();
                for (const auto& s : snapshots_of(app).list(*ctx.actor, dataset))
-                 out.push_back(snapshot_json(s));
+                 out.push_back(service::snapshot_json(s));
                reply(res, 200, {{"snapshots", out}});
              });
   router.add("POST", "/api/v1/snapshots", Access::signed_in,
@@ -56,7 +42,7 @@ void register_snapshot_routes(Router& router) {
                request.dataset = optional_string(body, "dataset");
                request.note = optional_string(body, "note");
                const auto result = snapshots_of(app).create(*ctx.actor, request);
-               nlohmann::json out = snapshot_json(result.snapshot);
+               nlohmann::json out = service::snapshot_json(result.snapshot);
                out["created"] = result.created;
                reply(res, result.created ? 201 : 200, out);
              });
@@ -64,7 +50,7 @@ void register_snapshot_routes(Router& router) {
              [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                const auto [record, manifest] =
                    snapshots_of(app).show(*ctx.actor, req.matches[1].str());
-               nlohmann::json out = snapshot_json(record);
+               nlohmann::json out = service::snapshot_json(record);
                out["manifest"] = manifest;
                reply(res, 200, out);
              });
