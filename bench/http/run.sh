@@ -50,6 +50,7 @@ log "preparing data, models and databases in $WORK"
 RISKLAB_ADMIN_PASSWORD=admin-password-1 "$R" init >/dev/null 2>&1
 RISKLAB_PASSWORD=analyst-password-1 "$R" users add ana --roles analyst >&2
 "$R" models register "$WORK/model.rlm" >&2
+USER=bench-reviewer "$R" models approve 1 --note "benchmark" >&2   # four-eyes: another person
 "$R" models promote 1 >&2
 TOKEN=$("$R" tokens create --user ana --name bench 2>/dev/null)
 "${PY[@]}" bench/http/fastapi_service.py prepare --train "$WORK/train.csv" --label "$LABEL" \

@@ -12,10 +12,10 @@ constexpr const char* kSelect =
     "snapshot_id, created_at, created_by, promoted_at, promoted_by FROM models";
 
 ModelRecord from_row(const soci::row& row) {
-  return {detail::as_int(row, 0),  row.get<std::string>(1), row.get<std::string>(2),
-          row.get<std::string>(3), row.get<std::string>(4), row.get<std::string>(5),
-          row.get<std::string>(6), row.get<std::string>(7), detail::optional_text(row, 8),
-          row.get<std::string>(9), row.get<std::string>(10), detail::optional_text(row, 11),
+  return {detail::as_int(row, 0),        row.get<std::string>(1),  row.get<std::string>(2),
+          row.get<std::string>(3),       row.get<std::string>(4),  row.get<std::string>(5),
+          row.get<std::string>(6),       row.get<std::string>(7),  detail::optional_text(row, 8),
+          row.get<std::string>(9),       row.get<std::string>(10), detail::optional_text(row, 11),
           detail::optional_text(row, 12)};
 }
 
@@ -43,8 +43,16 @@ long long ModelRepository::insert(Transaction& tx, const ModelRecord& model) {
   try {
     return detail::insert_returning_id(
         detail::sql(tx), tx.database().backend(), "models",
-        {{"version"}, {"family"}, {"status"}, {"artifact_uri"}, {"artifact_sha256"},
-         {"features", true}, {"metrics", true}, {"snapshot_id"}, {"created_at"}, {"created_by"}},
+        {{"version"},
+         {"family"},
+         {"status"},
+         {"artifact_uri"},
+         {"artifact_sha256"},
+         {"features", true},
+         {"metrics", true},
+         {"snapshot_id"},
+         {"created_at"},
+         {"created_by"}},
         {model.version, model.family, model.status, model.artifact_uri, model.artifact_sha256,
          model.features_json, model.metrics_json, detail::or_null(model.snapshot_id),
          model.created_at, model.created_by});
@@ -79,6 +87,65 @@ std::optional<long long> ModelRepository::champion_id(Transaction& tx) {
 
 std::vector<ModelRecord> ModelRepository::list(Transaction& tx) {
   return select(tx, " ORDER BY id DESC", "listing models");
+}
+
+void ModelRepository::insert_review(Transaction& tx, const ModelReview& review) {
+  try {
+    detail::sql(tx) << "INSERT INTO model_reviews (model_id, verdict, reviewer, note, reviewed_at) "
+                       "VALUES (:m, :v, :r, :n, :t)",
+        soci::use(review.model_id), soci::use(review.verdict), soci::use(review.reviewer),
+        soci::use(review.note), soci::use(review.reviewed_at);
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(),
+                    "recording the review of model " + std::to_string(review.model_id));
+  }
+}
+
+namespace {
+
+std::vector<ModelReview> select_reviews(Transaction& tx, const long long* id) {
+  try {
+    std::vector<ModelReview> out;
+    std::string sql = "SELECT model_id, verdict, reviewer, note, reviewed_at FROM model_reviews";
+    auto add = [&out](const soci::row& row) {
+      out.push_back({detail::as_int(row, 0), row.get<std::string>(1), row.get<std::string>(2),
+                     row.get<std::string>(3), row.get<std::string>(4)});
+    };
+    if (id) {
+      sql += " WHERE model_id = :id ORDER BY id DESC";
+      soci::rowset<soci::row> rows = (detail::sql(tx).prepare << sql, soci::use(*id));
+      for (const auto& row : rows) add(row);
+    } else {
+      sql += " ORDER BY id";
+      soci::rowset<soci::row> rows = (detail::sql(tx).prepare << sql);
+      for (const auto& row : rows) add(row);
+    }
+    return out;
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "reading model reviews");
+  }
+}
+
+}  // namespace
+
+std::optional<ModelReview> ModelRepository::find_review(Transaction& tx, long long id) {
+  auto rows = select_reviews(tx, &id);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<ModelReview> ModelRepository::list_reviews(Transaction& tx) {
+  return select_reviews(tx, nullptr);
+}
+
+std::optional<ModelRecord> ModelRepository::find_previous_champion(Transaction& tx) {
+  // promoted_at is ISO 8601 UTC, so text order is time order; id breaks ties.
+  auto rows = select(
+      tx,
+      " WHERE status = 'retired' AND promoted_at IS NOT NULL ORDER BY promoted_at DESC, id DESC",
+      "reading the previous champion");
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
 }
 
 void ModelRepository::set_status(Transaction& tx, long long id, const std::string& status,

@@ -2,13 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
 
 #include "core/sha256.hpp"
 #include "store/database.hpp"
+#include "store/model_repository.hpp"
+#include "store/transaction.hpp"
 #include "support/backends.hpp"
 #include "support/model_fixture.hpp"
 #include "support/run.hpp"
@@ -61,7 +62,8 @@ TEST(Cli, UnreachableServerIsOneLineAndExitCode6) {
 TEST(Cli, ImportBeforeInitAsksForInit) {
   test::TempDir dir;
   const auto csv = dir.write("a.csv", "y,a\n0,1\n");
-  const auto result = run_risklab({"--db", "sqlite://" + dir.path().string() + "/r.db", "import", csv});
+  const auto result =
+      run_risklab({"--db", "sqlite://" + dir.path().string() + "/r.db", "import", csv});
   EXPECT_EQ(result.exit_code, 4);
   EXPECT_NE(result.err.find("run `risklab init`"), std::string::npos) << result.err;
 }
@@ -72,7 +74,8 @@ TEST(Cli, DatabaseUrlComesFromTheEnvironmentOrAConfigFile) {
   EXPECT_EQ(run_risklab({"init"}, {{"RISKLAB_DB", env_db}}).exit_code, 0);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "env.db"));
 
-  const auto config = dir.write("risklab.toml", "db = \"sqlite://" + dir.path().string() + "/cfg.db\"\n");
+  const auto config =
+      dir.write("risklab.toml", "db = \"sqlite://" + dir.path().string() + "/cfg.db\"\n");
   EXPECT_EQ(run_risklab({"--config", config, "init"}).exit_code, 0);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "cfg.db"));
 
@@ -119,7 +122,8 @@ TEST_P(CliImportTest, ImportsAFileAndReportsWhatItDid) {
 }
 
 TEST_P(CliImportTest, BadNumberNamesFileLineAndColumn) {
-  expect_refused("y,a\n0,1\n0,zz\n", {"--label", "y"}, "in.csv:3: column 'a': 'zz' is not a finite number");
+  expect_refused("y,a\n0,1\n0,zz\n", {"--label", "y"},
+                 "in.csv:3: column 'a': 'zz' is not a finite number");
 }
 
 TEST_P(CliImportTest, RaggedRowNamesTheLine) {
@@ -132,7 +136,8 @@ TEST_P(CliImportTest, DuplicateIdNamesBothLines) {
 }
 
 TEST_P(CliImportTest, BadLabelNamesTheCell) {
-  expect_refused("y,a\nyes,1\n", {"--label", "y"}, "in.csv:2: column 'y': label 'yes' is not 0 or 1");
+  expect_refused("y,a\nyes,1\n", {"--label", "y"},
+                 "in.csv:2: column 'y': label 'yes' is not 0 or 1");
 }
 
 TEST_P(CliImportTest, UnreadableFileNamesThePath) {
@@ -145,8 +150,9 @@ TEST_P(CliImportTest, UnreadableFileNamesThePath) {
 }
 
 TEST_P(CliImportTest, DryRunWritesNothing) {
-  const auto result = run_risklab({"--db", test_db_->url(), "import",
-                                   dir_.write("in.csv", "y,a\n1,0.5\n"), "--label", "y", "--dry-run"});
+  const auto result =
+      run_risklab({"--db", test_db_->url(), "import", dir_.write("in.csv", "y,a\n1,0.5\n"),
+                   "--label", "y", "--dry-run"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("dry run: would import 1 statements"), std::string::npos);
   EXPECT_EQ(test::StoreCounts::of(*db_), test::StoreCounts{});
@@ -160,15 +166,36 @@ TEST(CliDemo, FromZeroCreatesADatabaseAndImportsTheReferenceData) {
   const auto result =
       run_risklab({"demo", "--dir", dir.path().string(), "--trees", "10", "--no-serve"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("imported 6819 statements (95 features"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("registered and promoted it: champion rf-"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("imported 6819 statements (95 features"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("approved and promoted by 'officer' (four-eyes): champion rf-"),
+            std::string::npos)
+      << result.out;
   EXPECT_NE(result.out.find("3. snapshot "), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("6819 labelled statements, 220 defaults"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("random forest on the snapshot's 6819 rows"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("demo accounts analyst, officer and admin, password demo-"),
+  EXPECT_NE(result.out.find("6819 labelled statements, 220 defaults"), std::string::npos)
+      << result.out;
+  EXPECT_NE(
+      result.out.find("training job 1 (as 'developer'): 10-tree random forest on the snapshot"),
+      std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find(
+                "demo accounts analyst, steward, developer, officer and admin, password demo-"),
             std::string::npos)
       << result.out;
   auto db = store::Database::open("sqlite://" + dir.path().string() + "/risklab.db");
+  {
+    // The governed path: trained by one demo user, approved and promoted by another.
+    store::Transaction tx(*db, store::Transaction::Mode::read);
+    store::ModelRepository models;
+    const auto champion = models.find_champion(tx);
+    ASSERT_TRUE(champion);
+    EXPECT_EQ(champion->created_by, "developer");
+    EXPECT_EQ(champion->promoted_by, "officer");
+    const auto review = models.find_review(tx, champion->id);
+    ASSERT_TRUE(review);
+    EXPECT_EQ(review->verdict, "approved");
+    EXPECT_EQ(review->reviewer, "officer");
+  }
   const auto counts = test::StoreCounts::of(*db);
   EXPECT_EQ(counts.statements, 6819);
   EXPECT_EQ(counts.defaults, 220);
@@ -177,8 +204,10 @@ TEST(CliDemo, FromZeroCreatesADatabaseAndImportsTheReferenceData) {
       run_risklab({"demo", "--dir", dir.path().string(), "--trees", "10", "--no-serve"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(test::StoreCounts::of(*db).statements, 6819) << "a re-run must not import twice";
-  EXPECT_NE(again.out.find("a champion model is already registered"), std::string::npos) << again.out;
-  EXPECT_NE(again.out.find("(existing)"), std::string::npos) << "same data, same snapshot: " << again.out;
+  EXPECT_NE(again.out.find("a champion model is already registered"), std::string::npos)
+      << again.out;
+  EXPECT_NE(again.out.find("(existing)"), std::string::npos)
+      << "same data, same snapshot: " << again.out;
 }
 
 TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
@@ -189,7 +218,9 @@ TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
       {"RISKLAB_ADMIN_PASSWORD", "cli-admin-pw-12"}};
   ASSERT_EQ(run_risklab({"init"}, env).exit_code, 0);
   const auto csv = test::reference_head_csv(dir.path().string(), 150);
-  ASSERT_EQ(run_risklab({"import", csv, "--label", "Bankrupt?", "--dataset", "taiwan", "--as-of", "2025-12-31"}, env)
+  ASSERT_EQ(run_risklab({"import", csv, "--label", "Bankrupt?", "--dataset", "taiwan", "--as-of",
+                         "2025-12-31"},
+                        env)
                 .exit_code,
             0);
   EXPECT_EQ(run_risklab({"snapshot", "verify"}, env).exit_code, 2) << "an id or --all is required";
@@ -200,11 +231,13 @@ TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
   ASSERT_EQ(created.out.rfind(marker, 0), 0u) << created.out;
   const std::string id = created.out.substr(marker.size(), 64);
   const auto again = run_risklab({"snapshot", "create"}, env);
-  EXPECT_NE(again.out.find("unchanged data: existing snapshot " + id), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("unchanged data: existing snapshot " + id), std::string::npos)
+      << again.out;
   const auto listed = run_risklab({"snapshot", "list"}, env);
   EXPECT_EQ(line_count(listed.out), 1u) << listed.out;
   EXPECT_NE(listed.out.find(id), std::string::npos);
-  EXPECT_NE(run_risklab({"snapshot", "show", id}, env).out.find("\"outcome_rule\""), std::string::npos);
+  EXPECT_NE(run_risklab({"snapshot", "show", id}, env).out.find("\"outcome_rule\""),
+            std::string::npos);
   EXPECT_EQ(run_risklab({"snapshot", "show", std::string(64, 'f')}, env).exit_code, 3);
 
   // Exported data is the snapshot itself (it hashes to the id) and trains a model.
@@ -214,19 +247,22 @@ TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
   std::ifstream in(exported, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(core::Sha256::of(bytes), id);
-  const auto trained = run_risklab({"ml", "train", "--data", exported, "--label", "defaulted", "--id",
-                                    "statement_id", "--ignore", "company,period,outcome_id,outcome_source",
-                                    "--snapshot-id", id, "--trees", "5", "--out",
-                                    dir.path().string() + "/m.rlm"});
+  const auto trained =
+      run_risklab({"ml", "train", "--data", exported, "--label", "defaulted", "--id",
+                   "statement_id", "--ignore", "company,period,outcome_id,outcome_source",
+                   "--snapshot-id", id, "--trees", "5", "--out", dir.path().string() + "/m.rlm"});
   EXPECT_EQ(trained.exit_code, 0) << trained.err;
-  const auto bad_ignore = run_risklab({"ml", "train", "--data", exported, "--label", "defaulted", "--ignore",
-                                       "nope", "--out", dir.path().string() + "/x.rlm"});
+  const auto bad_ignore =
+      run_risklab({"ml", "train", "--data", exported, "--label", "defaulted", "--ignore", "nope",
+                   "--out", dir.path().string() + "/x.rlm"});
   EXPECT_EQ(bad_ignore.exit_code, 2);
-  EXPECT_NE(bad_ignore.err.find("--ignore names column 'nope'"), std::string::npos) << bad_ignore.err;
+  EXPECT_NE(bad_ignore.err.find("--ignore names column 'nope'"), std::string::npos)
+      << bad_ignore.err;
 
   // A training job on the snapshot, run by the CLI as a worker, registers a candidate whose
   // artifact lives in the lake; scoring with it reads it from there.
-  const auto job = run_risklab({"train", "--snapshot", id, "--param", "trees=5", "--param", "seed=3"}, env);
+  const auto job =
+      run_risklab({"train", "--snapshot", id, "--param", "trees=5", "--param", "seed=3"}, env);
   ASSERT_EQ(job.exit_code, 0) << job.err;
   EXPECT_NE(job.out.find("succeeded: candidate model 1"), std::string::npos) << job.out;
   EXPECT_NE(job.err.find("training"), std::string::npos) << "progress on stderr: " << job.err;
@@ -238,10 +274,12 @@ TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
   EXPECT_NE(bad_job.err.find("'trees' is not KEY=VALUE"), std::string::npos) << bad_job.err;
 
   // One more outcome (from a CSV file): a new snapshot whose lineage names the first.
-  const auto outcomes = dir.write("outcomes.csv", "company,defaulted,observed_at,note\ntaiwan:7,1,2026-03-31,default notice\n");
+  const auto outcomes = dir.write(
+      "outcomes.csv", "company,defaulted,observed_at,note\ntaiwan:7,1,2026-03-31,default notice\n");
   const auto recorded = run_risklab({"outcomes", "import", outcomes}, env);
   ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
-  EXPECT_NE(recorded.out.find("recorded 1 outcomes (1 defaults)"), std::string::npos) << recorded.out;
+  EXPECT_NE(recorded.out.find("recorded 1 outcomes (1 defaults)"), std::string::npos)
+      << recorded.out;
   const auto second = run_risklab({"snapshot", "create"}, env);
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(second.out.find(id), second.out.find("previous " + id) + 9) << second.out;
@@ -249,12 +287,14 @@ TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
 
   // Tampering with the first snapshot's data in the lake is named and fails the check.
   const auto data = dir.path() / "lake" / "snapshots" / id / "data.csv";
-  std::filesystem::permissions(data, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  std::filesystem::permissions(data, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
   std::ofstream(data, std::ios::app) << "999,x,2025-12-31,1,import,1\n";
   const auto verified = run_risklab({"snapshot", "verify", "--all"}, env);
   EXPECT_EQ(verified.exit_code, 4);
   EXPECT_NE(verified.out.find("DAMAGED " + id), std::string::npos) << verified.out;
-  EXPECT_NE(verified.err.find("1 of 2 snapshots failed verification"), std::string::npos) << verified.err;
+  EXPECT_NE(verified.err.find("1 of 2 snapshots failed verification"), std::string::npos)
+      << verified.err;
   EXPECT_EQ(run_risklab({"snapshot", "export", id, "--out", exported + "2"}, env).exit_code, 4);
   EXPECT_FALSE(std::filesystem::exists(exported + "2"));
 }

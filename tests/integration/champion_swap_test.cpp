@@ -2,11 +2,11 @@
 // model is served within 2 s and no request fails during the swap (issue 5, acceptance).
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/csv_reader.hpp"
@@ -85,13 +85,19 @@ TEST_F(ChampionSwapTest, PromotedModelIsServedWithinTwoSecondsWithNoFailedReques
              "--threads", "2", "--out", std::string("model-") + seed + ".rlm"});
   }
   risklab({"init"}, {{"RISKLAB_ADMIN_PASSWORD", "admin-password-1"}});
-  risklab({"users", "add", "ana", "--roles", "analyst"}, {{"RISKLAB_PASSWORD", "analyst-password-1"}});
+  risklab({"users", "add", "ana", "--roles", "analyst"},
+          {{"RISKLAB_PASSWORD", "analyst-password-1"}});
   const std::string old_version = register_model("model-1.rlm");
   const std::string new_version = register_model("model-2.rlm");
   ASSERT_FALSE(old_version.empty());
   ASSERT_NE(old_version, new_version);
+  // Registered by the operator; approved by another person (four-eyes), as the registry demands.
+  for (const char* id : {"1", "2"}) {
+    risklab({"models", "approve", id, "--note", "swap test"}, {{"USER", "second-pair-of-eyes"}});
+  }
   risklab({"models", "promote", "1"});
-  const auto token_output = risklab({"tokens", "create", "--user", "ana", "--name", "swap-test"}).out;
+  const auto token_output =
+      risklab({"tokens", "create", "--user", "ana", "--name", "swap-test"}).out;
   const std::string token = token_output.substr(0, token_output.find_first_of("\r\n"));
   ASSERT_FALSE(token.empty());
   const auto bodies = score_bodies(data, 20);
@@ -117,7 +123,8 @@ TEST_F(ChampionSwapTest, PromotedModelIsServedWithinTwoSecondsWithNoFailedReques
       for (std::size_t i = static_cast<std::size_t>(c); running; ++i) {
         Response response;
         response.sent = Clock::now();
-        const auto res = client.Post("/api/v1/score", bodies[i % bodies.size()], "application/json");
+        const auto res =
+            client.Post("/api/v1/score", bodies[i % bodies.size()], "application/json");
         response.received = Clock::now();
         if (res) {
           response.status = res->status;
@@ -152,12 +159,15 @@ TEST_F(ChampionSwapTest, PromotedModelIsServedWithinTwoSecondsWithNoFailedReques
 
   Clock::time_point first_new_received = Clock::time_point::max();
   for (const auto& r : responses) {
-    if (r.model_version == new_version) first_new_received = std::min(first_new_received, r.received);
+    if (r.model_version == new_version)
+      first_new_received = std::min(first_new_received, r.received);
   }
-  std::size_t failed = 0, before = 0, after_deadline = 0, unknown = 0, early = 0, late = 0, flip = 0;
+  std::size_t failed = 0, before = 0, after_deadline = 0, unknown = 0, early = 0, late = 0,
+              flip = 0;
   for (const auto& r : responses) {
     if (r.status != 201) {
-      if (++failed <= 3) ADD_FAILURE() << "request failed during the swap: status " << r.status << " " << r.body;
+      if (++failed <= 3)
+        ADD_FAILURE() << "request failed during the swap: status " << r.status << " " << r.body;
       continue;
     }
     const bool is_old = r.model_version == old_version;
@@ -176,7 +186,8 @@ TEST_F(ChampionSwapTest, PromotedModelIsServedWithinTwoSecondsWithNoFailedReques
   EXPECT_EQ(failed, 0u) << "of " << responses.size() << " requests";
   EXPECT_EQ(unknown, 0u) << "responses naming neither model";
   EXPECT_EQ(early, 0u) << "responses from the new model before the promotion";
-  EXPECT_EQ(late, 0u) << "of " << after_deadline << " requests sent 2 s after the promotion got the old model";
+  EXPECT_EQ(late, 0u) << "of " << after_deadline
+                      << " requests sent 2 s after the promotion got the old model";
   EXPECT_EQ(flip, 0u) << "requests got the old model after the new one had answered";
   // Enough traffic on both sides of the swap for the checks above to mean something.
   EXPECT_GE(before, 10u);

@@ -20,6 +20,7 @@
 #include "store/transaction.hpp"
 #include "support/backends.hpp"
 #include "support/model_fixture.hpp"
+#include "support/registry_fixture.hpp"
 
 namespace risklab::service {
 namespace {
@@ -36,7 +37,7 @@ class ScoringServiceTest : public ::testing::TestWithParam<std::string> {
     store::migrate(*db_);
     RegistryService registry(*db_);
     const auto model = registry.register_artifact(kAdmin, test::reference_model_path());
-    registry.promote(kAdmin, model.id);
+    test::approve_and_promote(registry, model.id);
     champion_ = std::make_unique<Champion>(*db_);
     champion_->refresh();
     ASSERT_TRUE(champion_->current());
@@ -100,10 +101,12 @@ TEST_P(ScoringServiceTest, ConcurrentScoringsAreEachStoredWithTheirOwnAuditRow) 
       const auto& name = champion_->current()->model().features.front();
       EXPECT_DOUBLE_EQ(expected.inputs[name].get<double>(),
                        0.01 * ((static_cast<int>(t * kEach + static_cast<int>(i)) * 7) % 100));
-      EXPECT_EQ(result.drivers.size(), static_cast<std::size_t>((t * kEach + static_cast<int>(i)) % 3));
+      EXPECT_EQ(result.drivers.size(),
+                static_cast<std::size_t>((t * kEach + static_cast<int>(i)) % 3));
     }
   }
-  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kEach)) << "assessment ids are distinct";
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kEach))
+      << "assessment ids are distinct";
   EXPECT_EQ(assessments() - before, kThreads * kEach);
 
   const auto verified = AuditService(*db_).verify();
@@ -213,7 +216,7 @@ TEST_P(ScoringServiceTest, BatchScoringStoresEveryRowInOrder) {
   }
   const auto verified = AuditService(*db_).verify();
   EXPECT_TRUE(verified.ok) << verified.problem;
-  EXPECT_EQ(verified.rows_checked, 2 + 25) << "register + promote + one row per scoring";
+  EXPECT_EQ(verified.rows_checked, 3 + 25) << "register + approve + promote + one row per scoring";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ScoringServiceTest, ::testing::ValuesIn(test::all_backends()),

@@ -25,6 +25,7 @@
 #include "store/transaction.hpp"
 #include "support/backends.hpp"
 #include "support/model_fixture.hpp"
+#include "support/registry_fixture.hpp"
 #include "support/temp_dir.hpp"
 
 namespace risklab::service {
@@ -152,8 +153,8 @@ TEST_P(TrainingServiceTest, CandidateIsComparedWithTheChampionOnTheSameHoldout) 
   training.submit(kDeveloper, small(5));
   const auto first = training.run_next(settings_);
   ASSERT_TRUE(first && first->model_id);
-  const core::Actor admin{1, "root", {core::Role::admin}};
-  const auto champion = RegistryService(*db_).promote(admin, *first->model_id);
+  RegistryService registry(*db_, lake_.get());
+  const auto champion = test::approve_and_promote(registry, *first->model_id);
   training.submit(kDeveloper,
                   {snapshot_, "rf", {{"trees", 20}, {"seed", 5}, {"test_fraction", 0.25}}});
   const auto second = training.run_next(settings_);

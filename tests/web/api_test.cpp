@@ -2,17 +2,17 @@
 // and by features, decisions and overrides, the audit trail, and the error shape of every route.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "lake/lake.hpp"
 #include "service/audit_service.hpp"
 #include "service/auth_service.hpp"
 #include "service/champion.hpp"
 #include "service/decision_service.hpp"
-#include "lake/lake.hpp"
 #include "service/import_service.hpp"
 #include "service/outcome_service.hpp"
 #include "service/registry_service.hpp"
@@ -25,6 +25,7 @@
 #include "store/migrations.hpp"
 #include "support/backends.hpp"
 #include "support/model_fixture.hpp"
+#include "support/registry_fixture.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 #include "web/server.hpp"
@@ -34,8 +35,8 @@ namespace {
 
 using nlohmann::json;
 
-const core::Actor kSystem{0, "test-setup",
-                          {core::Role::admin, core::Role::analyst, core::Role::risk_officer}};
+const core::Actor kSystem{
+    0, "test-setup", {core::Role::admin, core::Role::analyst, core::Role::risk_officer}};
 
 class ApiTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -44,14 +45,14 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
     db_ = store::Database::open(test_db_->url(), 8);
     store::migrate(*db_);
     auth_ = std::make_unique<service::AuthService>(*db_);
-    champion_ = std::make_unique<service::Champion>(*db_);
-    scoring_ = std::make_unique<service::ScoringService>(*db_, *champion_);
-    decisions_ = std::make_unique<service::DecisionService>(*db_);
-    registry_ = std::make_unique<service::RegistryService>(*db_);
-    audit_ = std::make_unique<service::AuditService>(*db_);
-    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
     lake_ = lake::open_lake("file://" + (dir_.path() / "lake").string());
     lake_->create_container();
+    champion_ = std::make_unique<service::Champion>(*db_, lake_.get());
+    scoring_ = std::make_unique<service::ScoringService>(*db_, *champion_);
+    decisions_ = std::make_unique<service::DecisionService>(*db_);
+    registry_ = std::make_unique<service::RegistryService>(*db_, lake_.get());
+    audit_ = std::make_unique<service::AuditService>(*db_);
+    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
     outbox_ = std::make_unique<service::OutboxService>(*db_, *lake_);
     app_ = std::make_unique<App>(App{*db_, *auth_, *scoring_, *decisions_, *registry_, *audit_,
                                      *champion_, *outcomes_, *outbox_, false});
@@ -77,7 +78,7 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
   // Registers the reference model and makes it the champion; imports 30 statements.
   void with_model_and_statements() {
     const auto model = registry_->register_artifact(kSystem, test::reference_model_path());
-    registry_->promote(kSystem, model.id);
+    test::approve_and_promote(*registry_, model.id);
     champion_->refresh();
     service::ImportOptions import;
     import.file = test::reference_head_csv(dir_.path().string(), 30);
@@ -177,7 +178,8 @@ TEST_P(ApiTest, ScoreByStatementAndFeaturesDecideOverrideAndAuditEndToEnd) {
   EXPECT_EQ(by_statement["drivers"].size(), 5u);
   EXPECT_TRUE(by_statement["model_version"].get<std::string>().starts_with("rf-"));
 
-  res = post(ana, "/api/v1/score", {{"company", "acme"}, {"features", features_of_row(0)}, {"top_k", 3}});
+  res = post(ana, "/api/v1/score",
+             {{"company", "acme"}, {"features", features_of_row(0)}, {"top_k", 3}});
   ASSERT_EQ(res->status, 201) << res->body;
   const auto by_features = json::parse(res->body);
   EXPECT_DOUBLE_EQ(by_features["pd"].get<double>(), by_statement["pd"].get<double>())
@@ -200,10 +202,12 @@ TEST_P(ApiTest, ScoreByStatementAndFeaturesDecideOverrideAndAuditEndToEnd) {
   const std::string against = recommended == "approve" ? "decline" : "approve";
   const std::string path = "/api/v1/assessments/" + std::to_string(other_id) + "/decision";
   expect_error_shape(post(ana, path, {{"decision", against}}), 422);
-  expect_error_shape(post(ana, path, {{"decision", against}, {"rationale", "strong guarantor in place"}}), 422);
-  res = post(ana, path, {{"decision", against},
-                         {"rationale", "strong guarantor in place"},
-                         {"reason_code", "guarantee"}});
+  expect_error_shape(
+      post(ana, path, {{"decision", against}, {"rationale", "strong guarantor in place"}}), 422);
+  res = post(ana, path,
+             {{"decision", against},
+              {"rationale", "strong guarantor in place"},
+              {"reason_code", "guarantee"}});
   ASSERT_EQ(res->status, 201) << res->body;
   EXPECT_TRUE(json::parse(res->body)["override"].get<bool>());
 
@@ -237,10 +241,12 @@ TEST_P(ApiTest, ScoreByStatementAndFeaturesDecideOverrideAndAuditEndToEnd) {
 TEST_P(ApiTest, EveryProtectedRouteAnswers401WithoutCredentials) {
   const std::set<std::string> open = {"/healthz", "/metrics", "/api/v1/openapi.json"};
   for (const auto& route : server_->routes()) {
-    if (open.contains(route.path) || (route.path == "/api/v1/session" && route.method == "POST")) continue;
+    if (open.contains(route.path) || (route.path == "/api/v1/session" && route.method == "POST"))
+      continue;
     std::string path = route.path;
     for (const char* param : {"{id}", "{username}"}) {
-      if (const auto at = path.find(param); at != std::string::npos) path.replace(at, std::strlen(param), "1");
+      if (const auto at = path.find(param); at != std::string::npos)
+        path.replace(at, std::strlen(param), "1");
     }
     if (const auto at = path.find("{snapshot_id}"); at != std::string::npos) {
       path.replace(at, std::strlen("{snapshot_id}"), std::string(64, 'a'));
@@ -279,12 +285,11 @@ TEST_P(ApiTest, BadInputIs4xxWithTheErrorShapeAndWritesNothing) {
   res = post(ana, "/api/v1/score", {{"features", features}});
   expect_error_shape(res, 422);
   EXPECT_NE(res->body.find("Cash Flow Per Share"), std::string::npos) << res->body;
-  expect_error_shape(c.Post("/api/v1/score", ana.headers, R"({"features": {"a": 1e999}})",
-                            "application/json"),
-                     422);
-  expect_error_shape(c.Post("/api/v1/score", ana.headers, std::string(300 * 1024, ' '),
-                            "application/json"),
-                     413);
+  expect_error_shape(
+      c.Post("/api/v1/score", ana.headers, R"({"features": {"a": 1e999}})", "application/json"),
+      422);
+  expect_error_shape(
+      c.Post("/api/v1/score", ana.headers, std::string(300 * 1024, ' '), "application/json"), 413);
   expect_error_shape(post(ana, "/api/v1/score", {{"statement_id", 999999}}), 404);
   EXPECT_EQ(assessments(), before);
 }
@@ -316,21 +321,25 @@ TEST_P(ApiTest, ApiTokensWorkUntilRevoked) {
   auto res = post(ana, "/api/v1/tokens", {{"name", "loan origination system"}});
   ASSERT_EQ(res->status, 201) << res->body;
   const auto token = json::parse(res->body);
-  const httplib::Headers bearer = {{"Authorization", "Bearer " + token["token"].get<std::string>()}};
+  const httplib::Headers bearer = {
+      {"Authorization", "Bearer " + token["token"].get<std::string>()}};
   auto c = client();
   res = c.Post("/api/v1/score", bearer, json{{"statement_id", 2}}.dump(), "application/json");
   EXPECT_EQ(res->status, 201) << res->body;
-  res = client().Delete("/api/v1/tokens/" + std::to_string(token["id"].get<long long>()), ana.headers);
+  res = client().Delete("/api/v1/tokens/" + std::to_string(token["id"].get<long long>()),
+                        ana.headers);
   EXPECT_EQ(res->status, 204) << res->body;
-  expect_error_shape(c.Post("/api/v1/score", bearer, json{{"statement_id", 2}}.dump(), "application/json"), 401);
+  expect_error_shape(
+      c.Post("/api/v1/score", bearer, json{{"statement_id", 2}}.dump(), "application/json"), 401);
 }
 
 TEST_P(ApiTest, RepeatedFailedLoginsAreRateLimited) {
   auto c = client();
   for (int attempt = 0; attempt < 5; ++attempt) {
-    expect_error_shape(c.Post("/api/v1/session", R"({"username":"ana","password":"wrong-password"})",
-                              "application/json"),
-                       401);
+    expect_error_shape(
+        c.Post("/api/v1/session", R"({"username":"ana","password":"wrong-password"})",
+               "application/json"),
+        401);
   }
   expect_error_shape(c.Post("/api/v1/session", R"({"username":"ana","password":"ana-password-1"})",
                             "application/json"),
@@ -385,7 +394,8 @@ TEST_P(ApiTest, SnapshotsAreCreatedListedShownAndVerifiedWithRolesChecked) {
   EXPECT_EQ(json::parse(shown->body)["manifest"]["rows"], 30);
   expect_error_shape(get(viewer, "/api/v1/snapshots/" + std::string(64, '0')), 404);
   expect_error_shape(post(viewer, "/api/v1/snapshots/" + id + "/verify", json::object()), 403);
-  const auto verified = post(sign_in("rita"), "/api/v1/snapshots/" + id + "/verify", json::object());
+  const auto verified =
+      post(sign_in("rita"), "/api/v1/snapshots/" + id + "/verify", json::object());
   ASSERT_EQ(verified->status, 200) << verified->body;
   EXPECT_EQ(json::parse(verified->body)["ok"], true);
   app_->snapshots = nullptr;
@@ -401,14 +411,19 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   auth_->create_user(kSystem, "dev", "", "dev-password-1", "model_developer");
   const auto developer = sign_in("dev");
 
-  expect_error_shape(post(sign_in("ana"), "/api/v1/training-jobs", {{"snapshot_id", snapshot}}), 403);
+  expect_error_shape(post(sign_in("ana"), "/api/v1/training-jobs", {{"snapshot_id", snapshot}}),
+                     403);
   expect_error_shape(post(developer, "/api/v1/training-jobs", json::object()), 422);
-  expect_error_shape(post(developer, "/api/v1/training-jobs", {{"snapshot_id", snapshot}, {"parameters", {{"depth", 3}}}}),
+  expect_error_shape(post(developer, "/api/v1/training-jobs",
+                          {{"snapshot_id", snapshot}, {"parameters", {{"depth", 3}}}}),
                      422);
-  expect_error_shape(post(developer, "/api/v1/training-jobs", {{"snapshot_id", std::string(64, 'c')}}), 404);
+  expect_error_shape(
+      post(developer, "/api/v1/training-jobs", {{"snapshot_id", std::string(64, 'c')}}), 404);
 
   const auto queued = post(developer, "/api/v1/training-jobs",
-                           {{"snapshot_id", snapshot}, {"family", "rf"}, {"parameters", {{"trees", 6}, {"test_fraction", 0.4}}}});
+                           {{"snapshot_id", snapshot},
+                            {"family", "rf"},
+                            {"parameters", {{"trees", 6}, {"test_fraction", 0.4}}}});
   ASSERT_EQ(queued->status, 201) << queued->body;
   const long long id = json::parse(queued->body)["id"];
   EXPECT_EQ(json::parse(queued->body)["status"], "queued");
@@ -423,10 +438,14 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   EXPECT_EQ(job["progress"], 1.0);
   EXPECT_EQ(job["split"]["test_fraction"], 0.4);
   EXPECT_TRUE(job["model_id"].is_number());
-  const auto model = get(developer, "/api/v1/models/" + std::to_string(job["model_id"].get<long long>()));
+  const auto model =
+      get(developer, "/api/v1/models/" + std::to_string(job["model_id"].get<long long>()));
   EXPECT_EQ(json::parse(model->body)["status"], "candidate") << model->body;
-  expect_error_shape(post(developer, "/api/v1/training-jobs/" + std::to_string(id) + "/cancel", json::object()), 409);
-  const std::string model_path = "/api/v1/models/" + std::to_string(job["model_id"].get<long long>());
+  expect_error_shape(
+      post(developer, "/api/v1/training-jobs/" + std::to_string(id) + "/cancel", json::object()),
+      409);
+  const std::string model_path =
+      "/api/v1/models/" + std::to_string(job["model_id"].get<long long>());
   const auto report = get(sign_in("vic"), model_path + "/report");
   ASSERT_EQ(report->status, 200) << report->body;
   EXPECT_EQ(json::parse(report->body)["holdout"]["rows"], 12);
@@ -434,9 +453,57 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   ASSERT_EQ(page->status, 200);
   EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
   EXPECT_NE(page->body.find("<table"), std::string::npos);
-  expect_error_shape(get(developer, "/api/v1/models/1/report"), 404);  // registered by hand: no report
+  expect_error_shape(get(developer, "/api/v1/models/1/report"),
+                     404);  // registered by hand: no report
   const auto listed = get(developer, "/api/v1/training-jobs");
   EXPECT_EQ(json::parse(listed->body)["training_jobs"].size(), 1u);
+
+  // Four-eyes: the developer who started the job cannot approve (nor lacks only the role: an
+  // analyst cannot either); promotion waits for a risk officer's approval.
+  auth_->create_user(kSystem, "dora", "", "dora-password-1", "model_developer,risk_officer");
+  const auto dora = sign_in("dora");
+  const auto job_by_dora =
+      post(dora, "/api/v1/training-jobs",
+           {{"snapshot_id", snapshot}, {"parameters", {{"trees", 5}, {"test_fraction", 0.4}}}});
+  ASSERT_EQ(job_by_dora->status, 201) << job_by_dora->body;
+  ASSERT_TRUE(training.run_next(worker));
+  const auto dora_job = json::parse(
+      get(dora, "/api/v1/training-jobs/" +
+                    std::to_string(json::parse(job_by_dora->body)["id"].get<long long>()))
+          ->body);
+  ASSERT_TRUE(dora_job["model_id"].is_number()) << dora_job.dump();
+  const std::string dora_model =
+      "/api/v1/models/" + std::to_string(dora_job["model_id"].get<long long>());
+  const auto own = post(dora, dora_model + "/approve", {{"note", "mine"}});
+  expect_error_shape(own, 403);
+  EXPECT_EQ(json::parse(own->body)["error"]["code"], "four_eyes") << own->body;
+  expect_error_shape(post(sign_in("ana"), model_path + "/approve", json::object()), 403);
+  expect_error_shape(post(developer, model_path + "/approve", json::object()), 403);
+  const auto rita = sign_in("rita");
+  expect_error_shape(post(rita, model_path + "/promote", json::object()), 409);
+  expect_error_shape(post(rita, dora_model + "/reject", json::object()), 422);
+  const auto rejected = post(rita, dora_model + "/reject", {{"reason", "not needed"}});
+  ASSERT_EQ(rejected->status, 200) << rejected->body;
+  EXPECT_EQ(json::parse(rejected->body)["review"]["verdict"], "rejected");
+  EXPECT_EQ(json::parse(get(sign_in("vic"), dora_model)->body)["status"], "rejected");
+
+  const auto approved = post(rita, model_path + "/approve", {{"note", "report reviewed"}});
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(json::parse(approved->body)["status"], "approved");
+  EXPECT_EQ(json::parse(approved->body)["review"]["reviewer"], "rita");
+  const auto promoted = post(rita, model_path + "/promote", json::object());
+  ASSERT_EQ(promoted->status, 200) << promoted->body;
+  const std::string new_version = json::parse(promoted->body)["version"];
+  const auto scored = post(sign_in("ana"), "/api/v1/score", {{"statement_id", 1}});
+  ASSERT_EQ(scored->status, 201) << scored->body;
+  EXPECT_EQ(json::parse(scored->body)["model_version"], new_version);
+
+  // Rollback restores the retired hand-registered champion (model 1).
+  expect_error_shape(post(sign_in("ana"), "/api/v1/models/1/rollback", json::object()), 403);
+  const auto rolled = post(rita, "/api/v1/models/1/rollback", json::object());
+  ASSERT_EQ(rolled->status, 200) << rolled->body;
+  EXPECT_EQ(json::parse(rolled->body)["status"], "champion");
+  EXPECT_EQ(json::parse(get(rita, model_path)->body)["status"], "retired");
   app_->training = nullptr;
   app_->snapshots = nullptr;
 }
@@ -471,10 +538,12 @@ TEST(OpenApi, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
   }
   for (const auto& route : server.routes()) registered.emplace(route.method, route.path);
   for (const auto& route : registered) {
-    EXPECT_TRUE(documented.contains(route)) << route.first << " " << route.second << " is not in openapi.json";
+    EXPECT_TRUE(documented.contains(route))
+        << route.first << " " << route.second << " is not in openapi.json";
   }
   for (const auto& route : documented) {
-    EXPECT_TRUE(registered.contains(route)) << route.first << " " << route.second << " is documented but not served";
+    EXPECT_TRUE(registered.contains(route))
+        << route.first << " " << route.second << " is documented but not served";
   }
 }
 

@@ -3,18 +3,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "cli/commands/common.hpp"
 #include "core/error.hpp"
 #include "lake/lake.hpp"
-#include "ml/artifact.hpp"
-#include "ml/dataset.hpp"
-#include "ml/model.hpp"
 #include "service/auth_service.hpp"
 #include "service/import_service.hpp"
 #include "service/outcome_service.hpp"
-#include "service/snapshot_service.hpp"
 #include "service/registry_service.hpp"
+#include "service/snapshot_service.hpp"
+#include "service/training_service.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
@@ -55,7 +54,7 @@ std::filesystem::path demo_dir(const std::string& wanted) {
     }
     dir = pattern;
   }
-  std::filesystem::create_directories(dir / "models");
+  std::filesystem::create_directories(dir);
   return std::filesystem::absolute(dir);
 }
 
@@ -95,48 +94,69 @@ void run_demo(const GlobalOptions& global, const DemoOptions& options) {
   const auto lake = lake::open_lake(demo.lake_url);
   service::OutboxService(*db, *lake).drain(1'000'000);
   service::SnapshotService snapshots(*db, *lake);
-  const auto snapshot = snapshots.create(operator_actor, {"taiwan", "demo: the reference data as imported"});
-  std::cout << "3. snapshot " << snapshot.snapshot.id << (snapshot.created ? "" : " (existing)") << ": "
-            << snapshot.snapshot.row_count << " labelled statements, " << snapshot.snapshot.default_count
-            << " defaults, in " << demo.lake_url << '/' << snapshot.snapshot.data_key << '\n';
+  const auto snapshot =
+      snapshots.create(operator_actor, {"taiwan", "demo: the reference data as imported"});
+  std::cout << "3. snapshot " << snapshot.snapshot.id << (snapshot.created ? "" : " (existing)")
+            << ": " << snapshot.snapshot.row_count << " labelled statements, "
+            << snapshot.snapshot.default_count << " defaults, in " << demo.lake_url << '/'
+            << snapshot.snapshot.data_key << '\n';
 
-  service::RegistryService registry(*db);
-  bool has_champion = false;
-  for (const auto& model : registry.list(operator_actor)) has_champion |= model.status == "champion";
-  if (has_champion) {
-    std::cout << "4. a champion model is already registered\n";
-  } else {
-    // Training reads the snapshot back from the lake, verified against its id.
-    const auto verified = snapshots.read(operator_actor, snapshot.snapshot.id);
-    const auto data_file = dir / "models" / ("snapshot-" + snapshot.snapshot.id + ".csv");
-    std::ofstream(data_file, std::ios::binary | std::ios::trunc) << verified.data;
-    const auto dataset = ml::read_csv(data_file.string(), service::snapshot_columns(verified.manifest));
-    std::filesystem::remove(data_file);
-    ml::TrainParams params;
-    params.n_trees = options.trees;
-    ml::TrainOptions train_options;
-    train_options.snapshot_id = snapshot.snapshot.id;
-    const auto model = ml::train_model(dataset, params, train_options);
-    const auto path = dir / "models" / "demo-rf.rlm";
-    ml::save_model(model, path.string());
-    const auto registered = registry.register_artifact(operator_actor, path.string());
-    registry.promote(operator_actor, registered.id);
-    std::cout << "4. trained a " << options.trees << "-tree random forest on the snapshot's " << dataset.n_rows
-              << " rows (out-of-bag AUC " << model.metrics.value("oob_auc", 0.0)
-              << "), registered and promoted it: champion " << registered.version << '\n';
-  }
-
+  // Demo accounts only ever exist in a demo database; their password is random and shown once.
   service::AuthService auth(*db);
   if (auth.user_count() == 0) {
-    // Demo accounts only ever exist in a demo database; their password is random and shown once.
     const std::string password = "demo-" + service::random_hex_secret().substr(0, 12);
-    auth.create_user(operator_actor, "analyst", "Demo analyst", password, "analyst");
+    auth.create_user(operator_actor, "analyst", "Demo credit analyst", password, "analyst");
+    auth.create_user(operator_actor, "steward", "Demo data steward", password, "data_steward");
+    auth.create_user(operator_actor, "developer", "Demo model developer", password,
+                     "model_developer");
     auth.create_user(operator_actor, "officer", "Demo risk officer", password, "risk_officer");
     auth.create_user(operator_actor, "admin", "Demo admin", password, "admin");
-    std::cout << "5. demo accounts analyst, officer and admin, password " << password << '\n';
+    std::cout << "4. demo accounts analyst, steward, developer, officer and admin, password "
+              << password << '\n';
   } else {
-    std::cout << "5. demo accounts exist already\n";
+    std::cout << "4. demo accounts exist already\n";
   }
+  // The actors of the governed path: one person trains, another approves (four-eyes).
+  std::map<std::string, long long> user_ids;
+  for (const auto& user : auth.list_users(operator_actor)) user_ids[user.username] = user.id;
+  const core::Actor developer{user_ids["developer"], "developer", {core::Role::model_developer}};
+  const core::Actor officer{user_ids["officer"], "officer", {core::Role::risk_officer}};
+
+  service::RegistryService registry(*db, lake.get());
+  bool has_champion = false;
+  for (const auto& model : registry.list(operator_actor))
+    has_champion |= model.status == "champion";
+  if (has_champion) {
+    std::cout << "5. a champion model is already registered\n";
+  } else {
+    // The governed path, run in-process: a training job on the snapshot (the same worker code
+    // `risklab serve` runs), a candidate with its validation report in the lake, approved by a
+    // second person and promoted.
+    service::TrainingService training(*db, *lake);
+    service::TrainingRequest request;
+    request.snapshot_id = snapshot.snapshot.id;
+    request.parameters = {{"trees", options.trees}};
+    const auto job = training.submit(developer, request);
+    service::WorkerSettings settings;
+    settings.name = "demo";
+    const auto ran = training.run_next(settings);
+    if (!ran || ran->status != "succeeded" || !ran->model_id) {
+      throw core::Unavailable("demo_training_failed",
+                              "the demo training job " + std::to_string(job.id) +
+                                  " did not succeed" +
+                                  (ran && ran->error ? ": " + *ran->error : std::string()));
+    }
+    const auto candidate = registry.get(operator_actor, *ran->model_id);
+    registry.approve(officer, candidate.id, "demo: approved by the demo risk officer (four-eyes)");
+    const auto champion = registry.promote(officer, candidate.id);
+    std::cout << "5. training job " << job.id << " (as 'developer'): " << options.trees
+              << "-tree random forest on the snapshot (out-of-bag AUC "
+              << candidate.metrics.value("oob_auc", 0.0)
+              << ", validation report in the lake); approved and promoted by 'officer' "
+                 "(four-eyes): champion "
+              << champion.version << '\n';
+  }
+
   if (!options.serve) return;
   std::cout << "6. serving on http://127.0.0.1:" << options.port << " (Ctrl-C to stop). Try:\n"
             << "   curl -c jar -d '{\"username\":\"analyst\",\"password\":\"...\"}' "
@@ -151,8 +171,9 @@ void run_demo(const GlobalOptions& global, const DemoOptions& options) {
 void add_demo_command(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<DemoOptions>();
   auto* cmd = app.add_subcommand(
-      "demo", "From zero: SQLite database, reference data imported, a model trained and promoted, "
-              "demo accounts, the API served");
+      "demo",
+      "From zero: SQLite database, reference data imported, a model trained and promoted, "
+      "demo accounts, the API served");
   cmd->add_option("--dir", options->dir, "Directory for the demo database; default a new temp dir");
   cmd->add_option("--data", options->data,
                   "Reference CSV; default ../shared/data/taiwan_bankruptcy.csv");

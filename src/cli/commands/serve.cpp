@@ -55,7 +55,7 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   service::Champion champion(*db, lake.get());
   service::ScoringService scoring(*db, champion, {options.approve_up_to, options.decline_from});
   service::DecisionService decisions(*db);
-  service::RegistryService registry(*db);
+  service::RegistryService registry(*db, lake.get());
   service::AuditService audit(*db);
   service::OutcomeService outcomes(*db);
   service::OutboxService outbox(*db, *lake);
