@@ -246,8 +246,9 @@ ExpectedDefaults expected_defaults(const std::vector<double>& pd, std::size_t ob
                    : poisson_binomial_tails_normal(
                          result.expected, result.sd,
                          variance > 0.0 ? third_moment / (variance * result.sd) : 0.0, observed);
-  result.p_value_fewer = fewer;
-  result.p_value_more = more;
+  // The certain ends exactly, whatever rounding the method leaves.
+  result.p_value_fewer = observed == pd.size() ? 1.0 : fewer;
+  result.p_value_more = observed == 0 ? 1.0 : more;
   return result;
 }
 
