@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
   risklab::cli::add_outcomes_command(app, global);
   risklab::cli::add_outbox_command(app, global);
   risklab::cli::add_snapshot_command(app, global);
+  risklab::cli::add_monitor_command(app, global);
   risklab::cli::add_train_command(app, global);
   risklab::cli::add_worker_command(app, global);
   risklab::cli::add_ml_command(app, global);

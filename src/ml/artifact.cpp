@@ -477,4 +477,8 @@ Model load_model(const std::string& path) {
   return deserialize_model(buffer.str(), path);
 }
 
+json model_parameters_json(const Model& model) {
+  return model.is_gbdt() ? gbdt_params_to_json(model.gbdt_params) : params_to_json(model.params);
+}
+
 }  // namespace risklab::ml

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -40,5 +41,9 @@ MasterScale parse_master_scale(const std::string& json_text);
 /// Reads and checks `path`; throws core::InvalidInput("file_unreadable") or the errors of
 /// deserialize_model().
 Model load_model(const std::string& path);
+
+/// The model's family parameters as the artifact records them (rf or gbdt), for people: the
+/// model card, reports.
+nlohmann::json model_parameters_json(const Model& model);
 
 }  // namespace risklab::ml

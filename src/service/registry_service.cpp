@@ -8,12 +8,15 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/sha256.hpp"
+#include "lake/lake.hpp"
 #include "ml/artifact.hpp"
 #include "service/audit_service.hpp"
 #include "service/champion.hpp"
+#include "service/model_card.hpp"
 #include "service/permissions.hpp"
 #include "service/snapshot_service.hpp"
 #include "store/model_repository.hpp"
+#include "store/snapshot_repository.hpp"
 #include "store/transaction.hpp"
 
 namespace risklab::service {
@@ -100,17 +103,10 @@ ModelView RegistryService::register_artifact(const core::Actor& actor, const std
   return view_of(record, std::nullopt);
 }
 
-ModelView RegistryService::approve(const core::Actor& actor, long long id,
-                                   const std::string& note) {
-  require_role(actor, {core::Role::risk_officer}, "approve models");
-  if (note.size() > kMaxNote) {
-    throw core::InvalidInput("note_too_long", "the approval note has " +
-                                                  std::to_string(note.size()) +
-                                                  " characters; at most 2000 are allowed");
-  }
-  store::Transaction tx(db_);
-  store::ModelRepository models;
-  auto model = find_or_throw(tx, id);
+namespace {
+
+/// Refuses approval of anything but a candidate, and by the person who trained it.
+void check_approvable(const store::ModelRecord& model, const core::Actor& actor) {
   if (model.status != "candidate") {
     throw core::Conflict("not_candidate", model_name(model) + " is " + model.status +
                                               "; only a candidate can be approved");
@@ -120,17 +116,98 @@ ModelView RegistryService::approve(const core::Actor& actor, long long id,
     throw core::Forbidden("four_eyes", "'" + actor.name + "' trained " + model_name(model) +
                                            "; a different risk officer must approve it");
   }
+}
+
+}  // namespace
+
+ModelView RegistryService::approve(const core::Actor& actor, long long id,
+                                   const std::string& note) {
+  require_role(actor, {core::Role::risk_officer}, "approve models");
+  if (note.size() > kMaxNote) {
+    throw core::InvalidInput("note_too_long", "the approval note has " +
+                                                  std::to_string(note.size()) +
+                                                  " characters; at most 2000 are allowed");
+  }
+  store::ModelReview review{id, "approved", actor.name, note, core::utc_now_iso8601(), {}, {}};
+  if (lake_ != nullptr) {
+    // The model card is frozen at approval: built from the verified artifact and the snapshot
+    // record, written create-only under a content-addressed key (an approval that then fails
+    // leaves an orphan card no one points to, never a wrong one), then bound in the review.
+    store::ModelRecord record;
+    std::optional<store::SnapshotRecord> snapshot;
+    {
+      store::Transaction tx(db_, store::Transaction::Mode::read);
+      record = find_or_throw(tx, id);
+      check_approvable(record, actor);
+      if (record.snapshot_id) snapshot = store::SnapshotRepository().find(tx, *record.snapshot_id);
+    }
+    std::shared_ptr<const LoadedModel> loaded;
+    try {
+      loaded = load_registered_model(db_, id, lake_);
+    } catch (const core::InvalidInput& error) {
+      throw core::Conflict("artifact_unverified",
+                           model_name(record) + " cannot be approved: " + error.what());
+    } catch (const core::Conflict& error) {
+      throw core::Conflict("artifact_unverified",
+                           model_name(record) + " cannot be approved: " + error.what());
+    }
+    const auto card = build_model_card(
+        {record, &loaded->model(), snapshot, actor.name, review.reviewed_at, note});
+    const std::string text = card.dump(1) + "\n";
+    const std::string sha = core::Sha256::of(text);
+    const std::string prefix = "models/" + record.version + "/model-card-" + sha.substr(0, 16);
+    lake_->put_if_absent(prefix + ".json", text);
+    lake_->put_if_absent(prefix + ".html", model_card_html(card));
+    review.card_key = prefix + ".json";
+    review.card_sha256 = sha;
+  }
+  store::Transaction tx(db_);
+  store::ModelRepository models;
+  auto model = find_or_throw(tx, id);
+  check_approvable(model, actor);  // again, inside the transaction that records the verdict
   const auto before = summary(model);
-  models.insert_review(tx, {id, "approved", actor.name, note, core::utc_now_iso8601()});
+  models.insert_review(tx, review);
   models.set_status(tx, id, "approved");
   model.status = "approved";
   auto after = summary(model);
   after["trained_by"] = model.created_by;
   after["note"] = note;
+  after["model_card"] =
+      review.card_key ? nlohmann::json{{"key", *review.card_key}, {"sha256", *review.card_sha256}}
+                      : nlohmann::json(nullptr);
   AuditService::record(tx, actor, "model.approved", "model", std::to_string(id), before, after);
-  auto review = models.find_review(tx, id);
+  auto stored = models.find_review(tx, id);
   tx.commit();
-  return view_of(model, review);
+  return view_of(model, stored);
+}
+
+std::string RegistryService::model_card(const core::Actor& /*actor*/, long long id, bool html) {
+  std::optional<store::ModelReview> card;
+  std::string version;
+  {
+    store::Transaction tx(db_, store::Transaction::Mode::read);
+    store::ModelRepository models;
+    version = find_or_throw(tx, id).version;
+    for (auto& review : models.list_reviews(tx)) {
+      if (review.model_id == id && review.verdict == "approved" && review.card_key)
+        card = std::move(review);
+    }
+  }
+  if (!card)
+    throw core::NotFound("card_not_found",
+                         "model " + version + " has no model card: it was never approved");
+  if (lake_ == nullptr)
+    throw core::Unavailable("lake_required", "the model card is in the lake; none is configured");
+  if (html) {
+    const std::string& key = *card->card_key;
+    return lake_->get(key.substr(0, key.size() - 5) + ".html");
+  }
+  const std::string text = lake_->get(*card->card_key);
+  if (core::Sha256::of(text) != *card->card_sha256) {
+    throw core::Conflict("card_integrity", "the model card of " + version +
+                                               " does not match the sha256 recorded at approval");
+  }
+  return text;
 }
 
 ModelView RegistryService::reject(const core::Actor& actor, long long id,
@@ -152,7 +229,7 @@ ModelView RegistryService::reject(const core::Actor& actor, long long id,
                              "; only a candidate or an approved model can be rejected");
   }
   const auto before = summary(model);
-  models.insert_review(tx, {id, "rejected", actor.name, reason, core::utc_now_iso8601()});
+  models.insert_review(tx, {id, "rejected", actor.name, reason, core::utc_now_iso8601(), {}, {}});
   models.set_status(tx, id, "rejected");
   model.status = "rejected";
   auto after = summary(model);

@@ -68,7 +68,11 @@ class RegistryService {
 
   /// Approves candidate `id`. Risk officer only; Forbidden("four_eyes") if `actor` trained or
   /// registered it; Conflict unless it is a candidate; `note` (optional) at most 2000 chars.
+  /// With a lake, freezes the model card (JSON + HTML) there, bound to the review by sha256.
   ModelView approve(const core::Actor& actor, long long id, const std::string& note);
+  /// The model card frozen when model `id` was approved (JSON checked against its sha256, or
+  /// the HTML page). Any role. NotFound if it was never approved with a lake configured.
+  std::string model_card(const core::Actor& actor, long long id, bool html);
   /// Rejects a candidate or withdraws an approval. Risk officer only; `reason` required.
   ModelView reject(const core::Actor& actor, long long id, const std::string& reason);
   /// Makes approved model `id` the champion; the previous champion is retired. Risk officer or

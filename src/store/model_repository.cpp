@@ -91,10 +91,17 @@ std::vector<ModelRecord> ModelRepository::list(Transaction& tx) {
 
 void ModelRepository::insert_review(Transaction& tx, const ModelReview& review) {
   try {
-    detail::sql(tx) << "INSERT INTO model_reviews (model_id, verdict, reviewer, note, reviewed_at) "
-                       "VALUES (:m, :v, :r, :n, :t)",
-        soci::use(review.model_id), soci::use(review.verdict), soci::use(review.reviewer),
-        soci::use(review.note), soci::use(review.reviewed_at);
+    detail::insert_rows(
+        detail::sql(tx), tx.database().backend(), "model_reviews",
+        {{"model_id"},
+         {"verdict"},
+         {"reviewer"},
+         {"note"},
+         {"reviewed_at"},
+         {"card_key"},
+         {"card_sha256"}},
+        {{review.model_id, review.verdict, review.reviewer, review.note, review.reviewed_at,
+          detail::or_null(review.card_key), detail::or_null(review.card_sha256)}});
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(),
                     "recording the review of model " + std::to_string(review.model_id));
@@ -106,10 +113,13 @@ namespace {
 std::vector<ModelReview> select_reviews(Transaction& tx, const long long* id) {
   try {
     std::vector<ModelReview> out;
-    std::string sql = "SELECT model_id, verdict, reviewer, note, reviewed_at FROM model_reviews";
+    std::string sql =
+        "SELECT model_id, verdict, reviewer, note, reviewed_at, card_key, card_sha256 FROM "
+        "model_reviews";
     auto add = [&out](const soci::row& row) {
       out.push_back({detail::as_int(row, 0), row.get<std::string>(1), row.get<std::string>(2),
-                     row.get<std::string>(3), row.get<std::string>(4)});
+                     row.get<std::string>(3), row.get<std::string>(4),
+                     detail::optional_text(row, 5), detail::optional_text(row, 6)});
     };
     if (id) {
       sql += " WHERE model_id = :id ORDER BY id DESC";

@@ -33,6 +33,8 @@ struct ModelReview {
   std::string reviewer;
   std::string note;
   std::string reviewed_at;
+  std::optional<std::string> card_key;     ///< the model card frozen at approval, in the lake
+  std::optional<std::string> card_sha256;
 };
 
 /// Models table (the registry).

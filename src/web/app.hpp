@@ -10,6 +10,7 @@ class AuditService;
 class AuthService;
 class Champion;
 class DecisionService;
+class MonitoringService;
 class OutboxService;
 class OutcomeService;
 class RegistryService;
@@ -36,6 +37,8 @@ struct App {
   service::SnapshotService* snapshots = nullptr;
   /// The training queue (needs the lake too); without one its routes answer 503.
   service::TrainingService* training = nullptr;
+  /// Drift, back-testing, overrides; without it (a test app) its routes answer 503.
+  service::MonitoringService* monitoring = nullptr;
 };
 
 }  // namespace risklab::web

@@ -47,6 +47,7 @@ Server::Server(App& app, ServerOptions options)
   register_outcome_routes(*router_);
   register_snapshot_routes(*router_);
   register_training_routes(*router_);
+  register_monitoring_routes(*router_);
 }
 
 Server::~Server() { stop(); }

@@ -14,6 +14,7 @@
 #include "service/champion.hpp"
 #include "service/decision_service.hpp"
 #include "service/import_service.hpp"
+#include "service/monitoring_service.hpp"
 #include "service/outcome_service.hpp"
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
@@ -487,8 +488,21 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   EXPECT_EQ(json::parse(rejected->body)["review"]["verdict"], "rejected");
   EXPECT_EQ(json::parse(get(sign_in("vic"), dora_model)->body)["status"], "rejected");
 
+  expect_error_shape(get(rita, model_path + "/card"), 404);  // not approved yet: no card
   const auto approved = post(rita, model_path + "/approve", {{"note", "report reviewed"}});
   ASSERT_EQ(approved->status, 200) << approved->body;
+  // The model card is frozen at approval, in the lake, bound by sha256.
+  const auto card = get(sign_in("vic"), model_path + "/card");
+  ASSERT_EQ(card->status, 200) << card->body;
+  const auto card_json = json::parse(card->body);
+  EXPECT_EQ(card_json["approvals"]["approved_by"], "rita");
+  EXPECT_EQ(card_json["approvals"]["trained_by"], "dev");
+  EXPECT_EQ(card_json["approvals"]["four_eyes"], true);
+  EXPECT_EQ(card_json["data"]["snapshot_id"], snapshot);
+  EXPECT_EQ(card_json["features"].size(), 95u);
+  const auto card_page = get(rita, model_path + "/card?format=html");
+  ASSERT_EQ(card_page->status, 200);
+  EXPECT_NE(card_page->body.find("<h2>Limitations</h2>"), std::string::npos);
   EXPECT_EQ(json::parse(approved->body)["status"], "approved");
   EXPECT_EQ(json::parse(approved->body)["review"]["reviewer"], "rita");
   const auto promoted = post(rita, model_path + "/promote", json::object());
@@ -506,6 +520,35 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   EXPECT_EQ(json::parse(get(rita, model_path)->body)["status"], "retired");
   app_->training = nullptr;
   app_->snapshots = nullptr;
+}
+
+TEST_P(ApiTest, MonitoringIsReadByRiskOfficersWithBadWindowsNamed) {
+  with_model_and_statements();
+  service::MonitoringService monitoring(*db_, lake_.get());
+  app_->monitoring = &monitoring;
+  const auto ana = sign_in("ana");
+  for (int i = 1; i <= 10; ++i) post(ana, "/api/v1/score", {{"statement_id", i}});
+  const auto rita = sign_in("rita");
+  expect_error_shape(get(ana, "/api/v1/monitoring/drift"), 403);
+  const auto drift = get(rita, "/api/v1/monitoring/drift");
+  ASSERT_EQ(drift->status, 200) << drift->body;
+  EXPECT_EQ(json::parse(drift->body)["scorings"], 10);
+  EXPECT_EQ(json::parse(drift->body)["features"].size(), 95u);
+  const auto bad = get(rita, "/api/v1/monitoring/backtest?from=2026-02-30");
+  expect_error_shape(bad, 422);
+  EXPECT_NE(bad->body.find("from"), std::string::npos) << bad->body;
+  expect_error_shape(get(rita, "/api/v1/monitoring/overrides?performance_months=x"), 422);
+  expect_error_shape(get(rita, "/api/v1/monitoring/migration?first=2026-01-01"), 422);
+  expect_error_shape(get(rita, "/api/v1/monitoring/drift?model_id=999"), 404);
+  const auto backtest = get(rita, "/api/v1/monitoring/backtest");
+  ASSERT_EQ(backtest->status, 200) << backtest->body;
+  EXPECT_EQ(json::parse(backtest->body)["maturity"]["immature"], 10);
+  const auto page = get(rita, "/api/v1/monitoring/report?format=html");
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  EXPECT_NE(page->body.find("Drift of recent scorings"), std::string::npos);
+  app_->monitoring = nullptr;
+  expect_error_shape(get(rita, "/api/v1/monitoring/drift"), 503);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::ValuesIn(test::all_backends()),

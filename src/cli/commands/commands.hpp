@@ -29,6 +29,7 @@ void add_audit_command(CLI::App& app, GlobalOptions& global);
 void add_outcomes_command(CLI::App& app, GlobalOptions& global);
 void add_outbox_command(CLI::App& app, GlobalOptions& global);
 void add_snapshot_command(CLI::App& app, GlobalOptions& global);
+void add_monitor_command(CLI::App& app, GlobalOptions& global);
 void add_train_command(CLI::App& app, GlobalOptions& global);
 void add_worker_command(CLI::App& app, GlobalOptions& global);
 void add_ml_command(CLI::App& app, GlobalOptions& global);

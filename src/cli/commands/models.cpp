@@ -81,8 +81,9 @@ void add_models_command(CLI::App& app, GlobalOptions& global) {
                       "Why it may go live (kept in the registry and audit log)");
   approve->callback([&global, approve_args] {
     auto db = open_database(global);
-    const auto model =
-        service::RegistryService(*db).approve(cli_operator(), approve_args->id, approve_args->text);
+    const auto lake = lake::open_lake(global.lake_url);  // the model card is frozen there
+    const auto model = service::RegistryService(*db, lake.get())
+                           .approve(cli_operator(), approve_args->id, approve_args->text);
     std::cout << "model " << model.id << " (" << model.version << ") approved by "
               << model.review->reviewer << '\n';
   });

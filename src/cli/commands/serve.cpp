@@ -16,6 +16,7 @@
 #include "lake/lake.hpp"
 #include "service/decision_service.hpp"
 #include "service/outcome_service.hpp"
+#include "service/monitoring_service.hpp"
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
 #include "service/snapshot_service.hpp"
@@ -65,9 +66,11 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   }
   service::SnapshotService snapshots(*db, *lake);
   service::TrainingService training(*db, *lake);
+  service::MonitoringService monitoring(*db, lake.get());
   web::App app{*db,      auth,     scoring, decisions, registry, audit,
                champion, outcomes, outbox,  options.secure_cookies, &snapshots};
   app.training = &training;
+  app.monitoring = &monitoring;
   web::Server server(app, options.server);
   const int port = server.bind();
   std::cout << "risklab serving on http://" << options.server.bind << ":" << port << std::endl;

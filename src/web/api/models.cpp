@@ -51,6 +51,13 @@ void register_model_routes(Router& router) {
              [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                reply(res, 200, model_json(app.registry.get(*ctx.actor, id_param(req))));
              });
+  router.add("GET", "/api/v1/models/{id}/card", Access::signed_in,
+             [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+               const bool html = req.has_param("format") && req.get_param_value("format") == "html";
+               const auto text = app.registry.model_card(*ctx.actor, id_param(req), html);
+               res.status = 200;
+               res.set_content(text, html ? "text/html; charset=utf-8" : "application/json");
+             });
   router.add("POST", "/api/v1/models/{id}/approve", Access::signed_in,
              [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                const auto body = req.body.empty() ? nlohmann::json::object() : json_body(req);

@@ -14,5 +14,6 @@ void register_user_routes(Router& router);        // /api/v1/users, /api/v1/toke
 void register_outcome_routes(Router& router);     // /api/v1/outcomes, /api/v1/outbox
 void register_snapshot_routes(Router& router);    // /api/v1/snapshots
 void register_training_routes(Router& router);    // /api/v1/training-jobs
+void register_monitoring_routes(Router& router);  // /api/v1/monitoring
 
 }  // namespace risklab::web
