@@ -532,4 +532,70 @@ json MonitoringService::report_json(const core::Actor& actor, const MonitoringQu
   return out;
 }
 
+std::string MonitoringService::prometheus_gauges(std::chrono::seconds max_age) {
+  std::lock_guard lock(gauges_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (gauges_at_ != std::chrono::steady_clock::time_point{} && now - gauges_at_ < max_age)
+    return gauges_;
+  gauges_at_ = now;
+  gauges_.clear();
+  const core::Actor system{0, "system:metrics", {core::Role::risk_officer}};
+  try {
+    MonitoringQuery month;
+    month.from = add_months(core::utc_today(), -1);
+    const auto d = drift(system, month);
+    const auto b = backtest(system, {});
+    double max_feature = 0.0;
+    for (const auto& f : d.features) max_feature = std::max(max_feature, f.drift.psi);
+    std::map<std::string, int> lights{{"green", 0}, {"amber", 0}, {"red", 0}};
+    for (const auto& g : b.grades) {
+      if (g.light != ml::TrafficLight::none) ++lights[ml::to_string(g.light)];
+    }
+    const std::string model = "model_version=\"" + d.model_version + "\"";
+    std::string out =
+        "# HELP risklab_drift_scorings Scorings of the champion in the last month.\n"
+        "# TYPE risklab_drift_scorings gauge\n"
+        "risklab_drift_scorings{" +
+        model + "} " + std::to_string(d.scorings) +
+        "\n"
+        "# HELP risklab_drift_psi PSI of the champion's score over the last month against its "
+        "training bins.\n"
+        "# TYPE risklab_drift_psi gauge\n";
+    if (d.score)
+      out += "risklab_drift_psi{" + model + "} " + std::to_string(d.score->drift.psi) + "\n";
+    out +=
+        "# HELP risklab_drift_feature_psi_max Largest feature PSI (CSI) over the last month.\n"
+        "# TYPE risklab_drift_feature_psi_max gauge\n"
+        "risklab_drift_feature_psi_max{" +
+        model + "} " + std::to_string(max_feature) +
+        "\n"
+        "# HELP risklab_drift_alarms Variables whose PSI is at least 0.10 and significant.\n"
+        "# TYPE risklab_drift_alarms gauge\n"
+        "risklab_drift_alarms{" +
+        model + "} " + std::to_string(d.alarms.size()) +
+        "\n"
+        "# HELP risklab_backtest_grades Grades of the champion's back-test by traffic light.\n"
+        "# TYPE risklab_backtest_grades gauge\n";
+    for (const auto& [light, count] : lights) {
+      out += "risklab_backtest_grades{" + model + ",light=\"" + light + "\"} " +
+             std::to_string(count) + "\n";
+    }
+    out +=
+        "# HELP risklab_backtest_immature_defaults Defaults so far among immature assessments.\n"
+        "# TYPE risklab_backtest_immature_defaults gauge\n"
+        "risklab_backtest_immature_defaults{" +
+        model + "} " + std::to_string(b.maturity.immature_defaults.observed) +
+        "\n"
+        "# HELP risklab_backtest_immature_expected_defaults Defaults the PDs of immature "
+        "assessments expect.\n"
+        "# TYPE risklab_backtest_immature_expected_defaults gauge\n"
+        "risklab_backtest_immature_expected_defaults{" +
+        model + "} " + std::to_string(b.maturity.immature_defaults.expected) + "\n";
+    gauges_ = std::move(out);
+  } catch (const std::exception&) {
+    // No champion, or the database or lake is down: /healthz says which; metrics still answer.
+  }
+  return gauges_;
+}
+
 }  // namespace risklab::service

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -111,9 +113,17 @@ class MonitoringService {
   nlohmann::json report_json(const core::Actor& actor, const MonitoringQuery& query);
   static std::string report_html(const nlohmann::json& report);
 
+  /// Prometheus gauges (text exposition) of the champion's drift over the last month and its
+  /// back-test status, recomputed at most every `max_age` (a scrape never waits for more than
+  /// one computation); empty without a champion or if the database cannot be read.
+  std::string prometheus_gauges(std::chrono::seconds max_age = std::chrono::seconds(60));
+
  private:
   store::Database& db_;
   lake::Lake* lake_ = nullptr;
+  std::mutex gauges_mutex_;
+  std::chrono::steady_clock::time_point gauges_at_{};
+  std::string gauges_;
 };
 
 nlohmann::json to_json(const DriftReport& report);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/sha256.hpp"
 #include "store/database.hpp"
@@ -297,6 +298,49 @@ TEST(CliSnapshot, CreateListVerifyExportTrainAndDetectTampering) {
       << verified.err;
   EXPECT_EQ(run_risklab({"snapshot", "export", id, "--out", exported + "2"}, env).exit_code, 4);
   EXPECT_FALSE(std::filesystem::exists(exported + "2"));
+}
+
+TEST(CliModels, FourEyesGovernsTheRegistryAndTheMonitoringPackIsWritten) {
+  test::TempDir dir;
+  const std::map<std::string, std::string> env = {
+      {"RISKLAB_DB", "sqlite://" + dir.path().string() + "/r.db"},
+      {"RISKLAB_LAKE", "file://" + dir.path().string() + "/lake"},
+      {"RISKLAB_ADMIN_PASSWORD", "cli-admin-pw-12"},
+      {"USER", "alice"}};
+  auto with_user = [&env](const std::string& user) {
+    auto copy = env;
+    copy["USER"] = user;
+    return copy;
+  };
+  ASSERT_EQ(run_risklab({"init"}, env).exit_code, 0);
+  ASSERT_EQ(run_risklab({"models", "register", test::reference_model_path()}, env).exit_code, 0);
+  EXPECT_EQ(run_risklab({"models", "promote", "1"}, env).exit_code, 4) << "not approved";
+  const auto own = run_risklab({"models", "approve", "1"}, env);
+  EXPECT_EQ(own.exit_code, 5) << "cli:alice registered it: four-eyes";
+  EXPECT_NE(own.err.find("a different risk officer must approve it"), std::string::npos) << own.err;
+  EXPECT_EQ(run_risklab({"models", "reject", "1"}, with_user("bob")).exit_code, 2)
+      << "--reason is required";
+  const auto approved =
+      run_risklab({"models", "approve", "1", "--note", "validated"}, with_user("bob"));
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_NE(approved.out.find("approved by cli:bob"), std::string::npos) << approved.out;
+  ASSERT_EQ(run_risklab({"models", "promote", "1"}, env).exit_code, 0);
+  const auto shown = run_risklab({"models", "show", "1"}, env);
+  EXPECT_NE(shown.out.find("\"reviewer\": \"cli:bob\""), std::string::npos) << shown.out;
+
+  const auto csv = test::reference_head_csv(dir.path().string(), 50);
+  ASSERT_EQ(run_risklab({"score", "--data", csv}, env).exit_code, 0);
+  const std::string out = (dir.path() / "pack").string();
+  const auto pack = run_risklab({"monitor", "report", "--out", out}, env);
+  ASSERT_EQ(pack.exit_code, 0) << pack.err;
+  EXPECT_NE(pack.out.find("50 scorings"), std::string::npos) << pack.out;
+  std::ifstream json_file(out + ".json");
+  const auto report = nlohmann::json::parse(json_file);
+  EXPECT_EQ(report["drift"]["scorings"], 50);
+  EXPECT_EQ(report["backtest"]["maturity"]["immature"], 0)
+      << "scored by file: no company to follow";
+  EXPECT_TRUE(std::filesystem::exists(out + ".html"));
+  EXPECT_EQ(run_risklab({"monitor", "report", "--from", "2026-02-31"}, env).exit_code, 2);
 }
 
 }  // namespace

@@ -547,6 +547,10 @@ TEST_P(ApiTest, MonitoringIsReadByRiskOfficersWithBadWindowsNamed) {
   ASSERT_EQ(page->status, 200) << page->body;
   EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
   EXPECT_NE(page->body.find("Drift of recent scorings"), std::string::npos);
+  const auto metrics = client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("risklab_drift_scorings{model_version=\"rf-"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("risklab_backtest_grades{"), std::string::npos);
   app_->monitoring = nullptr;
   expect_error_shape(get(rita, "/api/v1/monitoring/drift"), 503);
 }
