@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,6 +20,8 @@ class Lake;
 }
 
 namespace risklab::service {
+
+class LoadedModel;
 
 /// Which scorings and outcomes a monitoring question is about.
 struct MonitoringQuery {
@@ -119,8 +123,13 @@ class MonitoringService {
   std::string prometheus_gauges(std::chrono::seconds max_age = std::chrono::seconds(60));
 
  private:
+  /// Model `wanted`, or the champion; NotFound if there is none.
+  std::shared_ptr<const LoadedModel> resolve_model(const std::optional<long long>& wanted);
+
   store::Database& db_;
   lake::Lake* lake_ = nullptr;
+  std::mutex models_mutex_;
+  std::map<long long, std::shared_ptr<const LoadedModel>> models_;
   std::mutex gauges_mutex_;
   std::chrono::steady_clock::time_point gauges_at_{};
   std::string gauges_;
