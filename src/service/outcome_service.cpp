@@ -1,9 +1,12 @@
 #include "service/outcome_service.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 
 #include "core/clock.hpp"
 #include "core/csv_reader.hpp"
@@ -38,7 +41,8 @@ std::vector<RecordedOutcome> OutcomeService::record(const core::Actor& actor,
   }
   std::vector<std::string> where;
   if (outcomes.size() > 1) {
-    for (std::size_t i = 0; i < outcomes.size(); ++i) where.push_back("outcome " + std::to_string(i) + ": ");
+    for (std::size_t i = 0; i < outcomes.size(); ++i)
+      where.push_back("outcome " + std::to_string(i) + ": ");
   }
   return record_all(actor, outcomes, where);
 }
@@ -55,16 +59,20 @@ std::vector<RecordedOutcome> OutcomeService::record_csv(const core::Actor& actor
     const std::string name(core::trim(record.fields[col]));
     const auto it = std::find(known.begin(), known.end(), name);
     if (it == known.end()) {
-      throw core::InvalidInput("unknown_column", path + ":1: column '" + name +
-                                                     "': not one of company, defaulted, observed_at, note");
+      throw core::InvalidInput(
+          "unknown_column",
+          path + ":1: column '" + name + "': not one of company, defaulted, observed_at, note");
     }
     auto& slot = column_of[static_cast<std::size_t>(it - known.begin())];
-    if (slot >= 0) throw core::InvalidInput("duplicate_column", path + ":1: column '" + name + "' appears twice");
+    if (slot >= 0)
+      throw core::InvalidInput("duplicate_column",
+                               path + ":1: column '" + name + "' appears twice");
     slot = static_cast<int>(col);
   }
   for (std::size_t i = 0; i < 2; ++i) {
     if (column_of[i] < 0) {
-      throw core::InvalidInput("missing_column", path + ":1: column '" + known[i] + "' is required");
+      throw core::InvalidInput("missing_column",
+                               path + ":1: column '" + known[i] + "' is required");
     }
   }
   const std::size_t width = record.fields.size();
@@ -74,18 +82,22 @@ std::vector<RecordedOutcome> OutcomeService::record_csv(const core::Actor& actor
     const std::string at = path + ":" + std::to_string(record.line) + ": ";
     if (record.fields.size() != width) {
       throw core::InvalidInput("wrong_field_count", at + "expected " + std::to_string(width) +
-                                                        " fields, found " + std::to_string(record.fields.size()));
+                                                        " fields, found " +
+                                                        std::to_string(record.fields.size()));
     }
     auto field = [&](std::size_t known_index) -> std::string {
       const int col = column_of[known_index];
-      return col < 0 ? std::string() : std::string(core::trim(record.fields[static_cast<std::size_t>(col)]));
+      return col < 0 ? std::string()
+                     : std::string(core::trim(record.fields[static_cast<std::size_t>(col)]));
     };
     OutcomeInput input;
     input.company = field(0);
-    if (input.company.empty()) throw core::InvalidInput("bad_company", at + "column 'company': empty");
+    if (input.company.empty())
+      throw core::InvalidInput("bad_company", at + "column 'company': empty");
     const std::string defaulted = field(1);
     if (defaulted != "0" && defaulted != "1") {
-      throw core::InvalidInput("bad_label", at + "column 'defaulted': '" + defaulted + "' is not 0 or 1");
+      throw core::InvalidInput("bad_label",
+                               at + "column 'defaulted': '" + defaulted + "' is not 0 or 1");
     }
     input.defaulted = defaulted == "1";
     input.observed_at = field(2);
@@ -93,7 +105,8 @@ std::vector<RecordedOutcome> OutcomeService::record_csv(const core::Actor& actor
     outcomes.push_back(std::move(input));
     where.push_back(at + "");
   }
-  if (outcomes.empty()) throw core::InvalidInput("no_rows", path + ": no data rows after the header");
+  if (outcomes.empty())
+    throw core::InvalidInput("no_rows", path + ": no data rows after the header");
   return record_all(actor, outcomes, where);
 }
 
@@ -111,10 +124,12 @@ std::vector<RecordedOutcome> OutcomeService::record_all(const core::Actor& actor
     const std::string where = where_of.empty() ? "" : where_of[i];
     const std::string observed = input.observed_at.empty() ? core::utc_today() : input.observed_at;
     if (!core::is_iso_date(observed)) {
-      throw core::InvalidInput("bad_date", where + "observed_at '" + observed + "' is not a date (YYYY-MM-DD)");
+      throw core::InvalidInput("bad_date",
+                               where + "observed_at '" + observed + "' is not a date (YYYY-MM-DD)");
     }
     const auto company = companies.find_by_external_id(tx, input.company);
-    if (!company) throw core::NotFound("company_not_found", where + "no company '" + input.company + "'");
+    if (!company)
+      throw core::NotFound("company_not_found", where + "no company '" + input.company + "'");
     store::OutcomeRecord record;
     record.company_id = company->id;
     record.defaulted = input.defaulted;
@@ -136,7 +151,8 @@ std::vector<RecordedOutcome> OutcomeService::record_all(const core::Actor& actor
     outbox.enqueue(tx, event);
     AuditService::record(tx, actor, "outcome.recorded", "outcome", std::to_string(record.id),
                          nullptr, payload);
-    recorded.push_back({record.id, company->external_id, record.defaulted, observed, event.lake_key});
+    recorded.push_back(
+        {record.id, company->external_id, record.defaulted, observed, event.lake_key});
   }
   tx.commit();
   return recorded;
@@ -149,32 +165,63 @@ OutboxService::DrainResult OutboxService::drain(int max_events) {
     store::Transaction tx(db_, store::Transaction::Mode::read);
     due = store::OutboxRepository().due(tx, core::utc_now_iso8601(), max_events);
   }
-  for (const auto& event : due) {
-    try {
-      const auto put = lake_.put_if_absent(event.lake_key, event.payload);
-      store::Transaction tx(db_);
-      store::OutboxRepository().mark_shipped(tx, event.id, core::utc_now_iso8601());
-      tx.commit();
-      ++(put.created ? result.shipped : result.already_there);
-    } catch (const core::Error& error) {
-      ++result.failed;
-      result.last_error = error.what();
-      // A lake outage is not the row's fault: it is retried at the next pass (the pass stops
-      // here, so an outage costs one request per pass) and ships as soon as the lake is back.
-      // Any other failure (say, a different object under its key) backs off exponentially, up
-      // to five minutes, so one bad row cannot hog the drainer.
-      const bool outage = dynamic_cast<const core::Unavailable*>(&error) != nullptr;
-      const auto delay = outage ? std::chrono::seconds(1)
-                                : std::chrono::seconds(std::min(300, 1 << std::min(event.attempts, 8)));
-      store::Transaction tx(db_);
-      store::OutboxRepository().mark_failed(
-          tx, event.id, error.what(),
-          core::to_iso8601(std::chrono::system_clock::now() + delay));
-      tx.commit();
-      spdlog::warn("outbox row {} not shipped to {}: {}", event.id, event.lake_key, error.what());
-      if (outage) break;  // the lake is down: try at the next pass
+  if (due.empty()) return result;
+
+  // Uploads run on a few threads (each is a network round trip to the lake); the outcome of
+  // each row is then recorded in one transaction. A crash between an upload and that commit
+  // re-ships the row at the next pass, which the lake's create-only put turns into a no-op.
+  struct Shipped {
+    bool done = false;
+    bool created = false;
+    std::optional<std::string> error;
+    bool outage = false;
+  };
+  std::vector<Shipped> outcome(due.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> lake_down{false};
+  auto ship = [&] {
+    for (std::size_t i = next++; i < due.size() && !lake_down; i = next++) {
+      try {
+        outcome[i].created = lake_.put_if_absent(due[i].lake_key, due[i].payload).created;
+      } catch (const core::Error& error) {
+        outcome[i].error = error.what();
+        // A lake outage is not the row's fault: the pass stops (an outage costs a request per
+        // thread per pass) and the row is retried at the next pass, as soon as the lake is back.
+        outcome[i].outage = dynamic_cast<const core::Unavailable*>(&error) != nullptr;
+        if (outcome[i].outage) lake_down = true;
+      }
+      outcome[i].done = true;
     }
+  };
+  const std::size_t n_threads = std::min<std::size_t>(kDrainThreads, due.size());
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < n_threads; ++t) threads.emplace_back(ship);
+  ship();
+  for (auto& thread : threads) thread.join();
+
+  store::Transaction tx(db_);
+  store::OutboxRepository outbox;
+  const auto now = std::chrono::system_clock::now();
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    const auto& event = due[i];
+    if (!outcome[i].done) continue;  // not tried this pass (the lake went down)
+    if (!outcome[i].error) {
+      outbox.mark_shipped(tx, event.id, core::to_iso8601(now));
+      ++(outcome[i].created ? result.shipped : result.already_there);
+      continue;
+    }
+    ++result.failed;
+    result.last_error = *outcome[i].error;
+    // Any failure other than an outage (say, a different object under its key) backs off
+    // exponentially, up to five minutes, so one bad row cannot hog the drainer.
+    const auto delay = outcome[i].outage
+                           ? std::chrono::seconds(1)
+                           : std::chrono::seconds(std::min(300, 1 << std::min(event.attempts, 8)));
+    outbox.mark_failed(tx, event.id, *outcome[i].error, core::to_iso8601(now + delay));
+    spdlog::warn("outbox row {} not shipped to {}: {}", event.id, event.lake_key,
+                 *outcome[i].error);
   }
+  tx.commit();
   return result;
 }
 

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,10 +20,10 @@ namespace risklab::service {
 
 /// A verified outcome for a company: did it default within the horizon, as observed on a date.
 struct OutcomeInput {
-  std::string company;               ///< the company's external id
+  std::string company;  ///< the company's external id
   bool defaulted = false;
-  std::string observed_at;           ///< YYYY-MM-DD; default today
-  std::optional<std::string> note;   ///< the evidence
+  std::string observed_at;          ///< YYYY-MM-DD; default today
+  std::optional<std::string> note;  ///< the evidence
 };
 
 struct RecordedOutcome {
@@ -75,9 +74,13 @@ class OutboxService {
     long long failed = 0;
     std::string last_error;
   };
-  /// Ships up to `max_events` due rows, oldest first; stops at the first lake outage (the rows
-  /// stay pending, retried with exponential backoff up to 5 minutes).
+  /// Ships up to `max_events` due rows, oldest first, kDrainThreads uploads at a time, then
+  /// records every row's result in one transaction. A lake outage stops the pass (those rows
+  /// are retried at the next pass); other failures back off exponentially up to 5 minutes.
   DrainResult drain(int max_events = 1000);
+
+  /// Uploads in flight at once during a pass.
+  static constexpr std::size_t kDrainThreads = 8;
   store::OutboxBacklog backlog();
 
  private:
