@@ -22,9 +22,11 @@ apt_build=(
   libkainjow-mustache-dev libtbb-dev libtomlplusplus-dev libxgboost-dev
   libcurl4-openssl-dev libssl-dev libcsv-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs
 )
 # Real servers the test suite starts on 127.0.0.1 (never as system services).
-apt_test=(mariadb-server mariadb-client postgresql postgresql-client sqlite3 procps python3)
+apt_test=(mariadb-server mariadb-client postgresql postgresql-client sqlite3 procps python3
+          chromium)
 # The Python reference stack the benchmarks compare against.
 apt_bench=(python3-sklearn python3-imblearn python3-scipy python3-xgboost python3-pandas
            python3-fastapi python3-uvicorn wrk valgrind)
@@ -36,6 +38,9 @@ missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Debian's nodejs ships npm as a separate package; a NodeSource nodejs carries its own (and
+# conflicts with Debian's npm), so add it only when no npm is on the PATH.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "install-deps: apt-get install ${missing[*]}"
   apt-get update -q
@@ -45,7 +50,8 @@ else
   echo "install-deps: apt packages already installed"
 fi
 
-# npm packages (web assets and test tools) from the committed package-lock.json.
+# npm packages from the committed package-lock.json: the web UI's assets (htmx, Chart.js, Pico
+# CSS; embedded in the binary at build time) and test tools (Azurite, playwright-core, axe-core).
 if [[ -f package-lock.json ]]; then
   if [[ ! -d node_modules ]] || ! npm ls --silent >/dev/null 2>&1; then
     echo "install-deps: npm ci"
