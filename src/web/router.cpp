@@ -10,11 +10,8 @@
 #include "web/error_mapping.hpp"
 
 namespace risklab::web {
-namespace {
 
-// "/a/{id}/b" -> "/a/(\d{1,18})/b"; {username} takes a user name instead of digits and
-// {snapshot_id} a sha256 in hex.
-std::string path_regex(const std::string& path) {
+std::string route_pattern(const std::string& path) {
   std::string out;
   std::size_t pos = 0;
   while (true) {
@@ -35,6 +32,8 @@ std::string new_request_id() {
   static const std::string prefix = service::random_hex_secret().substr(0, 8);
   return prefix + "-" + std::to_string(++counter);
 }
+
+namespace {
 
 std::string cookie_value(const httplib::Request& req, const std::string& name) {
   const auto header = req.get_header_value("Cookie");
@@ -105,7 +104,7 @@ void Router::add(const std::string& method, const std::string& path, Access acce
                  ctx.request_id, method, path, res.status, seconds * 1000,
                  ctx.actor ? ctx.actor->name : "-", req.remote_addr);
   };
-  const std::string pattern = path_regex(path);
+  const std::string pattern = route_pattern(path);
   if (method == "GET") server_.Get(pattern, wrapped);
   if (method == "POST") server_.Post(pattern, wrapped);
   if (method == "DELETE") server_.Delete(pattern, wrapped);

@@ -56,6 +56,13 @@ class Router {
   std::vector<RouteInfo> routes_;
 };
 
+/// The httplib regex for a route template: "/a/{id}/b" -> "/a/(\d{1,18})/b"; {username} takes a
+/// user name instead of digits and {snapshot_id} a sha256 in hex.
+std::string route_pattern(const std::string& path);
+
+/// A new X-Request-Id: a per-process random prefix and a counter.
+std::string new_request_id();
+
 /// Name of the session cookie.
 inline constexpr const char* kSessionCookie = "risklab_session";
 

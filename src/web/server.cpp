@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "web/api/routes.hpp"
 #include "web/error_mapping.hpp"
+#include "web/ui/ui.hpp"
 
 namespace risklab::web {
 
@@ -27,8 +28,15 @@ Server::Server(App& app, ServerOptions options)
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Errors httplib raises itself (404, 413 body too large, ...) get the JSON error shape too.
   server_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
+      [](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    // A browser that asks for a page that does not exist gets a page, not JSON.
+    if (req.path.rfind("/api/", 0) != 0 &&
+        req.get_header_value("Accept").find("text/html") != std::string::npos) {
+      ui::Ui::security_headers(res);
+      res.set_content(ui::Ui::bare_error_page(res.status), "text/html; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string code = res.status == 404   ? "not_found"
                              : res.status == 413 ? "body_too_large"
                                                  : "http_" + std::to_string(res.status);
@@ -48,6 +56,7 @@ Server::Server(App& app, ServerOptions options)
   register_snapshot_routes(*router_);
   register_training_routes(*router_);
   register_monitoring_routes(*router_);
+  ui_ = std::make_unique<ui::Ui>(*server_, app_, metrics_);
 }
 
 Server::~Server() { stop(); }

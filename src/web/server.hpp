@@ -13,6 +13,10 @@ class Server;
 
 namespace risklab::web {
 
+namespace ui {
+class Ui;
+}
+
 struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;                             ///< 0 = any free port
@@ -20,7 +24,7 @@ struct ServerOptions {
   std::size_t max_body_bytes = 8 * 1024 * 1024;
 };
 
-/// `risklab serve`: the REST API (and later the UI) on cpp-httplib.
+/// `risklab serve`: the REST API and the web UI (web/ui/) on one cpp-httplib server.
 class Server {
  public:
   Server(App& app, ServerOptions options);
@@ -44,6 +48,7 @@ class Server {
   Metrics metrics_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<ui::Ui> ui_;
 };
 
 }  // namespace risklab::web

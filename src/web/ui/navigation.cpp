@@ -1,0 +1,22 @@
+#include "web/ui/navigation.hpp"
+
+#include <algorithm>
+
+namespace risklab::web::ui {
+
+const std::vector<NavEntry>& navigation() {
+  using core::Role;
+  static const std::vector<NavEntry> entries = {
+      {"/", "Overview", {}},
+      {"/score", "Scoring", {Role::analyst, Role::risk_officer}},
+      {"/audit", "Audit", {Role::admin, Role::risk_officer}},
+  };
+  return entries;
+}
+
+bool visible_to(const NavEntry& entry, const core::Actor& actor) {
+  return entry.roles.empty() || std::any_of(entry.roles.begin(), entry.roles.end(),
+                                            [&actor](core::Role role) { return actor.has(role); });
+}
+
+}  // namespace risklab::web::ui

@@ -1,0 +1,13 @@
+#pragma once
+
+namespace risklab::web::ui {
+
+class Ui;
+
+/// Each registers one workflow's pages on the UI (one file each, like api/*.cpp).
+void register_session_pages(Ui& ui);   // /login, /logout
+void register_overview_page(Ui& ui);   // /
+void register_score_pages(Ui& ui);     // /score, /assessments/{id}
+void register_audit_page(Ui& ui);      // /audit, /audit/verify
+
+}  // namespace risklab::web::ui

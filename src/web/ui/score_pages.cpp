@@ -1,0 +1,281 @@
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "service/decision_service.hpp"
+#include "service/overview_service.hpp"
+#include "service/registry_service.hpp"
+#include "service/scoring_service.hpp"
+#include "web/ui/format.hpp"
+#include "web/ui/html.hpp"
+#include "web/ui/pages.hpp"
+#include "web/ui/ui.hpp"
+
+namespace risklab::web::ui {
+namespace {
+
+constexpr long long kSearchPage = 20;
+constexpr std::size_t kDrivers = 10;
+
+std::string trim(const std::string& value) {
+  const auto start = value.find_first_not_of(" \t\r\"");
+  if (start == std::string::npos) return {};
+  const auto end = value.find_last_not_of(" \t\r\"");
+  return value.substr(start, end - start + 1);
+}
+
+std::vector<std::string> split_cells(const std::string& line) {
+  const char sep = line.find('\t') != std::string::npos ? '\t' : ',';
+  std::vector<std::string> out;
+  std::stringstream in(line);
+  std::string cell;
+  while (std::getline(in, cell, sep)) out.push_back(trim(cell));
+  return out;
+}
+
+std::optional<double> figure(const std::string& name, const std::string& raw, std::size_t line) {
+  const auto value = trim(raw);
+  if (value.empty() || value == "null" || value == "NA" || value == "NaN") return std::nullopt;
+  char* end = nullptr;
+  const double number = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() + value.size() || !std::isfinite(number)) {
+    throw core::InvalidInput("bad_figure", "line " + std::to_string(line) + ": the value of '" +
+                                               name + "' is not a number: '" + value + "'");
+  }
+  return number;
+}
+
+// Pasted figures: "name = value" lines, or a header row and a value row as copied from a
+// spreadsheet (tab- or comma-separated). An empty value, "null" or "NA" is a known missing value.
+service::FeatureValues parse_figures(const std::string& pasted) {
+  std::vector<std::string> lines;
+  std::stringstream in(pasted);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!trim(line).empty()) lines.push_back(line);
+  }
+  service::FeatureValues out;
+  if (lines.empty()) throw core::InvalidInput("no_figures", "paste the figures to score");
+  if (lines.size() == 2 && lines[0].find('=') == std::string::npos) {
+    const auto names = split_cells(lines[0]);
+    const auto values = split_cells(lines[1]);
+    if (names.size() != values.size()) {
+      throw core::InvalidInput("bad_figures", "the header row has " + std::to_string(names.size()) +
+                                                  " cells but the value row has " +
+                                                  std::to_string(values.size()));
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) out.add(names[i], figure(names[i], values[i], 2));
+    return out;
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    auto sep = lines[i].rfind('=');
+    if (sep == std::string::npos) sep = lines[i].rfind('\t');
+    if (sep == std::string::npos) {
+      throw core::InvalidInput("bad_figures", "line " + std::to_string(i + 1) +
+                                                  " is not 'name = value'");
+    }
+    const auto name = trim(lines[i].substr(0, sep));
+    out.add(name, figure(name, lines[i].substr(sep + 1), i + 1));
+  }
+  return out;
+}
+
+Data statement_rows(Ui& ui, Page& page, const std::string& query, long long offset) {
+  Data rows = list();
+  const auto found = ui.overview().search_statements(page.actor(), query, kSearchPage, offset);
+  for (const auto& s : found) {
+    Data row;
+    row.set("id", text(std::to_string(s.id)));
+    row.set("company", text(s.company));
+    if (s.company_name != s.company) row.set("company_name", text(s.company_name));
+    row.set("period", text(s.period));
+    row.set("dataset", text(s.dataset));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+void score_form(Ui& ui, Page& page, const std::string& error, int status) {
+  const auto query = page.field("q");
+  const long long offset = page.int_field("offset").value_or(0);
+  Data data;
+  data.set("q", text(query));
+  data.set("q_url", text(url_encode(query)));
+  data.set("statements", statement_rows(ui, page, query, offset));
+  if (offset > 0) data.set("prev_offset", text(std::to_string(std::max(0LL, offset - kSearchPage))));
+  data.set("next_offset", text(std::to_string(offset + kSearchPage)));
+  data.set("statement_id", text(page.field("statement_id")));
+  data.set("company", text(page.field("company")));
+  data.set("figures", text(page.field("figures")));
+  if (!error.empty()) data.set("error", text(error));
+  const auto champion = ui.overview().champion();
+  if (champion) {
+    data.set("model_version", text(champion->version));
+  } else {
+    data.set("no_champion", Data(true));
+  }
+  Data features = list();
+  for (const auto& name : ui.overview().champion_features()) features.push_back(Data("name", text(name)));
+  data.set("features", features);
+  if (page.htmx() && page.field("fragment") == "statements") {
+    return ui.render(page, "score_statements", data, "Statements", status, true);
+  }
+  ui.render(page, "score", data, "Credit risk scoring", status);
+}
+
+void assessment_page(Ui& ui, Page& page, long long id, const std::string& error, int status) {
+  const auto a = ui.app().scoring.get(page.actor(), id);
+  const auto decision = ui.app().decisions.find(id);
+  Data data;
+  data.set("id", text(std::to_string(a.id)));
+  data.set("pd", text(format_pd(a.pd)));
+  data.set("grade", text(a.grade));
+  data.set("recommendation", text(a.recommendation));
+  data.set("created_at", text(timestamp(a.created_at)));
+  data.set("created_by", text(a.created_by));
+  data.set("company", text(a.company.value_or("—")));
+  if (a.statement_id) data.set("statement_id", text(std::to_string(*a.statement_id)));
+  std::string version = "model " + std::to_string(a.model_id);
+  try {
+    version = ui.app().registry.get(page.actor(), a.model_id).version;
+  } catch (const core::Error&) {
+    // The number is enough to find it; the registry page says the rest.
+  }
+  data.set("model_version", text(version));
+
+  Data scale = list();
+  for (const auto& band : ui.overview().master_scale()) {
+    Data row;
+    row.set("grade", text(band.grade));
+    row.set("range", text(band.lower_pd >= 1.0 ? "default"
+                                               : format_pd(band.lower_pd) + " – " +
+                                                     format_pd(band.upper_pd)));
+    row.set("current", Data(band.grade == a.grade));
+    scale.push_back(row);
+  }
+  data.set("scale", scale);
+
+  nlohmann::json labels = nlohmann::json::array();
+  nlohmann::json values = nlohmann::json::array();
+  Data drivers = list();
+  for (const auto& driver : a.drivers) {
+    const std::string feature = driver.value("feature", "");
+    const double contribution = driver.value("contribution", 0.0);
+    labels.push_back(feature);
+    values.push_back(contribution);
+    Data row;
+    row.set("feature", text(feature));
+    row.set("value", text(driver.contains("value") && driver["value"].is_number()
+                              ? decimal(driver["value"].get<double>())
+                              : "missing (imputed)"));
+    row.set("contribution", text((contribution >= 0 ? "+" : "") + decimal(contribution)));
+    row.set("increases", Data(contribution >= 0));
+    drivers.push_back(row);
+  }
+  data.set("drivers", drivers);
+  data.set("has_drivers", Data(!a.drivers.empty()));
+  const nlohmann::json chart = {{"type", "drivers"}, {"labels", labels}, {"values", values}};
+  data.set("driver_chart", text(script_safe_json(chart.dump())));
+
+  Data warnings = list();
+  for (const auto& item : a.out_of_range) {
+    Data row;
+    row.set("feature", text(item.value("feature", "")));
+    row.set("value", text(decimal(item.value("value", 0.0))));
+    row.set("min", text(decimal(item.value("min", 0.0))));
+    row.set("max", text(decimal(item.value("max", 0.0))));
+    warnings.push_back(row);
+  }
+  data.set("warnings", warnings);
+  data.set("has_warnings", Data(!a.out_of_range.empty()));
+
+  if (decision) {
+    Data d;
+    d.set("decision", text(decision->decision));
+    d.set("override", Data(decision->is_override));
+    d.set("rationale", text(decision->rationale.value_or("")));
+    d.set("reason_code", text(decision->reason_code.value_or("")));
+    d.set("by", text(decision->decided_by));
+    d.set("at", text(timestamp(decision->decided_at)));
+    data.set("decision", d);
+  } else if (page.actor().has(core::Role::analyst) || page.actor().has(core::Role::risk_officer)) {
+    const auto chosen = page.field("decision").empty() ? a.recommendation : page.field("decision");
+    Data form;
+    Data options = list();
+    for (const std::string choice : {"approve", "refer", "decline"}) {
+      Data option;
+      option.set("value", text(choice));
+      option.set("checked", Data(choice == chosen));
+      option.set("recommended", Data(choice == a.recommendation));
+      options.push_back(option);
+    }
+    form.set("options", options);
+    Data reasons = list();
+    for (const auto& code : service::override_reason_codes()) {
+      Data reason;
+      reason.set("code", text(code));
+      reason.set("selected", Data(code == page.field("reason_code")));
+      reasons.push_back(reason);
+    }
+    form.set("reasons", reasons);
+    form.set("rationale", text(page.field("rationale")));
+    if (!error.empty()) form.set("error", text(error));
+    data.set("decision_form", form);
+  }
+  ui.render(page, "assessment", data, "Assessment " + std::to_string(a.id), status);
+}
+
+}  // namespace
+
+void register_score_pages(Ui& ui) {
+  using core::Role;
+  const auto scorers = PageAccess::any_of({Role::analyst, Role::risk_officer});
+  ui.get("/score", scorers, [&ui](Page& page) { score_form(ui, page, "", 200); });
+  ui.post("/score", scorers, [&ui](Page& page) {
+    service::ScoreInput input;
+    input.top_k = kDrivers;
+    try {
+      if (const auto statement = page.int_field("statement_id")) {
+        input.statement_id = *statement;
+      } else {
+        input.features = parse_figures(page.field("figures"));
+        if (!trim(page.field("company")).empty()) input.company = trim(page.field("company"));
+      }
+      const auto result = ui.app().scoring.score(page.actor(), input);
+      ui.redirect(page, "/assessments/" + std::to_string(result.assessment_id),
+                  "Scored with model " + result.model_version + ": assessment " +
+                      std::to_string(result.assessment_id) + " is stored.");
+    } catch (const core::InvalidInput& error) {
+      score_form(ui, page, error.what(), 422);
+    } catch (const core::NotFound& error) {
+      score_form(ui, page, error.what(), 404);
+    }
+  });
+  ui.get("/assessments/{id}", PageAccess::signed_in(), [&ui](Page& page) {
+    assessment_page(ui, page, std::stoll(page.req.matches[1].str()), "", 200);
+  });
+  ui.post("/assessments/{id}/decision", scorers, [&ui](Page& page) {
+    const long long id = std::stoll(page.req.matches[1].str());
+    service::DecisionInput input;
+    input.assessment_id = id;
+    input.decision = page.field("decision");
+    if (!trim(page.field("rationale")).empty()) input.rationale = page.field("rationale");
+    if (!page.field("reason_code").empty()) input.reason_code = page.field("reason_code");
+    try {
+      const auto decision = ui.app().decisions.decide(page.actor(), input);
+      ui.redirect(page, "/assessments/" + std::to_string(id),
+                  decision.is_override ? "Override recorded: " + decision.decision +
+                                             " against the model's " + decision.recommendation + "."
+                                       : "Decision recorded: " + decision.decision + ".");
+    } catch (const core::InvalidInput& error) {
+      assessment_page(ui, page, id, error.what(), 422);
+    } catch (const core::Conflict& error) {
+      ui.redirect(page, "/assessments/" + std::to_string(id), error.what(), "error");
+    }
+  });
+}
+
+}  // namespace risklab::web::ui
