@@ -109,4 +109,11 @@ std::vector<store::StatementSummary> OverviewService::search_statements(const co
                                                        std::max(offset, 0LL));
 }
 
+std::optional<store::StatementSummary> OverviewService::statement(const core::Actor& actor,
+                                                                 long long id) {
+  require_role(actor, kAnyRole, "read statements");
+  store::Transaction tx(db_, store::Transaction::Mode::read);
+  return store::OverviewRepository().find_statement(tx, id);
+}
+
 }  // namespace risklab::service

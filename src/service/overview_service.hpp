@@ -71,6 +71,8 @@ class OverviewService {
   std::vector<store::StatementSummary> search_statements(const core::Actor& actor,
                                                          const std::string& text, long long limit,
                                                          long long offset);
+  /// Statement `id` with its company, if it exists (any role).
+  std::optional<store::StatementSummary> statement(const core::Actor& actor, long long id);
 
  private:
   store::Database& db_;

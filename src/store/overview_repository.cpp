@@ -128,4 +128,23 @@ std::vector<StatementSummary> OverviewRepository::search_statements(Transaction&
   return out;
 }
 
+std::optional<StatementSummary> OverviewRepository::find_statement(Transaction& tx, long long id) {
+  try {
+    soci::rowset<soci::row> rows =
+        (detail::sql(tx).prepare
+             << "SELECT s.id, c.external_id, c.name, s.period, d.name FROM statements s "
+                "JOIN companies c ON c.id = s.company_id JOIN datasets d ON d.id = s.dataset_id "
+                "WHERE s.id = :id",
+         soci::use(id));
+    for (const auto& row : rows) {
+      return StatementSummary{detail::as_int(row, 0), row.get<std::string>(1),
+                              row.get<std::string>(2), row.get<std::string>(3),
+                              row.get<std::string>(4)};
+    }
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "reading statement " + std::to_string(id));
+  }
+  return std::nullopt;
+}
+
 }  // namespace risklab::store

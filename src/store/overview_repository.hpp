@@ -61,6 +61,8 @@ class OverviewRepository {
   /// when empty), by id, `limit` from `offset`.
   std::vector<StatementSummary> search_statements(Transaction& tx, const std::string& text,
                                                   long long limit, long long offset);
+  /// Statement `id` with its company, if it exists.
+  std::optional<StatementSummary> find_statement(Transaction& tx, long long id);
 };
 
 }  // namespace risklab::store

@@ -1,5 +1,6 @@
 #include "web/ui/format.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 #include "web/ui/html.hpp"
@@ -14,6 +15,13 @@ std::string thousands(long long value) {
     out += digits[i];
   }
   return value < 0 ? "-" + out : out;
+}
+
+std::string metric(double value) {
+  if (std::fabs(value) < 1e15 && value == std::floor(value)) {
+    return thousands(static_cast<long long>(value));
+  }
+  return decimal(value, 4);
 }
 
 std::string decimal(double value, int places) {

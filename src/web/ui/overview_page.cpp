@@ -24,10 +24,10 @@ void register_overview_page(Ui& ui) {
                                 overview.champion->created_at))));
       Data metrics = list();
       for (const auto& [name, value] : overview.champion->metrics) {
-        Data metric;
-        metric.set("name", text(name));
-        metric.set("value", text(decimal(value)));
-        metrics.push_back(metric);
+        Data row;
+        row.set("name", text(name));
+        row.set("value", text(metric(value)));
+        metrics.push_back(row);
       }
       champion.set("metrics", metrics);
       data.set("champion", champion);
@@ -51,6 +51,7 @@ void register_overview_page(Ui& ui) {
     }
     data.set("grades", grades);
     data.set("graded", text(thousands(graded)));
+    data.set("window", text(thousands(overview.recent_window)));
     data.set("has_grades", Data(graded > 0));
     const nlohmann::json chart = {{"type", "bar"},
                                   {"labels", labels},

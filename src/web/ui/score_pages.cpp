@@ -83,9 +83,11 @@ service::FeatureValues parse_figures(const std::string& pasted) {
   return out;
 }
 
-Data statement_rows(Ui& ui, Page& page, const std::string& query, long long offset) {
+Data statement_rows(Ui& ui, Page& page, const std::string& query, long long offset,
+                    bool& full_page) {
   Data rows = list();
   const auto found = ui.overview().search_statements(page.actor(), query, kSearchPage, offset);
+  full_page = static_cast<long long>(found.size()) == kSearchPage;
   for (const auto& s : found) {
     Data row;
     row.set("id", text(std::to_string(s.id)));
@@ -104,9 +106,10 @@ void score_form(Ui& ui, Page& page, const std::string& error, int status) {
   Data data;
   data.set("q", text(query));
   data.set("q_url", text(url_encode(query)));
-  data.set("statements", statement_rows(ui, page, query, offset));
+  bool full_page = false;
+  data.set("statements", statement_rows(ui, page, query, offset, full_page));
   if (offset > 0) data.set("prev_offset", text(std::to_string(std::max(0LL, offset - kSearchPage))));
-  data.set("next_offset", text(std::to_string(offset + kSearchPage)));
+  if (full_page) data.set("next_offset", text(std::to_string(offset + kSearchPage)));
   data.set("statement_id", text(page.field("statement_id")));
   data.set("company", text(page.field("company")));
   data.set("figures", text(page.field("figures")));
@@ -136,8 +139,17 @@ void assessment_page(Ui& ui, Page& page, long long id, const std::string& error,
   data.set("recommendation", text(a.recommendation));
   data.set("created_at", text(timestamp(a.created_at)));
   data.set("created_by", text(a.created_by));
-  data.set("company", text(a.company.value_or("—")));
-  if (a.statement_id) data.set("statement_id", text(std::to_string(*a.statement_id)));
+  std::string company = a.company.value_or("—");
+  if (a.statement_id) {
+    data.set("statement_id", text(std::to_string(*a.statement_id)));
+    if (const auto statement = ui.overview().statement(page.actor(), *a.statement_id)) {
+      company = statement->company + (statement->company_name != statement->company
+                                          ? " (" + statement->company_name + ")"
+                                          : "");
+      data.set("period", text(statement->period));
+    }
+  }
+  data.set("company", text(company));
   std::string version = "model " + std::to_string(a.model_id);
   try {
     version = ui.app().registry.get(page.actor(), a.model_id).version;

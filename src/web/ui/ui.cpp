@@ -241,6 +241,7 @@ void Ui::render(Page& page, const std::string& name, Data data, const std::strin
     layout.set("content", text(body));
     layout.set("csrf_token", text(page.csrf_token));
     Data assets;
+    assets.set("favicon", text(assets_.url("favicon.svg")));
     assets.set("pico", text(assets_.url("vendor/pico.min.css")));
     assets.set("app_css", text(assets_.url("app.css")));
     assets.set("htmx", text(assets_.url("vendor/htmx.min.js")));

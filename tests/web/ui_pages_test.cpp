@@ -1,0 +1,450 @@
+// The web UI through HTTP on every backend: sign-in redirects, safe `next`, role gates that show
+// no data, CSRF refusal of forged forms (nothing changes), the CSP and no inline script on every
+// page, escaping of hostile input, static assets, and the scoring -> override -> audit flow.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fstream>
+#include <thread>
+
+#include "lake/lake.hpp"
+#include "service/audit_service.hpp"
+#include "service/auth_service.hpp"
+#include "service/champion.hpp"
+#include "service/decision_service.hpp"
+#include "service/import_service.hpp"
+#include "service/outcome_service.hpp"
+#include "service/registry_service.hpp"
+#include "service/scoring_service.hpp"
+#include "store/assessment_repository.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+#include "store/transaction.hpp"
+#include "support/backends.hpp"
+#include "support/model_fixture.hpp"
+#include "support/temp_dir.hpp"
+#include "web/server.hpp"
+#include "web/ui/html.hpp"
+
+namespace risklab::web {
+namespace {
+
+const core::Actor kSystem{0, "test-setup",
+                          {core::Role::admin, core::Role::analyst, core::Role::risk_officer}};
+const std::string kHostile = "<script>alert(1)</script> & Sons";
+
+class UiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    test_db_ = std::make_unique<test::TestDatabase>(GetParam());
+    db_ = store::Database::open(test_db_->url(), 8);
+    store::migrate(*db_);
+    auth_ = std::make_unique<service::AuthService>(*db_);
+    champion_ = std::make_unique<service::Champion>(*db_);
+    scoring_ = std::make_unique<service::ScoringService>(*db_, *champion_);
+    decisions_ = std::make_unique<service::DecisionService>(*db_);
+    registry_ = std::make_unique<service::RegistryService>(*db_);
+    audit_ = std::make_unique<service::AuditService>(*db_);
+    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
+    lake_ = lake::open_lake("file://" + (dir_.path() / "lake").string());
+    lake_->create_container();
+    outbox_ = std::make_unique<service::OutboxService>(*db_, *lake_);
+    app_ = std::make_unique<App>(App{*db_, *auth_, *scoring_, *decisions_, *registry_, *audit_,
+                                     *champion_, *outcomes_, *outbox_, false});
+    ServerOptions options;
+    options.port = 0;
+    options.threads = 4;
+    server_ = std::make_unique<Server>(*app_, options);
+    port_ = server_->bind();
+    thread_ = std::thread([this] { server_->run(); });
+    for (const auto& [name, roles] : std::vector<std::pair<std::string, std::string>>{
+             {"admin", "admin"}, {"ana", "analyst"}, {"rita", "risk_officer"}, {"vic", "viewer"}}) {
+      auth_->create_user(kSystem, name, "", name + "-password-1", roles);
+    }
+    const auto model = registry_->register_artifact(kSystem, test::reference_model_path());
+    registry_->promote(kSystem, model.id);
+    champion_->refresh();
+    // 20 statements; the first company has a hostile name.
+    std::ifstream in(test::reference_head_csv(dir_.path().string(), 20));
+    std::ofstream out(dir_.path() / "portfolio.csv");
+    std::string line;
+    for (int row = 0; std::getline(in, line); ++row) {
+      if (row == 0) out << "company_id,company_name," << line << '\n';
+      else out << "acme-" << row << ',' << (row == 1 ? kHostile : "Acme " + std::to_string(row))
+               << ',' << line << '\n';
+    }
+    out.close();
+    service::ImportOptions import;
+    import.file = (dir_.path() / "portfolio.csv").string();
+    import.label_column = "Bankrupt?";
+    import.id_column = "company_id";
+    import.name_column = "company_name";
+    service::ImportService(*db_).import_csv(import);
+  }
+
+  void TearDown() override {
+    server_->stop();
+    thread_.join();
+  }
+
+  httplib::Client client() {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+
+  struct Browser {
+    std::string cookie;  // "risklab_session=…"
+    std::string csrf;
+  };
+
+  static std::string hidden_value(const std::string& body, const std::string& name) {
+    const auto at = body.find("name=\"" + name + "\" value=\"");
+    if (at == std::string::npos) return {};
+    const auto start = at + name.size() + 15;
+    return body.substr(start, body.find('"', start) - start);
+  }
+
+  // Signs in through the log-in form, as a browser does.
+  Browser sign_in(const std::string& user) {
+    auto c = client();
+    auto form = c.Get("/login");
+    EXPECT_EQ(form->status, 200);
+    const auto login_cookie = form->get_header_value("Set-Cookie");
+    const auto token = hidden_value(form->body, "login_token");
+    httplib::Params params{{"username", user}, {"password", user + "-password-1"},
+                           {"login_token", token}, {"next", "/"}};
+    const auto res = c.Post("/login", {{"Cookie", login_cookie.substr(0, login_cookie.find(';'))}},
+                            params);
+    EXPECT_EQ(res->status, 303) << res->body;
+    std::string session;
+    for (const auto& [name, value] : res->headers) {
+      if (name == "Set-Cookie" && value.rfind("risklab_session=", 0) == 0) session = value;
+    }
+    EXPECT_NE(session.find("HttpOnly"), std::string::npos) << session;
+    EXPECT_NE(session.find("SameSite=Strict"), std::string::npos) << session;
+    Browser browser{session.substr(0, session.find(';')), ""};
+    const auto page = get(browser, "/");
+    browser.csrf = hidden_value(page->body, "csrf_token");
+    EXPECT_EQ(browser.csrf.size(), 64u);
+    return browser;
+  }
+
+  httplib::Result get(const Browser& browser, const std::string& path) {
+    return client().Get(path, {{"Cookie", browser.cookie}, {"Accept", "text/html"}});
+  }
+  httplib::Result post(const Browser& browser, const std::string& path, httplib::Params params) {
+    return client().Post(path, {{"Cookie", browser.cookie}}, params);
+  }
+
+  // Follows a 303 as a browser does, with the one-time flash cookie it set.
+  httplib::Result follow(const Browser& browser, const httplib::Result& res) {
+    std::string cookies = browser.cookie;
+    for (const auto& [name, value] : res->headers) {
+      if (name == "Set-Cookie" && value.rfind("risklab_flash=", 0) == 0) {
+        cookies += "; " + value.substr(0, value.find(';'));
+      }
+    }
+    return client().Get(res->get_header_value("Location"), {{"Cookie", cookies}});
+  }
+
+  long long assessments() {
+    store::Transaction tx(*db_, store::Transaction::Mode::read);
+    return store::AssessmentRepository().count(tx);
+  }
+
+  // Scores statement 1 as `browser` and returns the assessment's page path.
+  std::string score_first_statement(const Browser& browser) {
+    const auto res = post(browser, "/score", {{"csrf_token", browser.csrf}, {"statement_id", "1"}});
+    EXPECT_EQ(res->status, 303) << res->body;
+    return res->get_header_value("Location");
+  }
+
+  // Every <script> loads a file, and no tag carries an inline event handler.
+  static void expect_no_inline_script(const std::string& body, const std::string& what) {
+    std::size_t pos = 0;
+    while ((pos = body.find('<', pos)) != std::string::npos) {
+      const auto end = body.find('>', pos);
+      ASSERT_NE(end, std::string::npos) << what;
+      const auto tag = body.substr(pos, end - pos + 1);
+      if (tag.rfind("<script", 0) == 0) {
+        EXPECT_NE(tag.find(" src=\"/static/"), std::string::npos) << what << ": " << tag;
+        EXPECT_EQ(body.substr(end + 1, 9), "</script>") << what << ": a script with a body";
+      }
+      // Attribute names outside quoted values: none may be an event handler (on…=).
+      char quote = 0;
+      for (std::size_t at = 0; at + 3 < tag.size(); ++at) {
+        if (quote) {
+          if (tag[at] == quote) quote = 0;
+          continue;
+        }
+        if (tag[at] == '"' || tag[at] == '\'') {
+          quote = tag[at];
+          continue;
+        }
+        if (tag.compare(at, 3, " on") != 0) continue;
+        std::size_t i = at + 3;
+        while (i < tag.size() && std::isalpha(static_cast<unsigned char>(tag[i]))) ++i;
+        EXPECT_FALSE(i > at + 3 && i < tag.size() && tag[i] == '=') << what << ": " << tag;
+      }
+      EXPECT_EQ(tag.find("javascript:"), std::string::npos) << what << ": " << tag;
+      pos = end;
+    }
+  }
+
+  static void expect_security_headers(const httplib::Result& res, const std::string& what) {
+    const auto csp = res->get_header_value("Content-Security-Policy");
+    EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << what;
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << what;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << what;
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << what;
+    EXPECT_FALSE(res->get_header_value("Referrer-Policy").empty()) << what;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::TestDatabase> test_db_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<service::AuthService> auth_;
+  std::unique_ptr<service::Champion> champion_;
+  std::unique_ptr<service::ScoringService> scoring_;
+  std::unique_ptr<service::DecisionService> decisions_;
+  std::unique_ptr<service::RegistryService> registry_;
+  std::unique_ptr<service::AuditService> audit_;
+  std::unique_ptr<service::OutcomeService> outcomes_;
+  std::unique_ptr<lake::Lake> lake_;
+  std::unique_ptr<service::OutboxService> outbox_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST_P(UiTest, PagesNeedSignInAndRedirectToTheLogInWithTheirPath) {
+  for (const std::string path : {"/", "/score", "/audit", "/assessments/1", "/audit/verify"}) {
+    const auto res = client().Get(path + "?x=1");
+    ASSERT_EQ(res->status, 303) << path;
+    // (httplib's client decodes the Location header; the server sends it percent-encoded)
+    EXPECT_EQ(ui::url_decode(res->get_header_value("Location")), "/login?next=" + path + "?x=1");
+    EXPECT_EQ(res->body.find("acme"), std::string::npos) << path;
+  }
+  const auto before = assessments();
+  const auto res = client().Post("/score", httplib::Params{{"statement_id", "1"}});
+  EXPECT_EQ(res->status, 303);
+  EXPECT_EQ(res->get_header_value("Location"), "/login");
+  EXPECT_EQ(assessments(), before);
+}
+
+TEST_P(UiTest, LogInRedirectsOnlyToLocalPaths) {
+  for (const auto& [next, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"/audit?after_id=3", "/audit?after_id=3"},
+           {"//evil.com", "/"},
+           {"https://evil", "/"},
+           {"/\\evil.com", "/"},
+           {"javascript:alert(1)", "/"},
+           {"/\r\nSet-Cookie: x=1", "/"}}) {
+    auto c = client();
+    const auto form = c.Get("/login?next=" + ui::url_encode(next));
+    ASSERT_EQ(form->status, 200);
+    EXPECT_EQ(form->body.find("evil"), std::string::npos) << next;
+    const auto cookie = form->get_header_value("Set-Cookie");
+    const auto res = c.Post("/login", {{"Cookie", cookie.substr(0, cookie.find(';'))}},
+                            httplib::Params{{"username", "rita"},
+                                            {"password", "rita-password-1"},
+                                            {"login_token", hidden_value(form->body, "login_token")},
+                                            {"next", next}});
+    ASSERT_EQ(res->status, 303) << next;
+    EXPECT_EQ(res->get_header_value("Location"), expected) << next;
+  }
+}
+
+TEST_P(UiTest, LogInFormWithoutItsTokenOrWithAWrongPasswordSignsNobodyIn) {
+  auto res = client().Post("/login", httplib::Params{{"username", "ana"}, {"password", "ana-password-1"}});
+  EXPECT_EQ(res->status, 403);
+  EXPECT_TRUE(res->get_header_value("Set-Cookie").rfind("risklab_session=", 0) != 0);
+  auto c = client();
+  const auto form = c.Get("/login");
+  const auto cookie = form->get_header_value("Set-Cookie");
+  res = c.Post("/login", {{"Cookie", cookie.substr(0, cookie.find(';'))}},
+               httplib::Params{{"username", "ana"}, {"password", "wrong-password"},
+                               {"login_token", hidden_value(form->body, "login_token")}});
+  EXPECT_EQ(res->status, 401);
+  EXPECT_NE(res->body.find("Wrong user name or password"), std::string::npos);
+}
+
+TEST_P(UiTest, RolesGatePagesWithA403ThatShowsNoDataAndTheNavigationFollowsTheRole) {
+  const auto vic = sign_in("vic");
+  auto res = get(vic, "/");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(res->body.find("href=\"/score\""), std::string::npos) << "viewers cannot score";
+  EXPECT_EQ(res->body.find("href=\"/audit\""), std::string::npos);
+  for (const std::string path : {"/score", "/score?q=acme", "/audit", "/audit/verify"}) {
+    res = get(vic, path);
+    EXPECT_EQ(res->status, 403) << path;
+    EXPECT_EQ(res->body.find("acme"), std::string::npos) << path;
+    EXPECT_EQ(res->body.find("user.created"), std::string::npos) << path;
+  }
+  const auto before = assessments();
+  res = post(vic, "/score", {{"csrf_token", vic.csrf}, {"statement_id", "1"}});
+  EXPECT_EQ(res->status, 403);
+  EXPECT_EQ(assessments(), before);
+
+  const auto ana = sign_in("ana");
+  res = get(ana, "/");
+  EXPECT_NE(res->body.find("href=\"/score\""), std::string::npos);
+  EXPECT_EQ(res->body.find("href=\"/audit\""), std::string::npos);
+  EXPECT_EQ(get(ana, "/audit")->status, 403);
+  const auto rita = sign_in("rita");
+  res = get(rita, "/");
+  EXPECT_NE(res->body.find("href=\"/audit\""), std::string::npos);
+}
+
+TEST_P(UiTest, AForgedFormWithoutTheCsrfTokenIsRefusedAndChangesNothing) {
+  const auto ana = sign_in("ana");
+  const auto before = assessments();
+  for (const auto& token : {std::string(), std::string(64, 'a')}) {
+    httplib::Params params{{"statement_id", "1"}};
+    if (!token.empty()) params.emplace("csrf_token", token);
+    const auto res = post(ana, "/score", params);
+    EXPECT_EQ(res->status, 403) << res->body;
+    EXPECT_NE(res->body.find("CSRF"), std::string::npos);
+  }
+  EXPECT_EQ(assessments(), before);
+
+  const auto page = score_first_statement(ana);
+  EXPECT_EQ(assessments(), before + 1);
+  const auto id = std::stoll(page.substr(page.rfind('/') + 1));
+  auto res = post(ana, page + "/decision", {{"decision", "refer"}, {"rationale", "forged by another site"},
+                                            {"reason_code", "other"}});
+  EXPECT_EQ(res->status, 403);
+  EXPECT_FALSE(decisions_->find(id));
+  res = post(ana, "/logout", {});
+  EXPECT_EQ(res->status, 403) << "log-out is a state change too";
+  EXPECT_EQ(get(ana, "/")->status, 200) << "still signed in";
+}
+
+TEST_P(UiTest, ScoreThenOverrideNeedsRationaleAndReasonAndShowsOnThePage) {
+  const auto ana = sign_in("ana");
+  auto res = post(ana, "/score", {{"csrf_token", ana.csrf}, {"statement_id", "1"}});
+  ASSERT_EQ(res->status, 303);
+  const auto path = res->get_header_value("Location");
+  ASSERT_EQ(path.rfind("/assessments/", 0), 0u) << path;
+  res = follow(ana, res);
+  ASSERT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("Scored with model rf-"), std::string::npos) << "the flash";
+  EXPECT_NE(res->body.find("id=\"grade\""), std::string::npos);
+  EXPECT_NE(res->body.find("data-chart=\"{&quot;labels&quot;"), std::string::npos);
+  EXPECT_NE(res->body.find("Master scale"), std::string::npos);
+  const auto id = std::stoll(path.substr(path.rfind('/') + 1));
+  const auto recommended = scoring_->get(kSystem, id).recommendation;
+  const std::string against = recommended == "approve" ? "decline" : "approve";
+
+  res = post(ana, path + "/decision", {{"csrf_token", ana.csrf}, {"decision", against}});
+  EXPECT_EQ(res->status, 422);
+  EXPECT_NE(res->body.find("id=\"decision-error\""), std::string::npos);
+  EXPECT_FALSE(decisions_->find(id));
+
+  res = post(ana, path + "/decision", {{"csrf_token", ana.csrf}, {"decision", against},
+                                       {"rationale", "Strong guarantee from the parent company"},
+                                       {"reason_code", "guarantee"}});
+  ASSERT_EQ(res->status, 303) << res->body;
+  res = follow(ana, res);
+  EXPECT_NE(res->body.find("Override recorded"), std::string::npos);
+  EXPECT_EQ(get(ana, path)->body.find("Override recorded"), std::string::npos) << "shown once";
+  EXPECT_NE(res->body.find("badge-warning\">override"), std::string::npos);
+  ASSERT_TRUE(decisions_->find(id));
+  EXPECT_TRUE(decisions_->find(id)->is_override);
+
+  const auto rita = sign_in("rita");
+  res = get(rita, "/audit?action=decision.override");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("<td>decision.override</td>"), std::string::npos);
+  EXPECT_EQ(res->body.find("<td>assessment.created</td>"), std::string::npos) << "filtered";
+  res = get(rita, "/audit/verify");
+  EXPECT_NE(res->body.find("The chain is intact"), std::string::npos);
+  res = client().Get("/audit/verify", {{"Cookie", rita.cookie}, {"HX-Request", "true"}});
+  EXPECT_EQ(res->body.rfind("<div id=\"verify-result\"", 0), 0u) << "htmx gets the fragment";
+}
+
+TEST_P(UiTest, HostileTextIsEscapedEverywhere) {
+  const auto ana = sign_in("ana");
+  score_first_statement(ana);
+  const auto res = client().Post("/score", {{"Cookie", ana.cookie}},
+                                 httplib::Params{{"csrf_token", ana.csrf},
+                                                 {"company", "<img src=x onerror=alert(1)>"},
+                                                 {"figures", "x = 1"}});
+  EXPECT_EQ(res->status, 422);
+  std::vector<std::string> bodies = {res->body, get(ana, "/")->body, get(ana, "/score?q=acme")->body,
+                                     get(ana, "/score?q=%3Cscript%3Ealert(2)%3C/script%3E")->body};
+  for (const auto& body : bodies) {
+    EXPECT_EQ(body.find("<script>alert"), std::string::npos);
+    EXPECT_EQ(body.find("<img src=x"), std::string::npos);
+    expect_no_inline_script(body, "hostile page");
+  }
+  EXPECT_NE(bodies[0].find("value=\"&lt;img src=x onerror=alert(1)&gt;\""), std::string::npos);
+  EXPECT_NE(get(ana, "/score?q=acme")->body.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons"),
+            std::string::npos);
+}
+
+TEST_P(UiTest, EveryPageCarriesTheCspAndNoInlineScript) {
+  const auto rita = sign_in("rita");
+  const auto path = score_first_statement(rita);
+  std::vector<std::pair<std::string, httplib::Result>> pages;
+  pages.emplace_back("/login", client().Get("/login"));
+  for (const std::string& p : std::vector<std::string>{"/", "/score", "/score?q=acme", path, "/audit",
+                                                       "/audit/verify", "/assessments/999999",
+                                                       "/no-such-page"}) {
+    pages.emplace_back(p, get(rita, p));
+  }
+  pages.emplace_back("403", get(sign_in("vic"), "/audit"));
+  for (const auto& [what, res] : pages) {
+    ASSERT_TRUE(res) << what;
+    EXPECT_NE(res->get_header_value("Content-Type").find("text/html"), std::string::npos) << what;
+    expect_security_headers(res, what);
+    expect_no_inline_script(res->body, what);
+    EXPECT_EQ(res->body.find(rita.cookie.substr(std::string("risklab_session=").size())),
+              std::string::npos)
+        << what << ": the session secret is never in a page";
+  }
+  EXPECT_EQ(pages[7].second->status, 404);
+  EXPECT_EQ(pages[8].second->status, 404);
+}
+
+TEST_P(UiTest, StaticAssetsAreEmbeddedVersionedAndCached) {
+  const auto body = client().Get("/login")->body;
+  for (const std::string name : {"pico.min.css", "app.css", "htmx.min.js", "chart.umd.js", "app.js"}) {
+    const auto at = body.find(name + "\"");
+    ASSERT_NE(at, std::string::npos) << name;
+    const auto start = body.rfind('"', at) + 1;
+    const auto url = body.substr(start, at + name.size() - start);
+    ASSERT_EQ(url.rfind("/static/", 0), 0u) << url;
+    const auto res = client().Get(url);
+    ASSERT_EQ(res->status, 200) << url;
+    EXPECT_NE(res->get_header_value("Content-Type").find(name.ends_with(".css") ? "text/css"
+                                                                                : "text/javascript"),
+              std::string::npos);
+    EXPECT_NE(res->get_header_value("Cache-Control").find("immutable"), std::string::npos);
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+    const auto etag = res->get_header_value("ETag");
+    EXPECT_EQ(client().Get(url, {{"If-None-Match", etag}})->status, 304);
+  }
+  EXPECT_EQ(client().Get("/static/nothing.js")->status, 404);
+  EXPECT_EQ(client().Get("/static/../../etc/passwd")->status, 404);
+}
+
+TEST_P(UiTest, OverviewShowsThePortfolioTheChampionAndRecentWork) {
+  const auto ana = sign_in("ana");
+  score_first_statement(ana);
+  const auto res = get(ana, "/");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("id=\"companies\">20<"), std::string::npos);
+  EXPECT_NE(res->body.find("id=\"statements\">20<"), std::string::npos);
+  EXPECT_NE(res->body.find("id=\"champion-version\">rf-"), std::string::npos);
+  EXPECT_NE(res->body.find("href=\"/assessments/1\""), std::string::npos);
+  EXPECT_NE(res->body.find("data-chart=\"{&quot;labels&quot;:[&quot;R1&quot;"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, UiTest, ::testing::ValuesIn(test::all_backends()),
+                         test::BackendName());
+
+}  // namespace
+}  // namespace risklab::web
