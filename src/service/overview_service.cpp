@@ -109,6 +109,20 @@ std::vector<store::StatementSummary> OverviewService::search_statements(const co
                                                        std::max(offset, 0LL));
 }
 
+std::vector<store::OutcomeSummary> OverviewService::recent_outcomes(const core::Actor& actor,
+                                                                   long long limit) {
+  require_role(actor, kAnyRole, "read outcomes");
+  store::Transaction tx(db_, store::Transaction::Mode::read);
+  return store::OverviewRepository().recent_outcomes(tx, std::clamp(limit, 1LL, 200LL));
+}
+
+std::vector<store::OutboxSummary> OverviewService::recent_outbox(const core::Actor& actor,
+                                                                 long long limit) {
+  require_role(actor, kAnyRole, "read the outbox");
+  store::Transaction tx(db_, store::Transaction::Mode::read);
+  return store::OverviewRepository().recent_outbox(tx, std::clamp(limit, 1LL, 200LL));
+}
+
 std::optional<store::StatementSummary> OverviewService::statement(const core::Actor& actor,
                                                                  long long id) {
   require_role(actor, kAnyRole, "read statements");

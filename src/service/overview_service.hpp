@@ -71,6 +71,10 @@ class OverviewService {
   std::vector<store::StatementSummary> search_statements(const core::Actor& actor,
                                                          const std::string& text, long long limit,
                                                          long long offset);
+  /// The latest `limit` outcomes (clamped to 1..200), newest first (any role).
+  std::vector<store::OutcomeSummary> recent_outcomes(const core::Actor& actor, long long limit);
+  /// The latest `limit` outbox rows (clamped to 1..200) and their delivery state (any role).
+  std::vector<store::OutboxSummary> recent_outbox(const core::Actor& actor, long long limit);
   /// Statement `id` with its company, if it exists (any role).
   std::optional<store::StatementSummary> statement(const core::Actor& actor, long long id);
 

@@ -128,6 +128,45 @@ std::vector<StatementSummary> OverviewRepository::search_statements(Transaction&
   return out;
 }
 
+std::vector<OutcomeSummary> OverviewRepository::recent_outcomes(Transaction& tx, long long limit) {
+  std::vector<OutcomeSummary> out;
+  try {
+    soci::rowset<soci::row> rows =
+        (detail::sql(tx).prepare
+             << "SELECT o.id, c.external_id, o.defaulted, o.observed_at, o.source, o.note, "
+                "o.recorded_by, o.recorded_at FROM outcomes o JOIN companies c ON c.id = "
+                "o.company_id ORDER BY o.id DESC LIMIT :n",
+         soci::use(limit));
+    for (const auto& row : rows) {
+      out.push_back({detail::as_int(row, 0), row.get<std::string>(1), detail::as_int(row, 2) != 0,
+                     row.get<std::string>(3), row.get<std::string>(4), detail::optional_text(row, 5),
+                     row.get<std::string>(6), row.get<std::string>(7)});
+    }
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "listing recent outcomes");
+  }
+  return out;
+}
+
+std::vector<OutboxSummary> OverviewRepository::recent_outbox(Transaction& tx, long long limit) {
+  std::vector<OutboxSummary> out;
+  try {
+    soci::rowset<soci::row> rows =
+        (detail::sql(tx).prepare
+             << "SELECT id, event_type, entity_id, lake_key, created_at, attempts, last_error, "
+                "shipped_at FROM outbox ORDER BY id DESC LIMIT :n",
+         soci::use(limit));
+    for (const auto& row : rows) {
+      out.push_back({detail::as_int(row, 0), row.get<std::string>(1), row.get<std::string>(2),
+                     row.get<std::string>(3), row.get<std::string>(4), detail::as_int(row, 5),
+                     detail::optional_text(row, 6), detail::optional_text(row, 7)});
+    }
+  } catch (const soci::soci_error& error) {
+    detail::rethrow(error, tx.database(), "listing the outbox");
+  }
+  return out;
+}
+
 std::optional<StatementSummary> OverviewRepository::find_statement(Transaction& tx, long long id) {
   try {
     soci::rowset<soci::row> rows =

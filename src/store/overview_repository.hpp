@@ -44,6 +44,30 @@ struct StatementSummary {
   std::string dataset;
 };
 
+/// An outcome as a list shows it.
+struct OutcomeSummary {
+  long long id = 0;
+  std::string company;  ///< external id
+  bool defaulted = false;
+  std::string observed_at;
+  std::string source;
+  std::optional<std::string> note;
+  std::string recorded_by;
+  std::string recorded_at;
+};
+
+/// An outbox row's delivery state (the payload is left out).
+struct OutboxSummary {
+  long long id = 0;
+  std::string event_type;
+  std::string entity_id;
+  std::string lake_key;
+  std::string created_at;
+  long long attempts = 0;
+  std::optional<std::string> last_error;
+  std::optional<std::string> shipped_at;
+};
+
 /// Read-only aggregates across tables for the web UI's overview and pickers (no table of its
 /// own; every query is a bounded read).
 class OverviewRepository {
@@ -61,6 +85,10 @@ class OverviewRepository {
   /// when empty), by id, `limit` from `offset`.
   std::vector<StatementSummary> search_statements(Transaction& tx, const std::string& text,
                                                   long long limit, long long offset);
+  /// The latest `limit` outcomes, newest first.
+  std::vector<OutcomeSummary> recent_outcomes(Transaction& tx, long long limit);
+  /// The latest `limit` outbox rows, newest first.
+  std::vector<OutboxSummary> recent_outbox(Transaction& tx, long long limit);
   /// Statement `id` with its company, if it exists.
   std::optional<StatementSummary> find_statement(Transaction& tx, long long id);
 };

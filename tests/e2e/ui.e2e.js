@@ -43,13 +43,23 @@ function risklab(args, env = {}) {
   return result.stdout;
 }
 
+function referenceLines() {
+  return fs.readFileSync(path.join(source, '../shared/data/taiwan_bankruptcy.csv'), 'utf8').split('\n');
+}
+
 // The first `rows` companies of the reference data.
 function referenceSlice(rows) {
-  const lines = fs.readFileSync(path.join(source, '../shared/data/taiwan_bankruptcy.csv'), 'utf8')
-    .split('\n').slice(0, rows + 1);
   const file = path.join(work, 'e2e.csv');
-  fs.writeFileSync(file, lines.join('\n') + '\n');
+  fs.writeFileSync(file, referenceLines().slice(0, rows + 1).join('\n') + '\n');
   return file;
+}
+
+// Ten more companies as a browser uploads them; `broken` puts a word where a number belongs.
+function newCompaniesCsv(broken) {
+  const lines = referenceLines();
+  const rows = lines.slice(601, 611);
+  if (broken) rows[2] = rows[2].replace(/,[^,]*$/, ',abc');
+  return Buffer.from([lines[0], ...rows].join('\n') + '\n');
 }
 
 function prepare() {
@@ -69,6 +79,7 @@ function prepare() {
   }
   risklab(['users', 'add', 'ana', '--roles', 'analyst', '--name', 'Ana Analyst'], { RISKLAB_PASSWORD: PASSWORD });
   risklab(['users', 'add', 'rita', '--roles', 'risk_officer', '--name', 'Rita Officer'], { RISKLAB_PASSWORD: PASSWORD });
+  risklab(['users', 'add', 'dora', '--roles', 'data_steward', '--name', 'Dora Steward'], { RISKLAB_PASSWORD: PASSWORD });
 }
 
 function serve() {
@@ -155,6 +166,24 @@ async function main() {
     expect(await page.locator('nav a[href="/audit"]').count() === 0, 'no audit link for an analyst');
     await check(page, null, 'overview (empty)');
 
+    step('she imports a CSV with an error (nothing changes), then the corrected one');
+    await page.getByRole('link', { name: 'Portfolio' }).click();
+    await page.setInputFiles('#pf-file', { name: 'new-companies.csv', mimeType: 'text/csv', buffer: newCompaniesCsv(true) });
+    await page.click('summary:has-text("Columns and dataset")');
+    await page.fill('#pf-label', 'Bankrupt?');
+    await page.click('button:has-text("Import")');
+    await page.locator('#import-problems').waitFor();
+    const problemText = await page.textContent('#import-problems');
+    expect(/'abc' is not a finite number/.test(problemText), 'the problem says why: ' + problemText);
+    expect(await page.locator('#import-problems td', { hasText: /^4$/ }).count() === 1, 'the problem names line 4');
+    await check(page, 'portfolio-import-error', 'portfolio (refused import)');
+    await page.setInputFiles('#pf-file', { name: 'new-companies.csv', mimeType: 'text/csv', buffer: newCompaniesCsv(false) });
+    await page.click('summary:has-text("Columns and dataset")');
+    await page.fill('#pf-label', 'Bankrupt?');
+    await page.click('button:has-text("Import")');
+    await page.locator('.flash', { hasText: 'Imported 10 statements and 10 outcomes' }).waitFor();
+    await check(page, 'portfolio');
+
     step('she searches a statement (htmx) and scores it');
     await page.getByRole('link', { name: 'Scoring' }).click();
     await page.fill('#q', 'e2e:12');
@@ -185,6 +214,19 @@ async function main() {
     step('she signs out');
     await page.click('button:has-text("Sign out")');
     await page.locator('.flash', { hasText: 'You are signed out' }).waitFor();
+
+    step('a data steward records an outcome and sees it queued for the lake');
+    await page.goto(base + '/ground-truth');
+    await page.fill('#username', 'dora');
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForURL(base + '/ground-truth'), page.click('button[type=submit]')]);
+    await page.fill('#gt-company', 'e2e:12');
+    await page.check('input[name=defaulted][value="1"]');
+    await page.fill('#gt-note', 'Insolvency filing at the district court.');
+    await page.click('button:has-text("Record outcome")');
+    await page.locator('.flash', { hasText: 'recorded for e2e:12' }).waitFor();
+    await check(page, 'ground-truth');
+    await page.click('button:has-text("Sign out")');
 
     step('the risk officer verifies the audit trail');
     await page.goto(base + '/audit');

@@ -19,9 +19,11 @@
 #include "store/assessment_repository.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "store/overview_repository.hpp"
 #include "store/transaction.hpp"
 #include "support/backends.hpp"
 #include "support/model_fixture.hpp"
+#include "support/registry_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "web/server.hpp"
 #include "web/ui/html.hpp"
@@ -58,11 +60,12 @@ class UiTest : public ::testing::TestWithParam<std::string> {
     port_ = server_->bind();
     thread_ = std::thread([this] { server_->run(); });
     for (const auto& [name, roles] : std::vector<std::pair<std::string, std::string>>{
-             {"admin", "admin"}, {"ana", "analyst"}, {"rita", "risk_officer"}, {"vic", "viewer"}}) {
+             {"admin", "admin"}, {"ana", "analyst"}, {"rita", "risk_officer"}, {"vic", "viewer"},
+             {"dora", "data_steward"}}) {
       auth_->create_user(kSystem, name, "", name + "-password-1", roles);
     }
     const auto model = registry_->register_artifact(kSystem, test::reference_model_path());
-    registry_->promote(kSystem, model.id);
+    test::approve_and_promote(*registry_, model.id);
     champion_->refresh();
     // 20 statements; the first company has a hostile name.
     std::ifstream in(test::reference_head_csv(dir_.path().string(), 20));
@@ -146,6 +149,22 @@ class UiTest : public ::testing::TestWithParam<std::string> {
       }
     }
     return client().Get(res->get_header_value("Location"), {{"Cookie", cookies}});
+  }
+
+  httplib::Result upload(const Browser& browser, const std::string& path, const std::string& name,
+                         const std::string& content,
+                         const std::vector<std::pair<std::string, std::string>>& fields = {}) {
+    httplib::MultipartFormDataItems items = {{"csrf_token", browser.csrf, "", ""},
+                                             {"file", content, name, "text/csv"}};
+    for (const auto& [field, value] : fields) items.push_back({field, value, "", ""});
+    return client().Post(path, {{"Cookie", browser.cookie}}, items);
+  }
+
+  long long count(const std::string& table) {
+    store::Transaction tx(*db_, store::Transaction::Mode::read);
+    return table == "statements"
+               ? store::OverviewRepository().statement_count(tx)
+               : static_cast<long long>(store::OverviewRepository().recent_outcomes(tx, 200).size());
   }
 
   long long assessments() {
@@ -396,6 +415,9 @@ TEST_P(UiTest, EveryPageCarriesTheCspAndNoInlineScript) {
     pages.emplace_back(p, get(rita, p));
   }
   pages.emplace_back("403", get(sign_in("vic"), "/audit"));
+  const auto admin = sign_in("admin");
+  pages.emplace_back("/portfolio", get(admin, "/portfolio"));
+  pages.emplace_back("/ground-truth", get(admin, "/ground-truth"));
   for (const auto& [what, res] : pages) {
     ASSERT_TRUE(res) << what;
     EXPECT_NE(res->get_header_value("Content-Type").find("text/html"), std::string::npos) << what;
@@ -441,6 +463,76 @@ TEST_P(UiTest, OverviewShowsThePortfolioTheChampionAndRecentWork) {
   EXPECT_NE(res->body.find("id=\"champion-version\">rf-"), std::string::npos);
   EXPECT_NE(res->body.find("href=\"/assessments/1\""), std::string::npos);
   EXPECT_NE(res->body.find("data-chart=\"{&quot;labels&quot;:[&quot;R1&quot;"), std::string::npos);
+}
+
+TEST_P(UiTest, PortfolioImportNamesEachProblemByLineAndColumnAndChangesNothing) {
+  const auto ana = sign_in("ana");
+  const auto before = count("statements");
+  auto res = upload(ana, "/portfolio/import", "new.csv",
+                    "company_id,Current Ratio,Debt ratio %\nn-1,0.5,0.2\nn-2,abc,0.3\nn-3,0.4,\n",
+                    {{"id_column", "company_id"}});
+  ASSERT_EQ(res->status, 422) << res->body;
+  EXPECT_NE(res->body.find("new.csv was refused"), std::string::npos);
+  EXPECT_NE(res->body.find("<td>3</td><td>Current Ratio</td>"), std::string::npos) << res->body;
+  EXPECT_EQ(res->body.find("/tmp/"), std::string::npos) << "no server path in the page";
+  EXPECT_EQ(count("statements"), before);
+
+  res = upload(ana, "/portfolio/import", "new.csv",
+               "company_id,Current Ratio,Debt ratio %\nn-1,0.5,0.2\nn-2,0.7,0.3\n",
+               {{"id_column", "company_id"}});
+  ASSERT_EQ(res->status, 303) << res->body;
+  EXPECT_EQ(count("statements"), before + 2);
+  EXPECT_NE(follow(ana, res)->body.find("Imported 2 statements"), std::string::npos);
+
+  res = post(ana, "/portfolio/statements", {{"csrf_token", ana.csrf}, {"dataset", "new"},
+                                            {"company", "n-9"}, {"period", "2026-06-30"},
+                                            {"figures", "Current Ratio = 1.5\nDebt ratio % = x"}});
+  EXPECT_EQ(res->status, 422);
+  EXPECT_NE(res->body.find("id=\"entry-problems\""), std::string::npos);
+  res = post(ana, "/portfolio/statements", {{"csrf_token", ana.csrf}, {"dataset", "new"},
+                                            {"company", "n-9"}, {"period", "2026-06-30"},
+                                            {"figures", "Current Ratio = 1.5"}});
+  ASSERT_EQ(res->status, 303) << res->body;
+  EXPECT_EQ(count("statements"), before + 3);
+  EXPECT_NE(get(ana, "/portfolio?q=n-9")->body.find("2026-06-30"), std::string::npos);
+
+  const auto vic = sign_in("vic");
+  EXPECT_EQ(get(vic, "/portfolio")->status, 200) << "every role reads the portfolio";
+  EXPECT_EQ(get(vic, "/portfolio")->body.find("action=\"/portfolio/import\""), std::string::npos);
+  EXPECT_EQ(upload(vic, "/portfolio/import", "v.csv", "company_id,Current Ratio\nv-1,1\n",
+                   {{"id_column", "company_id"}})->status, 403);
+  EXPECT_EQ(count("statements"), before + 3);
+}
+
+TEST_P(UiTest, GroundTruthRecordsOutcomesAllOrNothingAndShowsTheirSyncState) {
+  const auto dora = sign_in("dora");
+  const auto before = count("outcomes");
+  auto res = post(dora, "/ground-truth", {{"csrf_token", dora.csrf}, {"company", "acme-2"},
+                                          {"defaulted", "1"}, {"observed_at", "2026-10-02"},
+                                          {"note", "insolvency filing"}});
+  ASSERT_EQ(res->status, 303) << res->body;
+  EXPECT_EQ(count("outcomes"), before + 1);
+  res = follow(dora, res);
+  EXPECT_NE(res->body.find("recorded for acme-2; it ships to the lake as ground_truth/"),
+            std::string::npos)
+      << "the whole flash, ';' included";
+  EXPECT_NE(res->body.find("outcome.recorded"), std::string::npos) << "the outbox row";
+  EXPECT_NE(res->body.find("badge-warning\">pending"), std::string::npos) << "not shipped yet";
+
+  res = post(dora, "/ground-truth", {{"csrf_token", dora.csrf}, {"company", "nobody"}, {"defaulted", "0"}});
+  EXPECT_EQ(res->status, 404);
+  res = upload(dora, "/ground-truth/import", "outcomes.csv",
+               "company,defaulted\nacme-3,1\nacme-4,2\n");
+  EXPECT_EQ(res->status, 422);
+  EXPECT_NE(res->body.find("outcomes.csv:3"), std::string::npos) << res->body;
+  EXPECT_EQ(count("outcomes"), before + 1);
+  res = upload(dora, "/ground-truth/import", "outcomes.csv", "company,defaulted\nacme-3,1\nacme-4,0\n");
+  EXPECT_EQ(res->status, 303) << res->body;
+  EXPECT_EQ(count("outcomes"), before + 3);
+
+  EXPECT_EQ(get(sign_in("ana"), "/ground-truth")->status, 403);
+  EXPECT_EQ(post(sign_in("vic"), "/ground-truth", {{"company", "acme-5"}, {"defaulted", "1"}})->status, 403);
+  EXPECT_EQ(count("outcomes"), before + 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UiTest, ::testing::ValuesIn(test::all_backends()),

@@ -8,7 +8,9 @@ const std::vector<NavEntry>& navigation() {
   using core::Role;
   static const std::vector<NavEntry> entries = {
       {"/", "Overview", {}},
+      {"/portfolio", "Portfolio", {}},
       {"/score", "Scoring", {Role::analyst, Role::risk_officer}},
+      {"/ground-truth", "Ground truth", {Role::data_steward, Role::admin}},
       {"/audit", "Audit", {Role::admin, Role::risk_officer}},
   };
   return entries;

@@ -9,5 +9,7 @@ void register_session_pages(Ui& ui);   // /login, /logout
 void register_overview_page(Ui& ui);   // /
 void register_score_pages(Ui& ui);     // /score, /assessments/{id}
 void register_audit_page(Ui& ui);      // /audit, /audit/verify
+void register_ground_truth_pages(Ui& ui);  // /ground-truth, /ground-truth/import
+void register_portfolio_pages(Ui& ui);  // /portfolio, /portfolio/import, /portfolio/statements
 
 }  // namespace risklab::web::ui

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "service/auth_service.hpp"
 #include "service/overview_service.hpp"
+#include "service/portfolio_service.hpp"
 #include "web/error_mapping.hpp"
 #include "web/ui/html.hpp"
 #include "web/ui/navigation.hpp"
@@ -44,6 +45,33 @@ std::string path_with_query(const httplib::Request& req) {
   for (const auto& [name, value] : req.params) {
     out += sep + url_encode(name) + "=" + url_encode(value);
     sep = '&';
+  }
+  return out;
+}
+
+// The flash cookie carries its text as hex: httplib percent-decodes request header values, so
+// a percent-encoded ';' would come back as a cookie separator.
+std::string to_hex(const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto ch = static_cast<unsigned char>(c);
+    out += kHex[ch >> 4];
+    out += kHex[ch & 15];
+  }
+  return out;
+}
+
+std::string from_hex(const std::string& hex) {
+  const auto digit = [](char ch) {
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    const int high = digit(hex[i]);
+    const int low = digit(hex[i + 1]);
+    if (high < 0 || low < 0) return {};
+    out += static_cast<char>(high * 16 + low);
   }
   return out;
 }
@@ -99,7 +127,8 @@ void Ui::security_headers(httplib::Response& res) {
 
 Ui::Ui(httplib::Server& server, App& app, Metrics& metrics)
     : server_(server), app_(app), metrics_(metrics),
-      overview_(std::make_unique<service::OverviewService>(app.db, app.champion)) {
+      overview_(std::make_unique<service::OverviewService>(app.db, app.champion)),
+      portfolio_(std::make_unique<service::PortfolioService>(app.db)) {
   for (const auto& file : embedded::web_templates()) {
     std::string name(file.name);
     name = name.substr(0, name.rfind(".mustache"));
@@ -139,6 +168,8 @@ Ui::Ui(httplib::Server& server, App& app, Metrics& metrics)
   register_overview_page(*this);
   register_score_pages(*this);
   register_audit_page(*this);
+  register_ground_truth_pages(*this);
+  register_portfolio_pages(*this);
 }
 
 Ui::~Ui() = default;
@@ -163,7 +194,7 @@ void Ui::add(const std::string& method, const std::string& path, PageAccess acce
     res.set_header("Cache-Control", "no-store");  // pages show personal and credit data
     try {
       page.fields = form_fields(req);
-      const auto flash = url_decode(cookie_value(req, kFlashCookie));
+      const auto flash = from_hex(cookie_value(req, kFlashCookie));
       if (const auto colon = flash.find(':'); colon != std::string::npos) {
         page.flashes.emplace_back(flash.substr(0, colon), flash.substr(colon + 1));
       }
@@ -289,7 +320,7 @@ void Ui::redirect(Page& page, const std::string& path, const std::string& flash,
                   const std::string& kind) {
   if (!flash.empty()) {
     page.res.set_header("Set-Cookie", std::string(kFlashCookie) + "=" +
-                                          url_encode(kind + ":" + flash) +
+                                          to_hex(kind + ":" + flash) +
                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=120");
   }
   page.res.status = 303;

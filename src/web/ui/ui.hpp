@@ -18,7 +18,8 @@
 
 namespace risklab::service {
 class OverviewService;
-}
+class PortfolioService;
+}  // namespace risklab::service
 
 namespace risklab::web::ui {
 
@@ -92,6 +93,7 @@ class Ui {
   App& app() { return app_; }
   const Assets& assets() const { return assets_; }
   service::OverviewService& overview() { return *overview_; }
+  service::PortfolioService& portfolio() { return *portfolio_; }
 
   /// Sets the headers every UI response carries (CSP, nosniff, referrer policy, frames).
   static void security_headers(httplib::Response& res);
@@ -111,6 +113,7 @@ class Ui {
   Assets assets_;
   std::map<std::string, std::string, std::less<>> templates_;
   std::unique_ptr<service::OverviewService> overview_;
+  std::unique_ptr<service::PortfolioService> portfolio_;
 };
 
 /// Name of the cookie that carries a one-time message across a redirect.
