@@ -70,13 +70,9 @@ function prepare() {
   risklab(['ml', 'train', '--data', data, '--label', 'Bankrupt?', '--out', path.join(work, 'model.rlm'),
            '--trees', '25']);
   risklab(['models', 'register', path.join(work, 'model.rlm')]);
-  try {
-    risklab(['models', 'promote', '1']);
-  } catch (error) {
-    // Four-eyes registries: a different person approves before promotion.
-    risklab(['models', 'approve', '1', '--note', 'e2e: approved by a second person'], { USER: 'e2e-officer' });
-    risklab(['models', 'promote', '1'], { USER: 'e2e-officer' });
-  }
+  // Four-eyes: a different person than the one who registered it approves, then promotes.
+  risklab(['models', 'approve', '1', '--note', 'e2e: approved by a second person'], { USER: 'e2e-officer' });
+  risklab(['models', 'promote', '1'], { USER: 'e2e-officer' });
   risklab(['users', 'add', 'ana', '--roles', 'analyst', '--name', 'Ana Analyst'], { RISKLAB_PASSWORD: PASSWORD });
   risklab(['users', 'add', 'rita', '--roles', 'risk_officer', '--name', 'Rita Officer'], { RISKLAB_PASSWORD: PASSWORD });
   risklab(['users', 'add', 'dora', '--roles', 'data_steward', '--name', 'Dora Steward'], { RISKLAB_PASSWORD: PASSWORD });
