@@ -61,6 +61,38 @@
     };
   }
 
+  // Curves (ROC, calibration, …): {type: 'line', series: [{label, points: [[x, y], …]}],
+  // x_title, y_title, diagonal: true to draw y = x for reference}.
+  var SERIES_COLOURS = [NEUTRAL, '#ef6c00', '#6a1b9a', '#00838f'];
+  function lineChart(spec) {
+    var datasets = spec.series.map(function (s, i) {
+      return {
+        label: s.label,
+        data: s.points.map(function (p) { return { x: p[0], y: p[1] }; }),
+        borderColor: SERIES_COLOURS[i % SERIES_COLOURS.length],
+        backgroundColor: SERIES_COLOURS[i % SERIES_COLOURS.length],
+        showLine: true,
+        pointRadius: 2
+      };
+    });
+    if (spec.diagonal) {
+      datasets.push({ label: 'y = x', data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], borderColor: '#9e9e9e',
+                      borderDash: [4, 4], showLine: true, pointRadius: 0 });
+    }
+    return {
+      type: 'scatter',
+      data: { datasets: datasets },
+      options: {
+        animation: reduceMotion ? false : undefined,
+        maintainAspectRatio: false,
+        scales: {
+          x: { title: { display: !!spec.x_title, text: spec.x_title } },
+          y: { title: { display: !!spec.y_title, text: spec.y_title } }
+        }
+      }
+    };
+  }
+
   function drawCharts(root) {
     if (typeof window.Chart === 'undefined') return;
     var canvases = (root || document).querySelectorAll('canvas[data-chart]');
@@ -68,7 +100,8 @@
       if (canvas.dataset.drawn) return;
       var spec;
       try { spec = JSON.parse(canvas.dataset.chart); } catch (e) { return; }
-      var config = spec.type === 'drivers' ? driverChart(spec) : barChart(spec);
+      var config = spec.type === 'drivers' ? driverChart(spec)
+                 : spec.type === 'line' ? lineChart(spec) : barChart(spec);
       new window.Chart(canvas, config);
       canvas.dataset.drawn = '1';
     });
