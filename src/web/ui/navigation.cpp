@@ -11,6 +11,10 @@ const std::vector<NavEntry>& navigation() {
       {"/portfolio", "Portfolio", {}},
       {"/score", "Scoring", {Role::analyst, Role::risk_officer}},
       {"/ground-truth", "Ground truth", {Role::data_steward, Role::admin}},
+      {"/snapshots", "Snapshots", {}},
+      {"/training", "Retraining", {Role::model_developer, Role::risk_officer, Role::admin}},
+      {"/models", "Models", {}},
+      {"/monitoring", "Monitoring", {Role::risk_officer, Role::model_developer, Role::admin}},
       {"/audit", "Audit", {Role::admin, Role::risk_officer}},
   };
   return entries;

@@ -170,6 +170,9 @@ Ui::Ui(httplib::Server& server, App& app, Metrics& metrics)
   register_audit_page(*this);
   register_ground_truth_pages(*this);
   register_portfolio_pages(*this);
+  register_snapshot_pages(*this);
+  register_model_pages(*this);
+  register_monitoring_page(*this);
 }
 
 Ui::~Ui() = default;
