@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "service/champion.hpp"
 #include "service/registry_service.hpp"
 #include "service/snapshot_service.hpp"
 #include "service/training_service.hpp"
