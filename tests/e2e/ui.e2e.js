@@ -2,8 +2,10 @@
 // End-to-end browser test of the web UI: a real `risklab serve` on a free port with a fresh
 // SQLite database, driven by playwright-core in Debian's headless Chromium (never a downloaded
 // browser). An analyst signs in, finds and scores a statement, overrides the recommendation
-// with a rationale and a reason code, signs out; a risk officer opens the audit trail and
-// verifies the chain. Every page is checked for CSP violations, script errors and axe-core
+// with a rationale and a reason code, signs out; a data steward records an outcome; a risk
+// officer verifies the audit trail; a model developer snapshots the data, starts retraining and
+// follows its progress, and cannot approve his own model (the page says so, the server answers
+// 403); the risk officer approves and promotes it, and the scoring page names the new version. Every page is checked for CSP violations, script errors and axe-core
 // accessibility violations, and photographed.
 //
 // Environment: RISKLAB_BINARY (the risklab build), RISKLAB_SOURCE_DIR (the repository),
@@ -76,11 +78,22 @@ function prepare() {
   risklab(['users', 'add', 'ana', '--roles', 'analyst', '--name', 'Ana Analyst'], { RISKLAB_PASSWORD: PASSWORD });
   risklab(['users', 'add', 'rita', '--roles', 'risk_officer', '--name', 'Rita Officer'], { RISKLAB_PASSWORD: PASSWORD });
   risklab(['users', 'add', 'dora', '--roles', 'data_steward', '--name', 'Dora Steward'], { RISKLAB_PASSWORD: PASSWORD });
+  // A model developer who also holds the risk-officer role: the role is there, the four eyes
+  // are not, so he still cannot approve the model he trained.
+  risklab(['users', 'add', 'max', '--roles', 'model_developer,risk_officer', '--name', 'Max Developer'],
+          { RISKLAB_PASSWORD: PASSWORD });
+}
+
+async function signIn(page, base, where, user) {
+  await page.goto(base + where);
+  await page.fill('#username', user);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(base + where), page.click('button[type=submit]')]);
 }
 
 function serve() {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['--db', db, '--lake', lake, 'serve', '--port', '0', '--no-worker'],
+    const child = spawn(binary, ['--db', db, '--lake', lake, 'serve', '--port', '0'],
                         { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     const timer = setTimeout(() => reject(new Error('risklab serve did not start:\n' + log)), 60000);
@@ -233,6 +246,60 @@ async function main() {
     await page.click('#verify-button');
     await page.locator('#verify-ok').waitFor();
     await check(page, 'audit');
+
+    await page.click('button:has-text("Sign out")');
+
+    step('a model developer freezes the labelled data into a snapshot');
+    await signIn(page, base, '/snapshots', 'max');
+    await page.fill('#s-note', 'e2e: after the new companies and the outcome');
+    await page.click('#create-snapshot');
+    await page.locator('#snapshot-error', { hasText: 'dataset' }).waitFor();  // two datasets: which one?
+    await page.fill('#s-dataset', 'e2e');
+    await page.click('#create-snapshot');
+    await page.locator('.flash', { hasText: 'frozen' }).waitFor();
+    await page.click('#verify-snapshot');
+    await page.locator('.flash', { hasText: 'Verified' }).waitFor();
+    await check(page, 'snapshot');
+
+    step('he starts retraining on it and follows the progress');
+    await Promise.all([page.waitForURL(/\/training\?snapshot=/), page.click('#train-on-snapshot')]);
+    await page.fill('#t-trees', '60');
+    await page.click('#start-training');
+    await page.locator('.flash', { hasText: 'queued' }).waitFor();
+    await page.locator('#training-jobs progress').first().waitFor();
+    await check(page, 'training', 'retraining (in progress)');
+    await page.locator('#training-jobs a[href^="/models/"]').first().waitFor({ timeout: 180000 });  // htmx polling
+    expect((await page.textContent('#training-jobs')).includes('succeeded'), 'the job succeeded');
+    await Promise.all([page.waitForURL(/\/models\/\d+$/), page.locator('#training-jobs a[href^="/models/"]').first().click()]);
+    const modelUrl = page.url();
+    const version = (await page.textContent('h1 code')).trim();
+    await page.locator('canvas[data-drawn="1"]').first().waitFor();  // ROC and calibration charts
+
+    step('he cannot approve his own model: the page says so and the server refuses');
+    await page.locator('#four-eyes-blocked').waitFor();
+    expect(await page.locator('#approve-model').count() === 0, 'no approve button for the trainer');
+    const token = await page.getAttribute('input[name=csrf_token]', 'value');
+    const forced = await page.request.post(modelUrl + '/approve', { form: { csrf_token: token, note: 'mine' } });
+    expect(forced.status() === 403, 'the server refuses the trainer with 403, got ' + forced.status());
+    await check(page, 'model-four-eyes', 'model (trainer)');
+    await page.click('button:has-text("Sign out")');
+
+    step(`the risk officer approves and promotes ${version}`);
+    await signIn(page, base, new URL(modelUrl).pathname, 'rita');
+    await page.fill('#approve-note', 'Validation report reviewed: AUC and calibration hold on the holdout.');
+    await page.click('#approve-model');
+    await page.locator('.flash', { hasText: 'approved by rita' }).waitFor();
+    await page.click('#promote-model');
+    await page.locator('.flash', { hasText: 'is the champion' }).waitFor();
+    expect((await page.textContent('#model-status')).trim() === 'champion', 'the model is the champion');
+    await check(page, 'model');
+
+    step('the scoring page now scores with the new model version');
+    await page.getByRole('link', { name: 'Scoring' }).click();
+    expect((await page.textContent('main')).includes(version), 'the scoring page names ' + version);
+    await page.getByRole('link', { name: 'Monitoring' }).click();
+    await page.locator('#drift-table').waitFor();
+    await check(page, 'monitoring');
 
     step('the overview now shows the scoring, its grade and the override');
     await page.getByRole('link', { name: 'Overview' }).click();
