@@ -158,10 +158,10 @@ void run_demo(const GlobalOptions& global, const DemoOptions& options) {
   }
 
   if (!options.serve) return;
-  std::cout << "6. serving on http://127.0.0.1:" << options.port << " (Ctrl-C to stop). Try:\n"
-            << "   curl -c jar -d '{\"username\":\"analyst\",\"password\":\"...\"}' "
-               "http://127.0.0.1:"
-            << options.port << "/api/v1/session\n";
+  std::cout << "6. open http://127.0.0.1:" << options.port
+            << "/ in a browser (Ctrl-C to stop) and sign in as one of the demo accounts:\n"
+               "   analyst (scores and decides), steward (outcomes, snapshots), developer (retraining),\n"
+               "   officer (approves and promotes models, monitoring, audit), admin; the API is under /api/v1\n";
   db.reset();
   serve_database(demo, options.port);
 }
