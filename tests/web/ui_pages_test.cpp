@@ -13,9 +13,12 @@
 #include "service/champion.hpp"
 #include "service/decision_service.hpp"
 #include "service/import_service.hpp"
+#include "service/monitoring_service.hpp"
 #include "service/outcome_service.hpp"
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
+#include "service/snapshot_service.hpp"
+#include "service/training_service.hpp"
 #include "store/assessment_repository.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -31,8 +34,8 @@
 namespace risklab::web {
 namespace {
 
-const core::Actor kSystem{0, "test-setup",
-                          {core::Role::admin, core::Role::analyst, core::Role::risk_officer}};
+const core::Actor kSystem{
+    0, "test-setup", {core::Role::admin, core::Role::analyst, core::Role::risk_officer}};
 const std::string kHostile = "<script>alert(1)</script> & Sons";
 
 class UiTest : public ::testing::TestWithParam<std::string> {
@@ -42,14 +45,14 @@ class UiTest : public ::testing::TestWithParam<std::string> {
     db_ = store::Database::open(test_db_->url(), 8);
     store::migrate(*db_);
     auth_ = std::make_unique<service::AuthService>(*db_);
-    champion_ = std::make_unique<service::Champion>(*db_);
+    champion_ = std::make_unique<service::Champion>(*db_, nullptr);
     scoring_ = std::make_unique<service::ScoringService>(*db_, *champion_);
     decisions_ = std::make_unique<service::DecisionService>(*db_);
-    registry_ = std::make_unique<service::RegistryService>(*db_);
-    audit_ = std::make_unique<service::AuditService>(*db_);
-    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
     lake_ = lake::open_lake("file://" + (dir_.path() / "lake").string());
     lake_->create_container();
+    registry_ = std::make_unique<service::RegistryService>(*db_, lake_.get());
+    audit_ = std::make_unique<service::AuditService>(*db_);
+    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
     outbox_ = std::make_unique<service::OutboxService>(*db_, *lake_);
     app_ = std::make_unique<App>(App{*db_, *auth_, *scoring_, *decisions_, *registry_, *audit_,
                                      *champion_, *outcomes_, *outbox_, false});
@@ -59,9 +62,12 @@ class UiTest : public ::testing::TestWithParam<std::string> {
     server_ = std::make_unique<Server>(*app_, options);
     port_ = server_->bind();
     thread_ = std::thread([this] { server_->run(); });
-    for (const auto& [name, roles] : std::vector<std::pair<std::string, std::string>>{
-             {"admin", "admin"}, {"ana", "analyst"}, {"rita", "risk_officer"}, {"vic", "viewer"},
-             {"dora", "data_steward"}}) {
+    for (const auto& [name, roles] :
+         std::vector<std::pair<std::string, std::string>>{{"admin", "admin"},
+                                                          {"ana", "analyst"},
+                                                          {"rita", "risk_officer"},
+                                                          {"vic", "viewer"},
+                                                          {"dora", "data_steward"}}) {
       auth_->create_user(kSystem, name, "", name + "-password-1", roles);
     }
     const auto model = registry_->register_artifact(kSystem, test::reference_model_path());
@@ -72,9 +78,11 @@ class UiTest : public ::testing::TestWithParam<std::string> {
     std::ofstream out(dir_.path() / "portfolio.csv");
     std::string line;
     for (int row = 0; std::getline(in, line); ++row) {
-      if (row == 0) out << "company_id,company_name," << line << '\n';
-      else out << "acme-" << row << ',' << (row == 1 ? kHostile : "Acme " + std::to_string(row))
-               << ',' << line << '\n';
+      if (row == 0)
+        out << "company_id,company_name," << line << '\n';
+      else
+        out << "acme-" << row << ',' << (row == 1 ? kHostile : "Acme " + std::to_string(row)) << ','
+            << line << '\n';
     }
     out.close();
     service::ImportOptions import;
@@ -115,10 +123,12 @@ class UiTest : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(form->status, 200);
     const auto login_cookie = form->get_header_value("Set-Cookie");
     const auto token = hidden_value(form->body, "login_token");
-    httplib::Params params{{"username", user}, {"password", user + "-password-1"},
-                           {"login_token", token}, {"next", "/"}};
-    const auto res = c.Post("/login", {{"Cookie", login_cookie.substr(0, login_cookie.find(';'))}},
-                            params);
+    httplib::Params params{{"username", user},
+                           {"password", user + "-password-1"},
+                           {"login_token", token},
+                           {"next", "/"}};
+    const auto res =
+        c.Post("/login", {{"Cookie", login_cookie.substr(0, login_cookie.find(';'))}}, params);
     EXPECT_EQ(res->status, 303) << res->body;
     std::string session;
     for (const auto& [name, value] : res->headers) {
@@ -162,9 +172,9 @@ class UiTest : public ::testing::TestWithParam<std::string> {
 
   long long count(const std::string& table) {
     store::Transaction tx(*db_, store::Transaction::Mode::read);
-    return table == "statements"
-               ? store::OverviewRepository().statement_count(tx)
-               : static_cast<long long>(store::OverviewRepository().recent_outcomes(tx, 200).size());
+    return table == "statements" ? store::OverviewRepository().statement_count(tx)
+                                 : static_cast<long long>(
+                                       store::OverviewRepository().recent_outcomes(tx, 200).size());
   }
 
   long long assessments() {
@@ -254,37 +264,40 @@ TEST_P(UiTest, PagesNeedSignInAndRedirectToTheLogInWithTheirPath) {
 }
 
 TEST_P(UiTest, LogInRedirectsOnlyToLocalPaths) {
-  for (const auto& [next, expected] : std::vector<std::pair<std::string, std::string>>{
-           {"/audit?after_id=3", "/audit?after_id=3"},
-           {"//evil.com", "/"},
-           {"https://evil", "/"},
-           {"/\\evil.com", "/"},
-           {"javascript:alert(1)", "/"},
-           {"/\r\nSet-Cookie: x=1", "/"}}) {
+  for (const auto& [next, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"/audit?after_id=3", "/audit?after_id=3"},
+                                                        {"//evil.com", "/"},
+                                                        {"https://evil", "/"},
+                                                        {"/\\evil.com", "/"},
+                                                        {"javascript:alert(1)", "/"},
+                                                        {"/\r\nSet-Cookie: x=1", "/"}}) {
     auto c = client();
     const auto form = c.Get("/login?next=" + ui::url_encode(next));
     ASSERT_EQ(form->status, 200);
     EXPECT_EQ(form->body.find("evil"), std::string::npos) << next;
     const auto cookie = form->get_header_value("Set-Cookie");
-    const auto res = c.Post("/login", {{"Cookie", cookie.substr(0, cookie.find(';'))}},
-                            httplib::Params{{"username", "rita"},
-                                            {"password", "rita-password-1"},
-                                            {"login_token", hidden_value(form->body, "login_token")},
-                                            {"next", next}});
+    const auto res =
+        c.Post("/login", {{"Cookie", cookie.substr(0, cookie.find(';'))}},
+               httplib::Params{{"username", "rita"},
+                               {"password", "rita-password-1"},
+                               {"login_token", hidden_value(form->body, "login_token")},
+                               {"next", next}});
     ASSERT_EQ(res->status, 303) << next;
     EXPECT_EQ(res->get_header_value("Location"), expected) << next;
   }
 }
 
 TEST_P(UiTest, LogInFormWithoutItsTokenOrWithAWrongPasswordSignsNobodyIn) {
-  auto res = client().Post("/login", httplib::Params{{"username", "ana"}, {"password", "ana-password-1"}});
+  auto res =
+      client().Post("/login", httplib::Params{{"username", "ana"}, {"password", "ana-password-1"}});
   EXPECT_EQ(res->status, 403);
   EXPECT_TRUE(res->get_header_value("Set-Cookie").rfind("risklab_session=", 0) != 0);
   auto c = client();
   const auto form = c.Get("/login");
   const auto cookie = form->get_header_value("Set-Cookie");
   res = c.Post("/login", {{"Cookie", cookie.substr(0, cookie.find(';'))}},
-               httplib::Params{{"username", "ana"}, {"password", "wrong-password"},
+               httplib::Params{{"username", "ana"},
+                               {"password", "wrong-password"},
                                {"login_token", hidden_value(form->body, "login_token")}});
   EXPECT_EQ(res->status, 401);
   EXPECT_NE(res->body.find("Wrong user name or password"), std::string::npos);
@@ -332,8 +345,9 @@ TEST_P(UiTest, AForgedFormWithoutTheCsrfTokenIsRefusedAndChangesNothing) {
   const auto page = score_first_statement(ana);
   EXPECT_EQ(assessments(), before + 1);
   const auto id = std::stoll(page.substr(page.rfind('/') + 1));
-  auto res = post(ana, page + "/decision", {{"decision", "refer"}, {"rationale", "forged by another site"},
-                                            {"reason_code", "other"}});
+  auto res = post(
+      ana, page + "/decision",
+      {{"decision", "refer"}, {"rationale", "forged by another site"}, {"reason_code", "other"}});
   EXPECT_EQ(res->status, 403);
   EXPECT_FALSE(decisions_->find(id));
   res = post(ana, "/logout", {});
@@ -362,9 +376,11 @@ TEST_P(UiTest, ScoreThenOverrideNeedsRationaleAndReasonAndShowsOnThePage) {
   EXPECT_NE(res->body.find("id=\"decision-error\""), std::string::npos);
   EXPECT_FALSE(decisions_->find(id));
 
-  res = post(ana, path + "/decision", {{"csrf_token", ana.csrf}, {"decision", against},
-                                       {"rationale", "Strong guarantee from the parent company"},
-                                       {"reason_code", "guarantee"}});
+  res = post(ana, path + "/decision",
+             {{"csrf_token", ana.csrf},
+              {"decision", against},
+              {"rationale", "Strong guarantee from the parent company"},
+              {"reason_code", "guarantee"}});
   ASSERT_EQ(res->status, 303) << res->body;
   res = follow(ana, res);
   EXPECT_NE(res->body.find("Override recorded"), std::string::npos);
@@ -392,7 +408,8 @@ TEST_P(UiTest, HostileTextIsEscapedEverywhere) {
                                                  {"company", "<img src=x onerror=alert(1)>"},
                                                  {"figures", "x = 1"}});
   EXPECT_EQ(res->status, 422);
-  std::vector<std::string> bodies = {res->body, get(ana, "/")->body, get(ana, "/score?q=acme")->body,
+  std::vector<std::string> bodies = {res->body, get(ana, "/")->body,
+                                     get(ana, "/score?q=acme")->body,
                                      get(ana, "/score?q=%3Cscript%3Ealert(2)%3C/script%3E")->body};
   for (const auto& body : bodies) {
     EXPECT_EQ(body.find("<script>alert"), std::string::npos);
@@ -400,8 +417,9 @@ TEST_P(UiTest, HostileTextIsEscapedEverywhere) {
     expect_no_inline_script(body, "hostile page");
   }
   EXPECT_NE(bodies[0].find("value=\"&lt;img src=x onerror=alert(1)&gt;\""), std::string::npos);
-  EXPECT_NE(get(ana, "/score?q=acme")->body.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons"),
-            std::string::npos);
+  EXPECT_NE(
+      get(ana, "/score?q=acme")->body.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons"),
+      std::string::npos);
 }
 
 TEST_P(UiTest, EveryPageCarriesTheCspAndNoInlineScript) {
@@ -409,9 +427,9 @@ TEST_P(UiTest, EveryPageCarriesTheCspAndNoInlineScript) {
   const auto path = score_first_statement(rita);
   std::vector<std::pair<std::string, httplib::Result>> pages;
   pages.emplace_back("/login", client().Get("/login"));
-  for (const std::string& p : std::vector<std::string>{"/", "/score", "/score?q=acme", path, "/audit",
-                                                       "/audit/verify", "/assessments/999999",
-                                                       "/no-such-page"}) {
+  for (const std::string& p :
+       std::vector<std::string>{"/", "/score", "/score?q=acme", path, "/audit", "/audit/verify",
+                                "/assessments/999999", "/no-such-page"}) {
     pages.emplace_back(p, get(rita, p));
   }
   pages.emplace_back("403", get(sign_in("vic"), "/audit"));
@@ -431,9 +449,77 @@ TEST_P(UiTest, EveryPageCarriesTheCspAndNoInlineScript) {
   EXPECT_EQ(pages[8].second->status, 404);
 }
 
+TEST_P(UiTest, GovernancePagesEnforceFourEyesRolesAndCsrfAndCarryTheCsp) {
+  service::SnapshotService snapshots(*db_, *lake_);
+  service::TrainingService training(*db_, *lake_);
+  service::MonitoringService monitoring(*db_, lake_.get());
+  app_->snapshots = &snapshots;
+  app_->training = &training;
+  app_->monitoring = &monitoring;
+  auth_->create_user(kSystem, "max", "", "max-password-1",
+                     "model_developer,risk_officer,data_steward");
+  const auto max = sign_in("max");
+  const auto created = post(max, "/snapshots", {{"csrf_token", max.csrf}, {"note", "ui test"}});
+  ASSERT_EQ(created->status, 303) << created->body;
+  const std::string snapshot = snapshots.list(kSystem).front().id;
+  const auto queued = post(max, "/training",
+                           {{"csrf_token", max.csrf},
+                            {"snapshot_id", snapshot},
+                            {"trees", "5"},
+                            {"seed", "3"},
+                            {"test_fraction", "0.5"}});
+  ASSERT_EQ(queued->status, 303) << queued->body;
+  service::WorkerSettings worker;
+  worker.name = "ui-test";
+  const auto job = training.run_next(worker);
+  ASSERT_TRUE(job && job->model_id) << (job && job->error ? *job->error : "no job");
+  const std::string model = "/models/" + std::to_string(*job->model_id);
+
+  // The trainer sees why he cannot approve; the server refuses him even with the role.
+  const auto own = get(max, model);
+  ASSERT_EQ(own->status, 200);
+  EXPECT_NE(own->body.find("You trained this model"), std::string::npos);
+  EXPECT_EQ(own->body.find("id=\"approve-model\""), std::string::npos);
+  EXPECT_EQ(post(max, model + "/approve", {{"csrf_token", max.csrf}, {"note", "mine"}})->status,
+            403);
+  const auto rita = sign_in("rita");
+  EXPECT_EQ(post(rita, model + "/approve", {{"note", "forged"}})->status, 403) << "no CSRF token";
+  EXPECT_EQ(registry_->get(kSystem, *job->model_id).status, "candidate")
+      << "refusals change nothing";
+  EXPECT_EQ(get(sign_in("ana"), "/training")->status, 403);
+  EXPECT_EQ(get(sign_in("vic"), "/monitoring")->status, 403);
+  EXPECT_EQ(
+      post(sign_in("admin"), model + "/approve", {{"csrf_token", sign_in("admin").csrf}})->status,
+      403);
+
+  EXPECT_EQ(
+      post(rita, model + "/approve", {{"csrf_token", rita.csrf}, {"note", "reviewed"}})->status,
+      303);
+  EXPECT_EQ(post(rita, model + "/promote", {{"csrf_token", rita.csrf}})->status, 303);
+  EXPECT_EQ(registry_->get(kSystem, *job->model_id).status, "champion");
+  const auto card = get(rita, model + "/card");
+  ASSERT_EQ(card->status, 200);
+  EXPECT_NE(card->body.find("Model card"), std::string::npos);
+
+  for (const std::string& path :
+       std::vector<std::string>{"/snapshots", "/snapshots/" + snapshot, "/training",
+                                "/training/jobs", "/models", model, "/monitoring"}) {
+    const auto res = get(rita, path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path << ": " << res->body.substr(0, 400);
+    expect_security_headers(res, path);
+    expect_no_inline_script(res->body, path);
+  }
+  EXPECT_NE(get(rita, model)->body.find("Validation report"), std::string::npos);
+  app_->snapshots = nullptr;
+  app_->training = nullptr;
+  app_->monitoring = nullptr;
+}
+
 TEST_P(UiTest, StaticAssetsAreEmbeddedVersionedAndCached) {
   const auto body = client().Get("/login")->body;
-  for (const std::string name : {"pico.min.css", "app.css", "htmx.min.js", "chart.umd.js", "app.js"}) {
+  for (const std::string name :
+       {"pico.min.css", "app.css", "htmx.min.js", "chart.umd.js", "app.js"}) {
     const auto at = body.find(name + "\"");
     ASSERT_NE(at, std::string::npos) << name;
     const auto start = body.rfind('"', at) + 1;
@@ -441,8 +527,8 @@ TEST_P(UiTest, StaticAssetsAreEmbeddedVersionedAndCached) {
     ASSERT_EQ(url.rfind("/static/", 0), 0u) << url;
     const auto res = client().Get(url);
     ASSERT_EQ(res->status, 200) << url;
-    EXPECT_NE(res->get_header_value("Content-Type").find(name.ends_with(".css") ? "text/css"
-                                                                                : "text/javascript"),
+    EXPECT_NE(res->get_header_value("Content-Type")
+                  .find(name.ends_with(".css") ? "text/css" : "text/javascript"),
               std::string::npos);
     EXPECT_NE(res->get_header_value("Cache-Control").find("immutable"), std::string::npos);
     EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
@@ -484,14 +570,20 @@ TEST_P(UiTest, PortfolioImportNamesEachProblemByLineAndColumnAndChangesNothing) 
   EXPECT_EQ(count("statements"), before + 2);
   EXPECT_NE(follow(ana, res)->body.find("Imported 2 statements"), std::string::npos);
 
-  res = post(ana, "/portfolio/statements", {{"csrf_token", ana.csrf}, {"dataset", "new"},
-                                            {"company", "n-9"}, {"period", "2026-06-30"},
-                                            {"figures", "Current Ratio = 1.5\nDebt ratio % = x"}});
+  res = post(ana, "/portfolio/statements",
+             {{"csrf_token", ana.csrf},
+              {"dataset", "new"},
+              {"company", "n-9"},
+              {"period", "2026-06-30"},
+              {"figures", "Current Ratio = 1.5\nDebt ratio % = x"}});
   EXPECT_EQ(res->status, 422);
   EXPECT_NE(res->body.find("id=\"entry-problems\""), std::string::npos);
-  res = post(ana, "/portfolio/statements", {{"csrf_token", ana.csrf}, {"dataset", "new"},
-                                            {"company", "n-9"}, {"period", "2026-06-30"},
-                                            {"figures", "Current Ratio = 1.5"}});
+  res = post(ana, "/portfolio/statements",
+             {{"csrf_token", ana.csrf},
+              {"dataset", "new"},
+              {"company", "n-9"},
+              {"period", "2026-06-30"},
+              {"figures", "Current Ratio = 1.5"}});
   ASSERT_EQ(res->status, 303) << res->body;
   EXPECT_EQ(count("statements"), before + 3);
   EXPECT_NE(get(ana, "/portfolio?q=n-9")->body.find("2026-06-30"), std::string::npos);
@@ -500,16 +592,21 @@ TEST_P(UiTest, PortfolioImportNamesEachProblemByLineAndColumnAndChangesNothing) 
   EXPECT_EQ(get(vic, "/portfolio")->status, 200) << "every role reads the portfolio";
   EXPECT_EQ(get(vic, "/portfolio")->body.find("action=\"/portfolio/import\""), std::string::npos);
   EXPECT_EQ(upload(vic, "/portfolio/import", "v.csv", "company_id,Current Ratio\nv-1,1\n",
-                   {{"id_column", "company_id"}})->status, 403);
+                   {{"id_column", "company_id"}})
+                ->status,
+            403);
   EXPECT_EQ(count("statements"), before + 3);
 }
 
 TEST_P(UiTest, GroundTruthRecordsOutcomesAllOrNothingAndShowsTheirSyncState) {
   const auto dora = sign_in("dora");
   const auto before = count("outcomes");
-  auto res = post(dora, "/ground-truth", {{"csrf_token", dora.csrf}, {"company", "acme-2"},
-                                          {"defaulted", "1"}, {"observed_at", "2026-10-02"},
-                                          {"note", "insolvency filing"}});
+  auto res = post(dora, "/ground-truth",
+                  {{"csrf_token", dora.csrf},
+                   {"company", "acme-2"},
+                   {"defaulted", "1"},
+                   {"observed_at", "2026-10-02"},
+                   {"note", "insolvency filing"}});
   ASSERT_EQ(res->status, 303) << res->body;
   EXPECT_EQ(count("outcomes"), before + 1);
   res = follow(dora, res);
@@ -519,19 +616,23 @@ TEST_P(UiTest, GroundTruthRecordsOutcomesAllOrNothingAndShowsTheirSyncState) {
   EXPECT_NE(res->body.find("outcome.recorded"), std::string::npos) << "the outbox row";
   EXPECT_NE(res->body.find("badge-warning\">pending"), std::string::npos) << "not shipped yet";
 
-  res = post(dora, "/ground-truth", {{"csrf_token", dora.csrf}, {"company", "nobody"}, {"defaulted", "0"}});
+  res = post(dora, "/ground-truth",
+             {{"csrf_token", dora.csrf}, {"company", "nobody"}, {"defaulted", "0"}});
   EXPECT_EQ(res->status, 404);
   res = upload(dora, "/ground-truth/import", "outcomes.csv",
                "company,defaulted\nacme-3,1\nacme-4,2\n");
   EXPECT_EQ(res->status, 422);
   EXPECT_NE(res->body.find("outcomes.csv:3"), std::string::npos) << res->body;
   EXPECT_EQ(count("outcomes"), before + 1);
-  res = upload(dora, "/ground-truth/import", "outcomes.csv", "company,defaulted\nacme-3,1\nacme-4,0\n");
+  res = upload(dora, "/ground-truth/import", "outcomes.csv",
+               "company,defaulted\nacme-3,1\nacme-4,0\n");
   EXPECT_EQ(res->status, 303) << res->body;
   EXPECT_EQ(count("outcomes"), before + 3);
 
   EXPECT_EQ(get(sign_in("ana"), "/ground-truth")->status, 403);
-  EXPECT_EQ(post(sign_in("vic"), "/ground-truth", {{"company", "acme-5"}, {"defaulted", "1"}})->status, 403);
+  EXPECT_EQ(
+      post(sign_in("vic"), "/ground-truth", {{"company", "acme-5"}, {"defaulted", "1"}})->status,
+      403);
   EXPECT_EQ(count("outcomes"), before + 3);
 }
 

@@ -1,7 +1,6 @@
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "service/champion.hpp"
@@ -18,7 +17,8 @@ namespace {
 using nlohmann::json;
 
 service::TrainingService& training_of(Ui& ui) {
-  if (!ui.app().training) throw core::Unavailable("training_unavailable", "this server has no training queue (no lake)");
+  if (!ui.app().training)
+    throw core::Unavailable("training_unavailable", "this server has no training queue (no lake)");
   return *ui.app().training;
 }
 
@@ -41,7 +41,9 @@ Data job_row(const store::TrainingJobRecord& job) {
   row.set("percent", text(std::to_string(static_cast<int>(std::lround(progress * 100)))));
   row.set("trees", text(std::to_string(job.trees_done) + " / " + std::to_string(job.trees_total)));
   if (j["eta_seconds"].is_number()) {
-    row.set("eta", text(std::to_string(static_cast<long long>(std::ceil(j["eta_seconds"].get<double>()))) + " s"));
+    row.set("eta",
+            text(std::to_string(static_cast<long long>(std::ceil(j["eta_seconds"].get<double>()))) +
+                 " s"));
   }
   row.set("by", text(job.created_by));
   row.set("at", text(timestamp(job.created_at)));
@@ -76,9 +78,11 @@ void report_data(const json& report, Data& data) {
         const auto& tpr = m["roc_curve"]["tpr"];
         for (std::size_t i = 0; i < fpr.size(); ++i) points.push_back({fpr[i], tpr[i]});
       } else {
-        for (const auto& bin : m["calibration_curve"]) points.push_back({bin["mean_pd"], bin["observed_default_rate"]});
+        for (const auto& bin : m["calibration_curve"])
+          points.push_back({bin["mean_pd"], bin["observed_default_rate"]});
       }
-      series.push_back({{"label", std::string(who) + " " + m.value("model_version", "")}, {"points", points}});
+      series.push_back(
+          {{"label", std::string(who) + " " + m.value("model_version", "")}, {"points", points}});
     }
     return series;
   };
@@ -149,7 +153,8 @@ Data model_row(const service::ModelView& m) {
   if (m.review) {
     row.set("review", text(m.review->verdict + " by " + m.review->reviewer));
   }
-  if (m.promoted_by) row.set("promoted", text(*m.promoted_by + ", " + timestamp(m.promoted_at.value_or(""))));
+  if (m.promoted_by)
+    row.set("promoted", text(*m.promoted_by + ", " + timestamp(m.promoted_at.value_or(""))));
   return row;
 }
 
@@ -227,8 +232,8 @@ void register_model_pages(Ui& ui) {
       for (const auto& s : ui.app().snapshots->list(page.actor())) {
         Data option;
         option.set("id", text(s.id));
-        option.set("label", text(s.id.substr(0, 12) + " · " + s.dataset + " · " + thousands(s.row_count) + " rows · " +
-                                 timestamp(s.created_at)));
+        option.set("label", text(s.id.substr(0, 12) + " · " + s.dataset + " · " +
+                                 thousands(s.row_count) + " rows · " + timestamp(s.created_at)));
         option.set("selected", Data(s.id == wanted));
         snapshots.push_back(option);
       }
@@ -237,6 +242,8 @@ void register_model_pages(Ui& ui) {
     data.set("may_start", Data(is_developer(page.actor())));
     data.set("trees", text(page.field("trees").empty() ? "300" : page.field("trees")));
     data.set("seed", text(page.field("seed").empty() ? "42" : page.field("seed")));
+    data.set("test_fraction",
+             text(page.field("test_fraction").empty() ? "0.2" : page.field("test_fraction")));
     add_jobs(ui, page, data);
     ui.render(page, "training", data, "Retraining");
   });
@@ -254,13 +261,29 @@ void register_model_pages(Ui& ui) {
       for (const char* name : {"trees", "seed"}) {
         if (page.field(name).empty()) continue;
         const auto value = page.int_field(name);
-        if (!value) throw core::InvalidInput("bad_parameter", std::string("'") + name + "' must be a whole number");
+        if (!value)
+          throw core::InvalidInput("bad_parameter",
+                                   std::string("'") + name + "' must be a whole number");
         request.parameters[name] = *value;
       }
+      if (!page.field("test_fraction").empty()) {
+        try {
+          std::size_t used = 0;
+          const double share = std::stod(page.field("test_fraction"), &used);
+          if (used != page.field("test_fraction").size())
+            throw std::invalid_argument("test_fraction");
+          request.parameters["test_fraction"] = share;  // the service checks its range
+        } catch (const std::logic_error&) {
+          throw core::InvalidInput("bad_parameter", "'holdout share' must be a number such as 0.2");
+        }
+      }
       const auto job = training_of(ui).submit(page.actor(), request);
-      ui.redirect(page, "/training", "Training job " + std::to_string(job.id) + " queued; a worker picks it up.");
+      ui.redirect(page, "/training",
+                  "Training job " + std::to_string(job.id) + " queued; a worker picks it up.");
     } catch (const core::Error& error) {
-      if (!dynamic_cast<const core::InvalidInput*>(&error) && !dynamic_cast<const core::NotFound*>(&error)) throw;
+      if (!dynamic_cast<const core::InvalidInput*>(&error) &&
+          !dynamic_cast<const core::NotFound*>(&error))
+        throw;
       ui.redirect(page, "/training?snapshot=" + page.field("snapshot_id"), error.what(), "error");
     }
   });
@@ -281,20 +304,22 @@ void register_model_pages(Ui& ui) {
     data.set("models", rows);
     ui.render(page, "models", data, "Models");
   });
-  ui.get("/models/{id}", PageAccess::signed_in(), [&ui](Page& page) {
-    model_page(ui, page, std::stoll(page.req.matches[1]), "", 200);
-  });
+  ui.get("/models/{id}", PageAccess::signed_in(),
+         [&ui](Page& page) { model_page(ui, page, std::stoll(page.req.matches[1]), "", 200); });
   ui.get("/models/{id}/card", PageAccess::signed_in(), [&ui](Page& page) {
     // The frozen card is our own escaped HTML with an inline style sheet: served as a
     // document of its own with a CSP that allows that style and no script at all.
-    const auto html = ui.app().registry.model_card(page.actor(), std::stoll(page.req.matches[1]), true);
+    const auto html =
+        ui.app().registry.model_card(page.actor(), std::stoll(page.req.matches[1]), true);
     page.res.set_content(html, "text/html; charset=utf-8");
-    page.res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    page.res.set_header("Content-Security-Policy",
+                        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
   });
   ui.post("/models/{id}/approve", officers, [&ui](Page& page) {
     model_action(ui, page, [&](long long id) {
       const auto m = ui.app().registry.approve(page.actor(), id, page.field("note"));
-      return "Model " + m.version + " approved by " + page.actor().name + "; a risk officer or admin may now promote it.";
+      return "Model " + m.version + " approved by " + page.actor().name +
+             "; a risk officer or admin may now promote it.";
     });
   });
   ui.post("/models/{id}/reject", officers, [&ui](Page& page) {

@@ -8,7 +8,8 @@ namespace risklab::web::ui {
 namespace {
 
 service::SnapshotService& snapshots_of(Ui& ui) {
-  if (!ui.app().snapshots) throw core::Unavailable("lake_unavailable", "this server has no lake configured");
+  if (!ui.app().snapshots)
+    throw core::Unavailable("lake_unavailable", "this server has no lake configured");
   return *ui.app().snapshots;
 }
 
@@ -43,7 +44,8 @@ void list_page(Ui& ui, Page& page, Data data, int status) {
   for (const auto& s : snapshots_of(ui).list(page.actor())) rows.push_back(snapshot_row(s));
   data.set("snapshots", rows);
   data.set("may_create", Data(may_create(page.actor())));
-  data.set("may_train", Data(page.actor().has(core::Role::model_developer) || page.actor().has(core::Role::admin)));
+  data.set("may_train", Data(page.actor().has(core::Role::model_developer) ||
+                             page.actor().has(core::Role::admin)));
   data.set("note", text(page.field("note")));
   data.set("dataset", text(page.field("dataset")));
   ui.render(page, "snapshots", data, "Snapshots", status);
@@ -54,8 +56,10 @@ void list_page(Ui& ui, Page& page, Data data, int status) {
 void register_snapshot_pages(Ui& ui) {
   using core::Role;
   const auto readers = PageAccess::signed_in();
-  const auto creators = PageAccess::any_of({Role::data_steward, Role::model_developer, Role::admin});
-  const auto verifiers = PageAccess::any_of({Role::data_steward, Role::model_developer, Role::risk_officer, Role::admin});
+  const auto creators =
+      PageAccess::any_of({Role::data_steward, Role::model_developer, Role::admin});
+  const auto verifiers = PageAccess::any_of(
+      {Role::data_steward, Role::model_developer, Role::risk_officer, Role::admin});
   ui.get("/snapshots", readers, [&ui](Page& page) { list_page(ui, page, Data(), 200); });
   ui.post("/snapshots", creators, [&ui](Page& page) {
     service::SnapshotRequest request;
@@ -64,10 +68,11 @@ void register_snapshot_pages(Ui& ui) {
     try {
       const auto created = snapshots_of(ui).create(page.actor(), request);
       ui.redirect(page, "/snapshots/" + created.snapshot.id,
-                  created.created ? "Snapshot " + created.snapshot.id.substr(0, 12) + " frozen: " +
-                                        std::to_string(created.snapshot.row_count) + " labelled statements."
-                                  : "Nothing changed since snapshot " + created.snapshot.id.substr(0, 12) +
-                                        ": it is reused.");
+                  created.created ? "Snapshot " + created.snapshot.id.substr(0, 12) +
+                                        " frozen: " + std::to_string(created.snapshot.row_count) +
+                                        " labelled statements."
+                                  : "Nothing changed since snapshot " +
+                                        created.snapshot.id.substr(0, 12) + ": it is reused.");
     } catch (const core::InvalidInput& error) {
       Data data;
       data.set("error", text(error.what()));
@@ -84,9 +89,11 @@ void register_snapshot_pages(Ui& ui) {
     data.set("data_key", text(record.data_key));
     data.set("manifest_key", text(record.manifest_key));
     data.set("manifest", text(manifest.dump(2)));
-    data.set("may_verify", Data(page.actor().has(Role::data_steward) || page.actor().has(Role::model_developer) ||
-                                page.actor().has(Role::risk_officer) || page.actor().has(Role::admin)));
-    data.set("may_train", Data(page.actor().has(Role::model_developer) || page.actor().has(Role::admin)));
+    data.set("may_verify",
+             Data(page.actor().has(Role::data_steward) || page.actor().has(Role::model_developer) ||
+                  page.actor().has(Role::risk_officer) || page.actor().has(Role::admin)));
+    data.set("may_train",
+             Data(page.actor().has(Role::model_developer) || page.actor().has(Role::admin)));
     ui.render(page, "snapshot", data, "Snapshot " + record.id.substr(0, 12));
   });
   ui.post("/snapshots/{snapshot_id}/verify", verifiers, [&ui](Page& page) {
