@@ -500,6 +500,7 @@ TEST_P(UiTest, GovernancePagesEnforceFourEyesRolesAndCsrfAndCarryTheCsp) {
   const auto card = get(rita, model + "/card");
   ASSERT_EQ(card->status, 200);
   EXPECT_NE(card->body.find("Model card"), std::string::npos);
+  EXPECT_EQ(card->get_header_value_count("Content-Security-Policy"), 1u) << "one policy, the card's own";
 
   for (const std::string& path :
        std::vector<std::string>{"/snapshots", "/snapshots/" + snapshot, "/training",

@@ -312,6 +312,7 @@ void register_model_pages(Ui& ui) {
     const auto html =
         ui.app().registry.model_card(page.actor(), std::stoll(page.req.matches[1]), true);
     page.res.set_content(html, "text/html; charset=utf-8");
+    page.res.headers.erase("Content-Security-Policy");  // replaces the page default, not added to it
     page.res.set_header("Content-Security-Policy",
                         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
   });
