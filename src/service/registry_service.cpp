@@ -141,16 +141,7 @@ ModelView RegistryService::approve(const core::Actor& actor, long long id,
       check_approvable(record, actor);
       if (record.snapshot_id) snapshot = store::SnapshotRepository().find(tx, *record.snapshot_id);
     }
-    std::shared_ptr<const LoadedModel> loaded;
-    try {
-      loaded = load_registered_model(db_, id, lake_);
-    } catch (const core::InvalidInput& error) {
-      throw core::Conflict("artifact_unverified",
-                           model_name(record) + " cannot be approved: " + error.what());
-    } catch (const core::Conflict& error) {
-      throw core::Conflict("artifact_unverified",
-                           model_name(record) + " cannot be approved: " + error.what());
-    }
+    const auto loaded = load_verified(record, "approved");
     const auto card = build_model_card(
         {record, &loaded->model(), snapshot, actor.name, review.reviewed_at, note});
     const std::string text = card.dump(1) + "\n";
@@ -240,6 +231,27 @@ ModelView RegistryService::reject(const core::Actor& actor, long long id,
   return view_of(model, review);
 }
 
+std::shared_ptr<const LoadedModel> RegistryService::load_verified(const store::ModelRecord& model,
+                                                                  const char* verb) {
+  const auto refuse = [&](const core::Error& error) {
+    return core::Conflict("artifact_unverified",
+                          model_name(model) + " cannot be " + verb + ": " + error.what());
+  };
+  try {
+    return load_registered_model(db_, model.id, lake_);
+  } catch (const core::InvalidInput& error) {  // corrupt, or not the registered sha256
+    throw refuse(error);
+  } catch (const core::NotFound& error) {  // gone from the lake
+    throw refuse(error);
+  } catch (const core::Conflict& error) {  // the lake's own checksum caught it first
+    throw refuse(error);
+  } catch (const core::Unavailable& error) {
+    // A missing local file is a verification failure; an unreachable lake proves nothing.
+    if (model.artifact_uri.rfind("lake:", 0) != 0) throw refuse(error);
+    throw;
+  }
+}
+
 void RegistryService::verify_for_promotion(const core::Actor& actor, long long id) {
   std::optional<store::ModelRecord> model;
   {
@@ -247,25 +259,7 @@ void RegistryService::verify_for_promotion(const core::Actor& actor, long long i
     model = find_or_throw(tx, id);
   }
   // The artifact: read again (file or lake) and checked against the SHA-256 in the registry.
-  try {
-    load_registered_model(db_, id, lake_);
-  } catch (const core::InvalidInput& error) {
-    throw core::Conflict("artifact_unverified",
-                         model_name(*model) + " cannot be promoted: " + error.what());
-  } catch (const core::NotFound& error) {
-    throw core::Conflict("artifact_unverified",
-                         model_name(*model) + " cannot be promoted: " + error.what());
-  } catch (const core::Conflict& error) {  // the lake's own checksum caught it first
-    throw core::Conflict("artifact_unverified",
-                         model_name(*model) + " cannot be promoted: " + error.what());
-  } catch (const core::Unavailable& error) {
-    // A missing local file is a verification failure; an unreachable lake proves nothing.
-    if (model->artifact_uri.rfind("lake:", 0) != 0) {
-      throw core::Conflict("artifact_unverified",
-                           model_name(*model) + " cannot be promoted: " + error.what());
-    }
-    throw;
-  }
+  load_verified(*model, "promoted");
   // The snapshot it was trained on: data and manifest re-hashed against the index.
   if (!model->snapshot_id) return;
   if (lake_ == nullptr) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -13,8 +14,13 @@ class Database;
 namespace risklab::lake {
 class Lake;
 }
+namespace risklab::store {
+struct ModelRecord;
+}
 
 namespace risklab::service {
+
+class LoadedModel;
 
 /// The latest review of a model by a risk officer.
 struct ReviewView {
@@ -91,6 +97,11 @@ class RegistryService {
   std::optional<ModelView> previous_champion(const core::Actor& actor);
 
  private:
+  /// The model's artifact, re-read and checked against its sha256; Conflict("artifact_unverified")
+  /// saying it cannot be `verb` ("approved", "promoted") if it does not verify, Unavailable if
+  /// the lake cannot be reached.
+  std::shared_ptr<const LoadedModel> load_verified(const store::ModelRecord& model,
+                                                   const char* verb);
   /// Throws Conflict naming what no longer verifies, Unavailable if the lake cannot be read.
   void verify_for_promotion(const core::Actor& actor, long long id);
   ModelView check_then_crown(const core::Actor& actor, long long id, bool rollback);
