@@ -8,6 +8,7 @@ find_package(TBB REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
+find_package(simdjson REQUIRED)  # on-demand parsing of stored scoring inputs (monitoring)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 
 # libcsv (Debian libcsv-dev): RFC 4180 streaming parser; no CMake config or .pc file.

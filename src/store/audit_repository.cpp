@@ -102,10 +102,15 @@ std::vector<AuditEntry> AuditRepository::list(Transaction& tx, const AuditQuery&
   add("entity_id", query.entity_id);
   add("actor", query.actor);
   add("action", query.action);
+  if (query.before_id) {
+    where += " AND id < :p" + std::to_string(values.size());
+    values.push_back(*query.before_id);
+  }
   const long long limit = std::clamp(query.limit, 1, 1000);
   values.push_back(limit);
-  const std::string text =
-      std::string(kSelect) + where + " ORDER BY id LIMIT :p" + std::to_string(values.size() - 1);
+  const std::string text = std::string(kSelect) + where +
+                           (query.newest_first ? " ORDER BY id DESC" : " ORDER BY id") +
+                           " LIMIT :p" + std::to_string(values.size() - 1);
   try {
     std::vector<AuditEntry> out;
     detail::Binder binder(values);

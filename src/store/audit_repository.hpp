@@ -37,6 +37,10 @@ struct AuditQuery {
   std::optional<std::string> actor;
   std::optional<std::string> action;
   long long after_id = 0;  ///< paging: rows with id > after_id
+  /// Newest first: rows in descending id order, only those with id < before_id when set
+  /// (the next page's before_id is the last id shown). after_id still applies.
+  bool newest_first = false;
+  std::optional<long long> before_id;
   int limit = 100;
 };
 

@@ -117,6 +117,22 @@ TEST_P(AuditRepositoryTest, ListFiltersAndPages) {
   EXPECT_EQ(page[1].id, 4);
 }
 
+TEST_P(AuditRepositoryTest, ListsNewestFirstAndPagesBackByBeforeId) {
+  Transaction tx(*db_);
+  AuditQuery query;
+  query.newest_first = true;
+  query.limit = 2;
+  auto page = AuditRepository().list(tx, query);
+  ASSERT_EQ(page.size(), 2u);
+  const auto newest = page[0].id;
+  EXPECT_EQ(page[1].id, newest - 1);
+  query.before_id = page[1].id;
+  page = AuditRepository().list(tx, query);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].id, newest - 2);
+  EXPECT_EQ(page[1].id, newest - 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AuditRepositoryTest, ::testing::ValuesIn(test::all_backends()),
                          test::BackendName());
 

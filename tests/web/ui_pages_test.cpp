@@ -394,6 +394,12 @@ TEST_P(UiTest, ScoreThenOverrideNeedsRationaleAndReasonAndShowsOnThePage) {
   ASSERT_EQ(res->status, 200);
   EXPECT_NE(res->body.find("<td>decision.override</td>"), std::string::npos);
   EXPECT_EQ(res->body.find("<td>assessment.created</td>"), std::string::npos) << "filtered";
+  res = get(rita, "/audit");
+  const auto newest = res->body.find("<td>decision.override</td>");
+  const auto older = res->body.find("<td>assessment.created</td>");
+  ASSERT_NE(newest, std::string::npos);
+  ASSERT_NE(older, std::string::npos);
+  EXPECT_LT(newest, older) << "the newest entry comes first";
   res = get(rita, "/audit/verify");
   EXPECT_NE(res->body.find("The chain is intact"), std::string::npos);
   res = client().Get("/audit/verify", {{"Cookie", rita.cookie}, {"HX-Request", "true"}});

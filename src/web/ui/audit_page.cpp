@@ -27,7 +27,9 @@ void audit_page(Ui& ui, Page& page, std::optional<store::AuditVerification> veri
   query.entity_id = filter(page, "entity_id");
   query.actor = filter(page, "actor");
   query.action = filter(page, "action");
-  query.after_id = page.int_field("after_id").value_or(0);
+  // Newest first, as a reader expects of a log; "Older entries" pages back by id.
+  query.newest_first = true;
+  query.before_id = page.int_field("before_id");
   query.limit = kPageSize;
   const auto entries = ui.app().audit.list(page.actor(), query);  // the role check
   Data data;
@@ -54,9 +56,11 @@ void audit_page(Ui& ui, Page& page, std::optional<store::AuditVerification> veri
     if (!page.field(name).empty()) filters += std::string("&") + name + "=" + url_encode(page.field(name));
   }
   if (static_cast<int>(entries.size()) == kPageSize) {
-    data.set("next_href", text("/audit?after_id=" + std::to_string(entries.back().id) + filters));
+    data.set("next_href", text("/audit?before_id=" + std::to_string(entries.back().id) + filters));
   }
-  if (query.after_id > 0) data.set("first_href", text("/audit?after_id=0" + filters));
+  if (query.before_id) {
+    data.set("first_href", text("/audit" + (filters.empty() ? "" : "?" + filters.substr(1))));
+  }
   if (verification) {
     Data result;
     result.set("ok", Data(verification->ok));
