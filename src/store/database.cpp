@@ -1,5 +1,7 @@
 #include "store/database.hpp"
 
+#include <set>
+
 #include "core/error.hpp"
 #include "core/url.hpp"
 #include "store/detail/session.hpp"
@@ -22,8 +24,8 @@ std::string pq_quoted(const std::string& value) {
 std::string soci_quoted(const std::string& value, char quote, const core::Url& url,
                         const char* what) {
   if (value.find(quote) != std::string::npos) {
-    throw core::InvalidInput("bad_db_url", "invalid database URL '" + url.redacted() + "': " +
-                                               what + " must not contain " + quote);
+    throw core::InvalidInput("bad_db_url", "invalid database URL '" + url.redacted() +
+                                               "': " + what + " must not contain " + quote);
   }
   return quote + value + quote;
 }
@@ -43,7 +45,8 @@ Target target_for(const core::Url& url) {
     std::string path = url.opaque;
     if (const auto q = path.find('?'); q != std::string::npos) path.resize(q);
     if (path.empty()) bad_url(url, "no file path (expected sqlite://PATH)");
-    return {Backend::sqlite, "sqlite3", "db=" + soci_quoted(path, '"', url, "the path") + " timeout=30"};
+    return {Backend::sqlite, "sqlite3",
+            "db=" + soci_quoted(path, '"', url, "the path") + " timeout=30"};
   }
   const bool mysql = url.scheme == "mysql" || url.scheme == "mariadb";
   const bool postgres = url.scheme == "postgresql" || url.scheme == "postgres";
@@ -55,8 +58,28 @@ Target target_for(const core::Url& url) {
   if (url.path.empty() || url.path.find('/') != std::string::npos) {
     bad_url(url, "expected exactly one database name after the host, e.g. /risklab");
   }
+  // TLS to managed servers (Azure Database for MySQL Flexible Server and for PostgreSQL require
+  // it by default): the client libraries' own options, passed through by name.
+  static const std::set<std::string> mysql_options = {"sslca", "sslcert", "sslkey"};
+  static const std::set<std::string> postgres_options = {"sslmode", "sslrootcert", "sslcert",
+                                                         "sslkey"};
+  static const std::set<std::string> sslmodes = {"disable", "allow",     "prefer",
+                                                 "require", "verify-ca", "verify-full"};
+  const auto& known = mysql ? mysql_options : postgres_options;
+  std::string options;
   for (const auto& [key, value] : url.query) {
-    bad_url(url, "unknown option '" + key + "'");
+    if (!known.count(key)) {
+      std::string list;
+      for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+      bad_url(url, "unknown option '" + key + "' (known: " + list + ")");
+    }
+    if (value.empty()) bad_url(url, "option '" + key + "' has no value");
+    if (key == "sslmode" && !sslmodes.count(value)) {
+      bad_url(url, "sslmode '" + value +
+                       "' is not one of disable, allow, prefer, require, verify-ca, verify-full");
+    }
+    options += " " + key + "=" +
+               (mysql ? soci_quoted(value, '\'', url, "an option value") : pq_quoted(value));
   }
   if (mysql) {
     std::string connect = "host=" + soci_quoted(url.host, '\'', url, "the host");
@@ -66,14 +89,14 @@ Target target_for(const core::Url& url) {
       connect += " password=" + soci_quoted(url.password, '\'', url, "the password");
     }
     connect += " dbname=" + soci_quoted(url.path, '\'', url, "the database name") +
-               " charset=utf8mb4 connect_timeout=5";
+               " charset=utf8mb4 connect_timeout=5" + options;
     return {Backend::mysql, "mysql", connect};
   }
   std::string connect = "host=" + pq_quoted(url.host);
   if (url.port) connect += " port=" + std::to_string(*url.port);
   if (!url.user.empty()) connect += " user=" + pq_quoted(url.user);
   if (!url.password.empty()) connect += " password=" + pq_quoted(url.password);
-  connect += " dbname=" + pq_quoted(url.path) + " connect_timeout=5";
+  connect += " dbname=" + pq_quoted(url.path) + " connect_timeout=5" + options;
   return {Backend::postgresql, "postgresql", connect};
 }
 

@@ -144,9 +144,11 @@ TEST_P(StoreTest, StatementFeaturesRoundTripAsJson) {
 TEST_P(StoreTest, RepeatedStatementForTheSamePeriodIsAConflict) {
   migrated();
   Transaction tx(*db_);
-  const auto dataset_id = DatasetRepository().insert(tx, {0, "d", {{"x", "x"}}, {}, {}, "now", "t"});
+  const auto dataset_id =
+      DatasetRepository().insert(tx, {0, "d", {{"x", "x"}}, {}, {}, "now", "t"});
   const auto company = CompanyRepository().ensure(tx, {{0, "A", "A"}}, "now").at("A");
-  StatementRecord statement{0, company, dataset_id, std::nullopt, "2024-12-31", R"({"x":1})", "now"};
+  StatementRecord statement{0,    company, dataset_id, std::nullopt, "2024-12-31", R"({"x":1})",
+                            "now"};
   StatementRepository statements;
   statements.insert_batch(tx, {statement});
   EXPECT_THROW(statements.insert_batch(tx, {statement}), core::Conflict);
@@ -172,8 +174,69 @@ TEST(DatabaseUrl, MissingDatabaseNameIsInvalidInput) {
   EXPECT_THROW(Database::open("sqlite://"), core::InvalidInput);
 }
 
+TEST(DatabaseUrl, TlsOptionsAreAcceptedAndAnyOtherOptionIsRefusedByName) {
+  // Accepted: the connection is tried (nothing listens on port 1), so the error is Unavailable.
+  for (const char* url :
+       {"mysql://u:p@127.0.0.1:1/db?sslca=/etc/ssl/certs/ca-certificates.crt",
+        "postgresql://u:p@127.0.0.1:1/db?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca.pem"}) {
+    EXPECT_THROW(Database::open(url), core::Unavailable) << url;
+  }
+  for (const auto& [url, named] : std::vector<std::pair<std::string, std::string>>{
+           {"mysql://u:p@127.0.0.1:1/db?sslmode=require", "sslmode"},
+           {"postgresql://u:p@127.0.0.1:1/db?sslca=/x.pem", "sslca"},
+           {"postgresql://u:p@127.0.0.1:1/db?sslmode=always", "always"},
+           {"mysql://u:p@127.0.0.1:1/db?sslca=", "sslca"}}) {
+    try {
+      Database::open(url);
+      ADD_FAILURE() << url;
+    } catch (const core::InvalidInput& error) {
+      EXPECT_EQ(error.code(), "bad_db_url");
+      EXPECT_NE(std::string(error.what()).find(named), std::string::npos) << error.what();
+    }
+  }
+}
+
+// Whether the session a transaction leases talks TLS to its server.
+bool encrypted(Database& db) {
+  Transaction tx(db, Transaction::Mode::read);
+  if (db.backend() == Backend::mysql) {
+    std::string name, cipher;
+    soci::indicator ind = soci::i_ok;
+    detail::sql(tx) << "SHOW SESSION STATUS LIKE 'Ssl_cipher'", soci::into(name),
+        soci::into(cipher, ind);
+    return ind == soci::i_ok && !cipher.empty();
+  }
+  int ssl = 0;
+  detail::sql(tx) << "SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl "
+                     "WHERE pid = pg_backend_pid()",
+      soci::into(ssl);
+  return ssl == 1;
+}
+
+TEST_P(StoreTest, TlsOptionsOfTheUrlReachTheClientLibrary) {
+  // The throwaway servers offer TLS with a self-signed certificate for 127.0.0.1
+  // (scripts/test-servers.sh), RISKLAB_TEST_TLS_CA.
+  if (GetParam() == "sqlite") GTEST_SKIP() << "no TLS for a file";
+  const auto ca = test::server_setting("RISKLAB_TEST_TLS_CA");
+  if (GetParam() == "mysql") {
+    // MariaDB Connector/C 3.3 (through SOCI 4.0) encrypts when the server offers TLS; it does
+    // not verify the certificate (docs/OPERATIONS.md says so).
+    EXPECT_TRUE(encrypted(*Database::open(test_db_->url() + "?sslca=" + ca)));
+    return;
+  }
+  EXPECT_TRUE(
+      encrypted(*Database::open(test_db_->url() + "?sslmode=verify-full&sslrootcert=" + ca)));
+  EXPECT_FALSE(encrypted(*Database::open(test_db_->url() + "?sslmode=disable")));
+  // A server whose certificate is not signed by the named authority is refused.
+  EXPECT_THROW(
+      Database::open(test_db_->url() +
+                     "?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt"),
+      core::Unavailable);
+}
+
 TEST(DatabaseUrl, UnreachableServerIsUnavailableWithoutThePassword) {
-  for (const char* url : {"mysql://u:secret@127.0.0.1:1/db", "postgresql://u:secret@127.0.0.1:1/db"}) {
+  for (const char* url :
+       {"mysql://u:secret@127.0.0.1:1/db", "postgresql://u:secret@127.0.0.1:1/db"}) {
     try {
       Database::open(url);
       ADD_FAILURE() << url;

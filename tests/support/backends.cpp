@@ -1,6 +1,7 @@
 #include "support/backends.hpp"
 
 #include <soci/soci.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -9,15 +10,13 @@
 #include <map>
 #include <random>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "core/url.hpp"
 
 namespace risklab::test {
-namespace {
 
 // KEY=VALUE lines written by scripts/test-servers.sh; the environment wins over the file.
-std::string server_url(const std::string& key) {
+std::string server_setting(const std::string& key) {
   if (const char* value = std::getenv(key.c_str()); value && *value) return value;
   const char* file = std::getenv("RISKLAB_TEST_SERVERS");
   if (file == nullptr) file = RISKLAB_DEFAULT_TEST_SERVERS;
@@ -28,12 +27,16 @@ std::string server_url(const std::string& key) {
       if (line.starts_with(key + "=")) return line.substr(key.size() + 1);
     }
   }
-  throw std::runtime_error(
-      key + " is not set and the test server file " + file + " does not name it" +
-      "): run the tests through ctest, which starts MariaDB and PostgreSQL "
-      "(fixture db_servers), or run scripts/test-servers.sh start DIR and set "
-      "RISKLAB_TEST_SERVERS=DIR/servers.env");
+  throw std::runtime_error(key + " is not set and the test server file " + file +
+                           " does not name it" +
+                           "): run the tests through ctest, which starts MariaDB and PostgreSQL "
+                           "(fixture db_servers), or run scripts/test-servers.sh start DIR and set "
+                           "RISKLAB_TEST_SERVERS=DIR/servers.env");
 }
+
+namespace {
+
+std::string server_url(const std::string& key) { return server_setting(key); }
 
 std::string unique_name() {
   static std::atomic<int> counter{0};

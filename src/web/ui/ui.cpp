@@ -236,6 +236,9 @@ void Ui::add(const std::string& method, const std::string& path, PageAccess acce
       const auto mapped = map_error(error, page.ctx.request_id);
       error_page(page, mapped.status, error_message(mapped.body));
     }
+    // A handler that writes its own content (the model card) and no status answers 200, and
+    // the log and metrics say so (cpp-httplib fills it in only after this point).
+    if (res.status == -1) res.status = 200;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.observe(path, method, res.status, seconds);
