@@ -81,8 +81,9 @@ for page in "POST /score" "POST /assessments/{id}/decision" "${pages[@]}"; do
     fi
   done
   sleep 0.2
-  echo "$first $(wc -l < "$WORK/serve.log") $page" >> "$WORK/slices"
+  echo "$first $(wc -l < "$WORK/serve.log") ${page//$SNAPSHOT/\{snapshot_id\}}" >> "$WORK/slices"
 done
+load=$(cut -d' ' -f1 /proc/loadavg)
 statements=$(sqlite3 "$WORK/risklab.db" "SELECT COUNT(*) FROM statements")
 audit_rows=$(sqlite3 "$WORK/risklab.db" "SELECT COUNT(*) FROM audit_log")
 
@@ -119,7 +120,8 @@ scores a statement (exact TreeSHAP, assessment + audit row stored) and \`POST �
 an override; both redirect. Target: ≤ 200 ms per page (issue 8), ≤ 1 s for \`/monitoring\`
 (issue 9; its timing with back-test on linked outcomes is in "Monitoring pack").
 \`/audit/verify\` re-reads and re-hashes the whole chain and \`/monitoring\` re-reads every
-stored scoring's inputs, so these two grow with the data.
+stored scoring's inputs, so these two grow with the data. Load average at the end of this run:
+$load on 2 cores; above 2, the p95 and max columns are mostly time spent waiting for a core.
 
 \`\`\`sh
 bench/ui/run.sh      # builds build/bench-rel, prepares everything in a temp dir, ~15 s after the build
