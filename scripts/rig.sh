@@ -192,6 +192,7 @@ replica_start() {
     "$BIN" serve --bind 127.0.0.1 --port "$port" --threads "$CONNECTIONS" --job-timeout "$JOB_TIMEOUT" \
     </dev/null >"$DIR/$name.out" 2>>"$DIR/$name.log" &
   echo $! >"$DIR/$name.pid"
+  disown   # killed on purpose in the drills: no "Killed" job notices
   echo "$port" >"$DIR/$name.port"
   for _ in $(seq 1 300); do
     curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && return 0
@@ -229,7 +230,7 @@ cmd_up() {
   rl -- import "$DATA" --label 'Bankrupt?' --dataset taiwan --as-of 2025-12-31 >/dev/null
   for spec in ana:analyst dev:model_developer,data_steward rita:risk_officer steward:data_steward; do
     rl RISKLAB_PASSWORD="${spec%%:*}-rig-pw-1" -- users add "${spec%%:*}" --roles "${spec#*:}" >/dev/null
-    set_state "token_${spec%%:*}" "$(rl -- tokens create --user "${spec%%:*}" --name rig | head -n 1)"
+    set_state "token_${spec%%:*}" "$(rl -- tokens create --user "${spec%%:*}" --name rig 2>/dev/null | head -n 1)"
   done
   log "training a $TREES-tree model on a snapshot and promoting it (four-eyes)"
   local snapshot model
@@ -367,9 +368,11 @@ cmd_load() {
 drill_kill() {
   log "drill kill: kill -9 the replica running a training job, under load on all replicas"
   local jobs0; jobs0=$(check_jobs)
+  # A new seed each run: the same snapshot and parameters would give the same model, which the
+  # registry stores once, and the one-model-per-job check below would not hold.
   read -r a0 d0 _ <<<"$(counts)"
   curl -sf -o /dev/null -H "Authorization: Bearer $(state token_dev)" -H 'Content-Type: application/json' \
-    -d "{\"snapshot_id\": \"$(state snapshot)\", \"parameters\": {\"trees\": 1500, \"seed\": 11}}" \
+    -d "{\"snapshot_id\": \"$(state snapshot)\", \"parameters\": {\"trees\": 1500, \"seed\": $(date +%s)}}" \
     "http://127.0.0.1:$(port_of r1)/api/v1/training-jobs" || die "could not queue a training job"
   local worker=
   for _ in $(seq 1 100); do
@@ -386,7 +389,10 @@ drill_kill() {
   [[ $(sql "SELECT status FROM training_jobs ORDER BY id DESC LIMIT 1") == running ]] \
     || die "kill: the training job ended before the kill (use more trees)"
   kill -9 "$(cat "$DIR/$victim.pid")"
-  # Its clients stop too (wrk notices within 0.1 s): nothing serves that port any more.
+  # Its clients see the broken connections (the requests in flight fail as read errors), then
+  # stop: with no load balancer in the rig nothing serves that port any more, and reconnecting
+  # is refused until wrk stops (counted apart: those requests never reached a server).
+  sleep 0.3
   kill -INT "$(cat "$DIR/kill-$victim.wrk.pid")"
   local results=() survivors_bad=0 in_flight=0 refused=0
   for i in $(seq 1 "$REPLICAS"); do
@@ -502,15 +508,16 @@ side_env() {  # NAME LAKE_URL [ENV=VALUE...]
   local name=$1 lake=$2; shift 2
   create_database "$name"
   local env=(RISKLAB_DB="$(db_url "$name")" RISKLAB_LAKE="$lake" AZURE_STORAGE_KEY="$AZ_KEY" RISKLAB_LOG_LEVEL=warn "$@")
-  env "${env[@]}" RISKLAB_ADMIN_PASSWORD=rig-admin-pw-1 "$BIN" init >/dev/null
+  local cli_log=$DIR/$name.cli.log
+  env "${env[@]}" RISKLAB_ADMIN_PASSWORD=rig-admin-pw-1 "$BIN" init >/dev/null 2>>"$cli_log"
   sed -n '1,41p' "$DIR/companies.txt" | awk 'NR==1{print "id,assets"} {print $1",1"}' >"$DIR/$name-companies.csv"
-  env "${env[@]}" "$BIN" import "$DIR/$name-companies.csv" --id id --dataset "$name" >/dev/null
-  env "${env[@]}" RISKLAB_PASSWORD=steward-rig-pw-1 "$BIN" users add steward --roles data_steward >/dev/null
-  env "${env[@]}" "$BIN" tokens create --user steward --name "$name" | head -n 1 >"$DIR/$name.token"
+  env "${env[@]}" "$BIN" import "$DIR/$name-companies.csv" --id id --dataset "$name" >/dev/null 2>>"$cli_log"
+  env "${env[@]}" RISKLAB_PASSWORD=steward-rig-pw-1 "$BIN" users add steward --roles data_steward >/dev/null 2>>"$cli_log"
+  env "${env[@]}" "$BIN" tokens create --user steward --name "$name" 2>>"$cli_log" | head -n 1 >"$DIR/$name.token"
   local port; port=$(free_port)
   setsid env "${env[@]}" RISKLAB_LOG_LEVEL=info "$BIN" serve --bind 127.0.0.1 --port "$port" --threads 4 --no-worker \
     </dev/null >"$DIR/$name.out" 2>"$DIR/$name.log" &
-  echo $! >"$DIR/$name.pid"; echo "$port" >"$DIR/$name.port"
+  echo $! >"$DIR/$name.pid"; disown; echo "$port" >"$DIR/$name.port"
   for _ in $(seq 1 300); do curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && return 0; sleep 0.1; done
   die "side replica $name did not come up"
 }
@@ -541,22 +548,23 @@ drill_disk() {
   mkdir -p "$DIR/disk"
   mount -t tmpfs -o size=4m tmpfs "$DIR/disk" || die "disk: cannot mount a tmpfs (needs root)"
   mkdir -p "$DIR/disk/lake"
-  side_env diskdrill "file://$DIR/disk/lake"
+  local name; name=disk$(date +%s)   # a fresh database per run: drills can be repeated
+  side_env "$name" "file://$DIR/disk/lake"
   dd if=/dev/zero of="$DIR/disk/filler" bs=64k count=1000 >/dev/null 2>&1 || true
   [[ $(df --output=avail "$DIR/disk" | tail -n 1) -lt 64 ]] || die "disk: the tmpfs is not full"
-  local accepted; accepted=$(post_outcomes diskdrill 200 1)
+  local accepted; accepted=$(post_outcomes "$name" 200 1)
   sleep 3
-  local pending_full; pending_full=$(pending_of diskdrill)
-  local enospc; enospc=$(grep -c 'No space left on device' "$DIR/diskdrill.log" || true)
+  local pending_full; pending_full=$(pending_of "$name")
+  local enospc; enospc=$(grep -c 'No space left on device' "$DIR/$name.log" || true)
   rm -f "$DIR/disk/filler"
   local freed_at; freed_at=$(now)
-  wait_drained diskdrill || die "disk: the outbox did not drain after space was freed"
+  wait_drained "$name" || die "disk: the outbox did not drain after space was freed"
   local drained; drained=$(/usr/bin/python3 -c "print(round($(now) - $freed_at, 1))")
   local rows files
-  rows=$(sql "SELECT COUNT(*) FROM outcomes WHERE note LIKE 'rig %'" diskdrill)
+  rows=$(sql "SELECT COUNT(*) FROM outcomes WHERE note LIKE 'rig %'" "$name")
   files=$(find "$DIR/disk/lake/ground_truth" -name 'outcome-*' ! -name '*.sha256' | wc -l)
-  RISKLAB_DB="$(db_url diskdrill)" "$BIN" audit verify >/dev/null 2>&1 || die "disk: audit verify failed"
-  replica_stop diskdrill
+  RISKLAB_DB="$(db_url "$name")" "$BIN" audit verify >/dev/null 2>&1 || die "disk: audit verify failed"
+  replica_stop "$name"
   umount "$DIR/disk"
   record "{\"drill\": \"disk\", \"method\": \"tmpfs 4 MiB, filled with dd\", \"outcome_201\": $accepted, \"outcome_rows\": $rows, \"pending_while_full\": $pending_full, \"enospc_log_lines\": $enospc, \"lake_files\": $files, \"drained_within_s\": $drained}"
   [[ $accepted == 200 && $rows == 200 ]] || die "disk: $accepted of 200 accepted, $rows stored"
@@ -582,20 +590,21 @@ q = {"comp": "list", "restype": "container"}
 sts = "GET\n" + "\n" * 11 + f"x-ms-date:{date}\nx-ms-version:2021-08-06\n/devstoreaccount1/devstoreaccount1/rig\ncomp:list\nrestype:container"
 sig = base64.b64encode(hmac.new(base64.b64decode(key), sts.encode(), hashlib.sha256).digest()).decode()
 c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
-c.request("GET", "/devstoreaccount1/rig?restype=container&comp=list&maxresults=1",
+c.request("GET", "/devstoreaccount1/rig?restype=container&comp=list",
           headers={"x-ms-date": date, "x-ms-version": "2021-08-06", "Authorization": "SharedKey devstoreaccount1:" + sig})
 print(c.getresponse().status)
 PY
 )
-  side_env skewdrill "$(lake_url skew "$proxy")" RISKLAB_LAKE_CLOCK_SKEW_SECONDS=-3600
-  local accepted; accepted=$(post_outcomes skewdrill 50 1)
-  wait_drained skewdrill || die "skew: the outbox did not drain through the Azure-like proxy"
+  local name; name=skew$(date +%s)   # a fresh database and container per run
+  side_env "$name" "$(lake_url "$name" "$proxy")" RISKLAB_LAKE_CLOCK_SKEW_SECONDS=-3600
+  local accepted; accepted=$(post_outcomes "$name" 50 1)
+  wait_drained "$name" || die "skew: the outbox did not drain through the Azure-like proxy"
   local objects resynced rows
-  objects=$(lake_count skew ground_truth/ /outcome-)
-  rows=$(sql "SELECT COUNT(*) FROM outcomes WHERE note LIKE 'rig %'" skewdrill)
-  resynced=$(grep -c "signing with the server's time" "$DIR/skewdrill.log" || true)
-  RISKLAB_DB="$(db_url skewdrill)" "$BIN" audit verify >/dev/null 2>&1 || die "skew: audit verify failed"
-  replica_stop skewdrill
+  objects=$(lake_count "$name" ground_truth/ /outcome-)
+  rows=$(sql "SELECT COUNT(*) FROM outcomes WHERE note LIKE 'rig %'" "$name")
+  resynced=$(grep -c "signing with the server's time" "$DIR/$name.log" || true)
+  RISKLAB_DB="$(db_url "$name")" "$BIN" audit verify >/dev/null 2>&1 || die "skew: audit verify failed"
+  replica_stop "$name"
   kill "$(cat "$DIR/skew-proxy.pid")" 2>/dev/null || true; rm -f "$DIR/skew-proxy.pid"
   record "{\"drill\": \"skew\", \"skew_s\": -3600, \"azurite_status_for_1h_old_date\": $azurite_old, \"outcome_201\": $accepted, \"outcome_rows\": $rows, \"lake_objects\": $objects, \"resync_log_lines\": $resynced}"
   [[ $accepted == 50 && $rows == 50 && $objects == 50 ]] || die "skew: $accepted accepted, $rows stored, $objects in the lake"
