@@ -11,7 +11,8 @@
 #   scripts/rig.sh down    [options]  stop everything started in --dir and remove it
 # Options: --dir DIR (default a new temp dir for `all`, else $TMPDIR/risklab-rig)
 #          --db mariadb|postgresql (default mariadb)   --replicas N (default 3)
-#          --duration 60s   --connections 16 (per loaded replica)   --trees 50
+#          --duration 60s   --connections 16 (per loaded replica; also each replica's --threads)
+#          --db-pool N (each replica's --db-pool; default theirs: threads + 2)   --trees 50
 #          --bin PATH (default build/release/risklab)
 # Results: one JSON line per run and drill in DIR/results.jsonl, and a summary on stdout.
 # Exits 1 on the first failed check, naming it.
@@ -25,6 +26,7 @@ REPLICAS=3
 DURATION=60s
 CONNECTIONS=16
 TREES=50
+DB_POOL=
 BIN=$ROOT/build/release/risklab
 DRILLS=()
 while [[ $# -gt 0 ]]; do
@@ -35,6 +37,7 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --trees) TREES=$2; shift 2 ;;
+    --db-pool) DB_POOL=$2; shift 2 ;;
     --bin) BIN=$(realpath "$2"); shift 2 ;;
     kill|db|lake|disk|skew) DRILLS+=("$1"); shift ;;
     *) echo "rig: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
@@ -189,7 +192,8 @@ replica_start() {
   local name=$1; shift
   local port; port=$(free_port)
   setsid env RISKLAB_DB="$(db_url)" RISKLAB_LAKE="$(lake_url)" AZURE_STORAGE_KEY="$AZ_KEY" "$@" \
-    "$BIN" serve --bind 127.0.0.1 --port "$port" --threads "$CONNECTIONS" --job-timeout "$JOB_TIMEOUT" \
+    "$BIN" serve --bind 127.0.0.1 --port "$port" --threads "${REPLICA_THREADS:-$CONNECTIONS}" --job-timeout "$JOB_TIMEOUT" \
+    ${DB_POOL:+--db-pool "$DB_POOL"} \
     </dev/null >"$DIR/$name.out" 2>>"$DIR/$name.log" &
   echo $! >"$DIR/$name.pid"
   disown   # killed on purpose in the drills: no "Killed" job notices
@@ -220,6 +224,8 @@ cmd_up() {
   [[ -f $DATA ]] || die "reference data $DATA is missing"
   mkdir -p "$DIR/azurite"; : >"$DIR/rig.env"
   set_state db_kind "$DB_KIND"
+  set_state db_pool "$DB_POOL"
+  set_state threads "$CONNECTIONS"
   log "starting $DB_KIND and Azurite in $DIR"
   db_create
   create_database risklab
@@ -622,7 +628,8 @@ case $CMD in
   down) DIR=${DIR:-${TMPDIR:-/tmp}/risklab-rig}; [[ -d $DIR ]] && DB_KIND=$(state db_kind); cmd_down ;;
   load|drills)
     DIR=$(realpath "${DIR:-${TMPDIR:-/tmp}/risklab-rig}"); [[ -f $DIR/rig.env ]] || die "no rig in $DIR: scripts/rig.sh up first"
-    DB_KIND=$(state db_kind); REPLICAS=$(ls "$DIR"/r*.port | wc -l); "cmd_$CMD" ;;
+    DB_KIND=$(state db_kind); DB_POOL=$(state db_pool); REPLICA_THREADS=$(state threads)
+    REPLICAS=$(ls "$DIR"/r*.port | wc -l); "cmd_$CMD" ;;
   all)
     DIR=${DIR:-$(mktemp -d)}; mkdir -p "$DIR"; DIR=$(realpath "$DIR")
     trap cmd_down EXIT
@@ -631,5 +638,5 @@ case $CMD in
     log "all passed in $(/usr/bin/python3 -c "print(round($(now) - $started))") s"
     cp "$DIR/results.jsonl" "${RESULTS_OUT:-/dev/null}" 2>/dev/null || true
     cat "$DIR/results.jsonl" ;;
-  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac
