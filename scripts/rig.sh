@@ -583,6 +583,7 @@ drill_disk() {
 drill_skew() {
   log "drill skew: replica clock 1 h behind, behind an Azure-like date check"
   local proxy; proxy=$(free_port)
+  [[ -f $DIR/skew-proxy.pid ]] && { kill "$(cat "$DIR/skew-proxy.pid")" 2>/dev/null || true; }  # a failed run's
   /usr/bin/python3 "$ROOT/scripts/rig/azure.py" skew-proxy "$proxy" "$(state azurite_port)" \
     </dev/null >"$DIR/skew-proxy.log" 2>&1 &
   echo $! >"$DIR/skew-proxy.pid"
