@@ -19,11 +19,26 @@ function(risklab_add_test name)
   target_link_libraries(${name} PRIVATE ${arg_DEPENDS} GTest::gtest GTest::gtest_main
     risklab_warnings risklab_sanitizers)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
-  set(props LABELS "${arg_LABELS}")
+  # gtest_discover_tests hands its PROPERTIES over a command line that splits a list of labels
+  # apart (the second would be read as a property name), so it gets the first label and the
+  # discovered tests get all of them from a ctest include file that runs after its own.
+  list(GET arg_LABELS 0 first_label)
+  set(props LABELS "${first_label}")
+  list(LENGTH arg_LABELS label_count)
+  if(label_count GREATER 1)
+    set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
+    file(WRITE "${labels_file}"
+      "foreach(test IN LISTS ${name}_TESTS)\n"
+      "  set_tests_properties(\"\${test}\" PROPERTIES LABELS \"${arg_LABELS}\")\n"
+      "endforeach()\n")
+  endif()
   if(arg_FIXTURES)
     list(APPEND props FIXTURES_REQUIRED "${arg_FIXTURES}")
   endif()
   gtest_discover_tests(${name}
     PROPERTIES ${props}
     DISCOVERY_TIMEOUT 60)
+  if(label_count GREATER 1)
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
+  endif()
 endfunction()

@@ -26,6 +26,10 @@ using detail::HttpResponse;
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
+// Azure accepts a Shared Key request dated up to 15 minutes away from its clock; a 403 with a
+// larger gap between our x-ms-date and its Date header is clock skew, not a bad key.
+constexpr auto kSkewTolerance = std::chrono::minutes(5);
+
 bool retryable(long status) {
   return status == 408 || status == 429 || (status >= 500 && status <= 599);
 }
@@ -137,10 +141,13 @@ HttpResponse AzureBlobLake::send(const Call& call) {
 
   const int attempts = options_.retries + 1;
   auto backoff = options_.first_backoff;
+  bool resynced = false;
   for (int attempt = 1;; ++attempt) {
     detail::HttpRequest request{call.method, url, call.headers, call.body};
     request.headers["x-ms-version"] = std::string(detail::kAzureApiVersion);
-    request.headers["x-ms-date"] = detail::rfc1123(std::chrono::system_clock::now());
+    const auto correction = clock_correction();
+    const auto signed_at = std::chrono::system_clock::now() + options_.clock_skew + correction;
+    request.headers["x-ms-date"] = detail::rfc1123(signed_at);
     if (!options_.account_key.empty()) {
       const detail::SignedRequest signed_request{
           call.method, path, call.query, request.headers,
@@ -151,6 +158,13 @@ HttpResponse AzureBlobLake::send(const Call& call) {
     HttpResponse response;
     detail::TransportFailure failure;
     const bool answered = http_->perform(request, response, failure);
+    if (answered && response.status == 403 && !resynced && !options_.account_key.empty() &&
+        resync_clock(response, signed_at, correction)) {
+      // Signed with a skewed clock: sign again with the server's time (does not use a retry).
+      resynced = true;
+      --attempt;
+      continue;
+    }
     if (answered && !retryable(response.status)) return response;
 
     const std::string code = answered ? error_code(response) : std::string{};
@@ -176,6 +190,31 @@ HttpResponse AzureBlobLake::send(const Call& call) {
     std::this_thread::sleep_for(wait);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
+}
+
+std::chrono::milliseconds AzureBlobLake::clock_correction() const {
+  return std::chrono::milliseconds(clock_correction_ms_.load());
+}
+
+bool AzureBlobLake::resync_clock(const HttpResponse& response,
+                                 std::chrono::system_clock::time_point signed_at,
+                                 std::chrono::milliseconds correction_used) {
+  std::chrono::system_clock::time_point server_time;
+  if (!detail::parse_rfc1123(header(response, "date"), server_time)) return false;
+  const auto skew = server_time - signed_at;
+  if (std::chrono::abs(skew) <= kSkewTolerance) return false;  // a real authorisation failure
+  // Relative to the correction this request was signed with: concurrent requests that were
+  // refused together all arrive at the same correction instead of adding theirs up.
+  const auto correction =
+      correction_used + std::chrono::duration_cast<std::chrono::milliseconds>(skew);
+  if (clock_correction_ms_.exchange(correction.count()) != correction.count()) {
+    const auto off = std::chrono::duration_cast<std::chrono::seconds>(skew).count();
+    spdlog::warn(
+        "lake: {} refused a request signed {} s {} its clock ({}); signing with the server's "
+        "time from now on",
+        display_url(), off > 0 ? off : -off, off > 0 ? "behind" : "ahead of", error_code(response));
+  }
+  return true;
 }
 
 void AzureBlobLake::fail(const HttpResponse& response, const std::string& operation,

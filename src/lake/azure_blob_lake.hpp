@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -35,6 +36,9 @@ struct AzureOptions {
   std::chrono::milliseconds max_backoff{8000};
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds timeout{300000};  ///< per request, including the transfer
+  /// Added to this machine's clock when signing: simulates a skewed clock in fault drills
+  /// (RISKLAB_LAKE_CLOCK_SKEW_SECONDS). The client corrects itself either way, see send().
+  std::chrono::seconds clock_skew{0};
 
   /// Throws InvalidInput("bad_lake_url") naming the first field that is out of range.
   void validate() const;
@@ -49,7 +53,10 @@ struct AzureOptions {
 /// sha256 rides along as blob metadata (x-ms-meta-sha256), set in the same request that
 /// creates the blob, and Content-MD5 is sent with every upload and checked on every download.
 /// Requests that fail with 5xx, 408, 429, a timeout or a connection error are retried with
-/// exponential backoff, `retries` times; create-only writes stay safe to retry.
+/// exponential backoff, `retries` times; create-only writes stay safe to retry. Azure refuses
+/// a Shared Key request whose x-ms-date is more than 15 minutes off its own clock (403
+/// AuthenticationFailed, "Request date header too old"); on a 403 whose Date header shows such
+/// a skew the client re-syncs its signing clock to the server's and retries once.
 class AzureBlobLake final : public Lake {
  public:
   /// Validates `options` (InvalidInput); does no I/O.
@@ -70,6 +77,10 @@ class AzureBlobLake final : public Lake {
   /// Throws NotFound or Unavailable.
   std::vector<std::string> committed_blocks(const std::string& key);
 
+  /// What this client adds to the local clock when signing, learned from the server's Date
+  /// header after a 403 caused by clock skew (zero until then).
+  std::chrono::milliseconds clock_correction() const;
+
  private:
   struct Call;
   detail::HttpResponse send(const Call& call);
@@ -79,7 +90,14 @@ class AzureBlobLake final : public Lake {
   PutResult existing_or_conflict(const std::string& key, const std::string& sha256);
 
   AzureOptions options_;
+  /// After a 403: if the response's Date shows that `signed_at` was out of Azure's tolerance,
+  /// sets the correction so that requests are signed with the server's time; false otherwise.
+  bool resync_clock(const detail::HttpResponse& response,
+                    std::chrono::system_clock::time_point signed_at,
+                    std::chrono::milliseconds correction_used);
+
   std::string endpoint_path_;  ///< the endpoint's path, e.g. "/devstoreaccount1" or ""
+  std::atomic<long long> clock_correction_ms_{0};
   std::unique_ptr<detail::HttpClient> http_;
 };
 

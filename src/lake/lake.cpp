@@ -170,6 +170,21 @@ std::unique_ptr<Lake> open_azure(const std::string& text, const EnvLookup& env) 
   if (options.endpoint.empty()) {
     options.endpoint = "https://" + options.account + ".blob.core.windows.net";
   }
+  // A fault-drill hook: pretend this machine's clock is off by this many seconds.
+  if (auto skew = env("RISKLAB_LAKE_CLOCK_SKEW_SECONDS")) {
+    std::size_t used = 0;
+    long long seconds = 0;
+    try {
+      seconds = std::stoll(*skew, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != skew->size()) {
+      throw core::InvalidInput("bad_lake_clock_skew",
+                               "RISKLAB_LAKE_CLOCK_SKEW_SECONDS must be a whole number of seconds");
+    }
+    options.clock_skew = std::chrono::seconds(seconds);
+  }
   return std::make_unique<AzureBlobLake>(std::move(options));
 }
 

@@ -89,7 +89,7 @@ Target target_for(const core::Url& url) {
       connect += " password=" + soci_quoted(url.password, '\'', url, "the password");
     }
     connect += " dbname=" + soci_quoted(url.path, '\'', url, "the database name") +
-               " charset=utf8mb4 connect_timeout=5" + options;
+               " charset=utf8mb4 connect_timeout=5 read_timeout=30 write_timeout=30" + options;
     return {Backend::mysql, "mysql", connect};
   }
   std::string connect = "host=" + pq_quoted(url.host);
@@ -99,6 +99,10 @@ Target target_for(const core::Url& url) {
   connect += " dbname=" + pq_quoted(url.path) + " connect_timeout=5" + options;
   return {Backend::postgresql, "postgresql", connect};
 }
+
+}  // namespace
+
+namespace detail {
 
 void prepare_session(soci::session& sql, Backend backend) {
   switch (backend) {
@@ -118,7 +122,7 @@ void prepare_session(soci::session& sql, Backend backend) {
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 const char* backend_name(Backend backend) {
   switch (backend) {
@@ -151,11 +155,11 @@ std::unique_ptr<Database> Database::open(const std::string& url_text, std::size_
   const auto url = core::Url::parse(url_text);
   const auto target = target_for(url);
   if (pool_size == 0) throw core::InvalidInput("bad_pool_size", "database pool size must be >= 1");
-  auto impl = std::make_unique<Impl>(pool_size);
+  auto impl = std::make_unique<Impl>(target.backend, pool_size);
   for (std::size_t i = 0; i < pool_size; ++i) {
     try {
       impl->pool.at(i).open(target.soci_backend, target.connect);
-      prepare_session(impl->pool.at(i), target.backend);
+      detail::prepare_session(impl->pool.at(i), target.backend);
     } catch (const soci::soci_error& error) {
       throw core::Unavailable("db_unreachable", "cannot open database " + url.redacted() + ": " +
                                                     std::string(error.get_error_message()));

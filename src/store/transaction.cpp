@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
+#include <string>
+
 #include "core/error.hpp"
 #include "store/detail/session.hpp"
 
@@ -54,7 +57,46 @@ void Transaction::commit() {
 
 namespace detail {
 
-Lease::Lease(Database& db) : session_(db.impl().pool) {}
+Lease::Lease(Database& db) : impl_(db.impl()), exceptions_at_start_(std::uncaught_exceptions()) {
+  const auto timeout_ms = static_cast<int>(impl_.lease_timeout.count());
+  if (!impl_.pool.try_lease(position_, timeout_ms)) {
+    throw core::Unavailable("db_busy", "no free connection to database " + db.display_url() +
+                                           " within " + std::to_string(timeout_ms) + " ms");
+  }
+  session_ = &impl_.pool.at(position_);
+  const unsigned failures = impl_.failures.load();
+  if (impl_.checked[position_] == failures) return;
+  // Something failed since this session was last known good: probe it, and reopen it if the
+  // connection is gone.
+  try {
+    int one = 0;
+    *session_ << "SELECT 1", soci::into(one);
+    impl_.checked[position_] = failures;
+    return;
+  } catch (const soci::soci_error&) {
+    // Fall through to reconnecting.
+  }
+  try {
+    session_->reconnect();
+    prepare_session(*session_, impl_.backend);
+    impl_.checked[position_] = failures;
+    spdlog::info("reconnected a session to {}", db.display_url());
+  } catch (const soci::soci_error& error) {
+    impl_.pool.give_back(position_);
+    throw core::Unavailable("db_unavailable", "database " + db.display_url() + " is unreachable: " +
+                                                  std::string(error.get_error_message()));
+  } catch (...) {
+    impl_.pool.give_back(position_);
+    throw;
+  }
+}
+
+Lease::~Lease() {
+  // Leaving because of an exception (a failed query, an outage): check every session before
+  // its next use. Cheap, since probes only follow a failure.
+  if (std::uncaught_exceptions() > exceptions_at_start_) impl_.failures.fetch_add(1);
+  impl_.pool.give_back(position_);
+}
 
 soci::session& sql(Transaction& tx) { return tx.impl().lease.sql(); }
 
@@ -75,8 +117,8 @@ void rethrow(const soci::soci_error& error, Database& db, const std::string& wha
       // Our SQL is wrong or the account lacks a grant: a bug or a set-up error, not an outage.
       throw std::runtime_error("database error while " + what + ": " + message);
     default:
-      throw core::Unavailable("db_unavailable", "database " + db.display_url() +
-                                                    " failed while " + what + ": " + message);
+      throw core::Unavailable("db_unavailable", "database " + db.display_url() + " failed while " +
+                                                    what + ": " + message);
   }
 }
 

@@ -115,7 +115,8 @@ bool parse_rfc1123(const std::string& text, std::chrono::system_clock::time_poin
   char day[4] = {};
   char month[4] = {};
   std::tm parts{};
-  if (std::sscanf(text.c_str(), "%3s %d %3s %d %d:%d:%d GMT", day, &parts.tm_mday, month,
+  // "Sun, 29 Nov 2026 08:04:50 GMT": the comma must be matched, or %d meets it and fails.
+  if (std::sscanf(text.c_str(), "%3s, %d %3s %d %d:%d:%d GMT", day, &parts.tm_mday, month,
                   &parts.tm_year, &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 7) {
     return false;
   }
