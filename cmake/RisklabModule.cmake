@@ -11,10 +11,11 @@ function(risklab_add_module name)
     PRIVATE ${arg_PRIVATE_DEPENDS} risklab_warnings)
 endfunction()
 
-# risklab_add_test(NAME SOURCES ... DEPENDS ... LABELS ...)
+# risklab_add_test(NAME SOURCES ... DEPENDS ... LABELS ... [FIXTURES ...] [RUN_SERIAL])
 # One test binary per module; each gtest case becomes its own ctest test carrying LABELS.
+# RUN_SERIAL: ctest runs each of its cases with no other test beside it (timing-sensitive drills).
 function(risklab_add_test name)
-  cmake_parse_arguments(arg "" "" "SOURCES;DEPENDS;LABELS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(arg "RUN_SERIAL" "" "SOURCES;DEPENDS;LABELS;FIXTURES" ${ARGN})
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_DEPENDS} GTest::gtest GTest::gtest_main
     risklab_warnings risklab_sanitizers)
@@ -34,6 +35,9 @@ function(risklab_add_test name)
   endif()
   if(arg_FIXTURES)
     list(APPEND props FIXTURES_REQUIRED "${arg_FIXTURES}")
+  endif()
+  if(arg_RUN_SERIAL)
+    list(APPEND props RUN_SERIAL TRUE)
   endif()
   gtest_discover_tests(${name}
     PROPERTIES ${props}
