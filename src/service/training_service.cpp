@@ -262,10 +262,14 @@ std::optional<double> TrainingService::eta_seconds(const store::TrainingJobRecor
          static_cast<double>(job.trees_total - job.trees_done);
 }
 
+void check_training_parameters(const TrainingRequest& request) {
+  JobParameters::parse(request.family, request.parameters);
+}
+
 store::TrainingJobRecord TrainingService::submit(const core::Actor& actor,
                                                  const TrainingRequest& request) {
   require_role(actor, {core::Role::model_developer, core::Role::admin}, "start training jobs");
-  JobParameters::parse(request.family, request.parameters);  // refuses bad parameters now
+  check_training_parameters(request);  // refuses bad parameters now
   store::TrainingJobRecord job;
   job.snapshot_id = request.snapshot_id;
   job.family = request.family;
