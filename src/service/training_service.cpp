@@ -60,7 +60,10 @@ struct JobParameters {
     };
     auto count = [&](const char* key) -> std::size_t {
       const double value = number(key);
-      if (value < 0 || value != static_cast<double>(static_cast<std::size_t>(value))) {
+      // Range first: converting a double past size_t's range is undefined (1e300 was).
+      constexpr double kTwoTo64 = 18446744073709551616.0;
+      if (!(value >= 0 && value < kTwoTo64) ||
+          value != static_cast<double>(static_cast<std::size_t>(value))) {
         throw core::InvalidInput("bad_parameter",
                                  std::string("'") + key + "' must be a whole number >= 0");
       }
