@@ -6,7 +6,8 @@
 //   1  POST /score/batch      2  POST /assessments/{id}/decision      3  POST /outcomes
 //   4  POST /training-jobs, with the parameter checks submit() runs before storing the job
 //   5  any body: json_body(), dump() and json_body() again give the same document
-// Only core::InvalidInput may escape (anything else is a 500 in the server).
+// Only core::InvalidInput may escape (anything else is a 500 in the server), and its error
+// response must be JSON.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "core/error.hpp"
 #include "web/detail/request_bodies.hpp"
 #include "web/detail/score_body.hpp"
+#include "web/error_mapping.hpp"
 
 namespace {
 
@@ -39,12 +41,16 @@ struct Outcome {
   std::string message;
 };
 
+// Every refusal becomes a 422 response through error_mapping.cpp.
+void respond(const InvalidInput& error) { (void)risklab::web::map_error(error, "fuzz"); }
+
 template <class Read>
 Outcome attempt(Read read) {
   Outcome out;
   try {
     out.input = read();
   } catch (const InvalidInput& error) {
+    respond(error);
     out.code = error.code();
     out.message = error.what();
   }
@@ -107,7 +113,8 @@ void other_body(unsigned kind, const std::string& body) {
         break;
       }
     }
-  } catch (const InvalidInput&) {
+  } catch (const InvalidInput& error) {
+    respond(error);
   }
 }
 
