@@ -74,11 +74,14 @@ for target in "${targets[@]}"; do
   [[ -f fuzz/dict/$target.dict ]] && flags+=(-dict="fuzz/dict/$target.dict")
 
   if ((merge)); then
+    # Named inputs (seeds, crash_*, regression_*) stay as they are; of the rest, and of the
+    # new finds, only those that add coverage are kept (under their content hash).
     echo "fuzz.sh: $target: minimising $work + $corpus into $corpus"
     tmp=$(mktemp -d)
+    find "$corpus" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$tmp" \;
     "$bin" "${flags[@]}" -merge=1 "$tmp" "$corpus" "$work" >"$log" 2>&1
-    rm -rf "$corpus" && mv "$tmp" "$corpus"
-    echo "fuzz.sh: $target: $(ls "$corpus" | wc -l) inputs, $(du -sh "$corpus" | cut -f1)"
+    rm -rf "$corpus" && mv "$tmp" "$corpus" && chmod 755 "$corpus"
+    echo "fuzz.sh: $target: $(ls "$corpus" | wc -l) inputs, $(du -sh --apparent-size "$corpus" | cut -f1)"
     continue
   fi
   if [[ -n $seconds ]]; then
