@@ -78,7 +78,7 @@ for target in "${targets[@]}"; do
     # new finds, only those that add coverage are kept (under their content hash).
     echo "fuzz.sh: $target: minimising $work + $corpus into $corpus"
     tmp=$(mktemp -d)
-    find "$corpus" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$tmp" \;
+    find "$corpus" -maxdepth 1 -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$tmp" \;
     "$bin" "${flags[@]}" -merge=1 "$tmp" "$corpus" "$work" >"$log" 2>&1
     rm -rf "$corpus" && mv "$tmp" "$corpus" && chmod 755 "$corpus"
     echo "fuzz.sh: $target: $(ls "$corpus" | wc -l) inputs, $(du -sh --apparent-size "$corpus" | cut -f1)"
