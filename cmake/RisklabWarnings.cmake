@@ -13,3 +13,12 @@ if(RISKLAB_SANITIZE)
     -fno-sanitize=vptr)
   target_link_options(risklab_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
+if(RISKLAB_BUILD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "RISKLAB_BUILD_FUZZ needs clang (libFuzzer); use the fuzz preset")
+  endif()
+  # Every library carries libFuzzer's coverage instrumentation, so the targets in fuzz/ are
+  # guided through our real code; only the targets themselves link libFuzzer's main.
+  target_compile_options(risklab_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+  target_link_options(risklab_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()

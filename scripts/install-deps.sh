@@ -14,7 +14,8 @@ for arg in "$@"; do
   esac
 done
 
-# Build toolchain and C++ libraries (see ../shared/STYLE.md for why each one).
+# Build toolchain and C++ libraries (see ../shared/STYLE.md for why each one); clang-14 and
+# libFuzzer build the fuzz preset (scripts/fuzz.sh, docs/FUZZING.md).
 apt_build=(
   g++ cmake ninja-build pkg-config git ca-certificates curl
   libsoci-dev libsoci-sqlite3-4.0 libsoci-mysql4.0 libsoci-postgresql4.0 libboost-dev libsqlite3-dev
@@ -23,6 +24,7 @@ apt_build=(
   libcurl4-openssl-dev libssl-dev libcsv-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )
 # Real servers the test suite starts on 127.0.0.1 (never as system services).
 apt_test=(mariadb-server mariadb-client postgresql postgresql-client sqlite3 procps python3

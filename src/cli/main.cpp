@@ -6,9 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
-#include <toml++/toml.h>
 
 #include "cli/commands/commands.hpp"
+#include "cli/config_file.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 
@@ -18,7 +18,7 @@ using risklab::cli::GlobalOptions;
 
 // The optional TOML config file (--config, RISKLAB_CONFIG) provides defaults that the
 // environment and then the command line override.
-void apply_config_file(int argc, char** argv, GlobalOptions& global) {
+void apply_config_option(int argc, char** argv, GlobalOptions& global) {
   std::string path;
   for (int i = 1; i < argc - 1; ++i) {
     if (std::string_view(argv[i]) == "--config") path = argv[i + 1];
@@ -30,30 +30,7 @@ void apply_config_file(int argc, char** argv, GlobalOptions& global) {
   if (path.empty()) {
     if (const char* env = std::getenv("RISKLAB_CONFIG")) path = env;
   }
-  if (path.empty()) return;
-  toml::table config;
-  try {
-    config = toml::parse_file(path);
-  } catch (const toml::parse_error& error) {
-    const auto& where = error.source().begin;
-    throw risklab::core::InvalidInput(
-        "bad_config", path + ":" + std::to_string(where.line) + ":" +
-                          std::to_string(where.column) + ": " + std::string(error.description()));
-  }
-  for (const auto& [key, value] : config) {
-    if (key == "db" && value.is_string()) {
-      global.db_url = value.as_string()->get();
-    } else if (key == "lake" && value.is_string()) {
-      global.lake_url = value.as_string()->get();
-    } else if (key == "log_level" && value.is_string()) {
-      global.log_level = value.as_string()->get();
-    } else {
-      throw risklab::core::InvalidInput(
-          "bad_config", path + ": unknown or mistyped key '" + std::string(key.str()) +
-                            "' (expected string keys: db, lake, log_level)");
-    }
-  }
-  global.config_file = path;
+  if (!path.empty()) risklab::cli::apply_config_file(path, global);
 }
 
 int exit_code_for(const risklab::core::Error& error) {
@@ -79,7 +56,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   try {
-    apply_config_file(argc, argv, global);
+    apply_config_option(argc, argv, global);
   } catch (const risklab::core::Error& error) {
     std::cerr << "risklab: error: " << error.what() << '\n';
     return exit_code_for(error);

@@ -383,6 +383,10 @@ Model deserialize_model(std::string_view bytes, const std::string& source) {
   }
   model.calibrator = Calibrator::from_parts(method, forest_prior, base_rate, cal.get<double>("pd_floor"), std::move(iso), platt);
   model.profile = profile_from_json(r.child("profile"));
+  // Drift and range checks index the profile by feature (`risklab ml evaluate` unchecked).
+  if (model.profile.features.size() != n_features) {
+    throw fail("model_corrupt", "profile.features does not have one entry per feature");
+  }
   model.metrics = r.at("metrics");
 
   if (gbdt) {

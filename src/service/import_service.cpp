@@ -1,22 +1,22 @@
 #include "service/import_service.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "core/clock.hpp"
 #include "core/csv_reader.hpp"
 #include "core/error.hpp"
-#include "store/company_repository.hpp"
-#include "store/dataset_repository.hpp"
-#include "store/database.hpp"
-#include "store/import_repository.hpp"
+#include "core/utf8.hpp"
 #include "service/audit_service.hpp"
 #include "service/outcome_service.hpp"
+#include "store/company_repository.hpp"
+#include "store/database.hpp"
+#include "store/dataset_repository.hpp"
+#include "store/import_repository.hpp"
 #include "store/outbox_repository.hpp"
 #include "store/outcome_repository.hpp"
 #include "store/statement_repository.hpp"
@@ -45,7 +45,10 @@ class Problems {
            std::string message) {
     ++report_.problem_count;
     if (report_.problems.size() < kMaxProblemsListed) {
-      report_.problems.push_back({std::move(code), line, std::move(column), std::move(message)});
+      // Messages quote the file, which may not be UTF-8; the report goes out as JSON.
+      if (column) column = core::valid_utf8(*column);
+      report_.problems.push_back(
+          {std::move(code), line, std::move(column), core::valid_utf8(message)});
     }
   }
   bool any() const { return report_.problem_count > 0; }
@@ -150,8 +153,10 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
   report.dataset = options.dataset.empty()
                        ? std::filesystem::path(options.file).stem().string()
                        : options.dataset;
-  if (report.dataset.empty() || report.dataset.size() > 200) {
-    throw core::InvalidInput("bad_dataset_name", "dataset name must have 1 to 200 characters");
+  if (report.dataset.empty() || report.dataset.size() > 200 ||
+      !core::is_valid_utf8(report.dataset)) {
+    throw core::InvalidInput("bad_dataset_name",
+                             "dataset name must have 1 to 200 characters of UTF-8");
   }
   const std::string as_of = options.as_of.empty() ? core::utc_today() : options.as_of;
   if (!core::is_iso_date(as_of)) {
@@ -183,6 +188,9 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
     const std::string name(core::trim(layout.header[col]));
     if (name.empty()) {
       problems.add("empty_column_name", 1, std::nullopt, "column " + std::to_string(col + 1) + " has an empty name");
+    } else if (!core::is_valid_utf8(layout.header[col])) {
+      problems.add("bad_column_name", 1, std::nullopt,
+                   "the name of column " + std::to_string(col + 1) + " is not valid UTF-8");
     } else if (auto [it, inserted] = seen_names.emplace(name, col); !inserted) {
       problems.add("duplicate_column", 1, name, "duplicate column name (also column " +
                                 std::to_string(it->second + 1) + ")");
@@ -243,7 +251,10 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
   // Each statement's JSON is written directly (not through a DOM): the keys are escaped once.
   std::vector<std::string> json_keys;
   for (const auto& feature : dataset->features) {
-    json_keys.push_back(nlohmann::json(feature.name).dump() + ":");
+    // An ill-formed name is a problem already (nothing is written); replace keeps dump() quiet.
+    json_keys.push_back(nlohmann::json(feature.name)
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                        ":");
   }
 
   const std::string now = core::utc_now_iso8601();
@@ -325,8 +336,10 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
         }
         case Role::id:
           external_id = std::string(core::trim(text));
-          if (external_id.empty() || external_id.size() > 200) {
-            problems.add("bad_id", record.line, layout.header[col], "id must have 1 to 200 characters");
+          if (external_id.empty() || external_id.size() > 200 ||
+              !core::is_valid_utf8(external_id)) {
+            problems.add("bad_id", record.line, layout.header[col],
+                         "id must have 1 to 200 characters of UTF-8");
             row_ok = false;
           }
           break;
@@ -343,6 +356,10 @@ ImportReport ImportService::import_csv(const ImportOptions& options) {
         }
         case Role::name:
           name = std::string(core::trim(text));
+          if (!core::is_valid_utf8(name)) {
+            problems.add("bad_name", record.line, layout.header[col], "name is not valid UTF-8");
+            row_ok = false;
+          }
           break;
         case Role::period:
           period = std::string(core::trim(text));

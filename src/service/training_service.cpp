@@ -60,7 +60,10 @@ struct JobParameters {
     };
     auto count = [&](const char* key) -> std::size_t {
       const double value = number(key);
-      if (value < 0 || value != static_cast<double>(static_cast<std::size_t>(value))) {
+      // Range first: converting a double past size_t's range is undefined (1e300 was).
+      constexpr double kTwoTo64 = 18446744073709551616.0;
+      if (!(value >= 0 && value < kTwoTo64) ||
+          value != static_cast<double>(static_cast<std::size_t>(value))) {
         throw core::InvalidInput("bad_parameter",
                                  std::string("'") + key + "' must be a whole number >= 0");
       }
@@ -262,10 +265,14 @@ std::optional<double> TrainingService::eta_seconds(const store::TrainingJobRecor
          static_cast<double>(job.trees_total - job.trees_done);
 }
 
+void check_training_parameters(const TrainingRequest& request) {
+  JobParameters::parse(request.family, request.parameters);
+}
+
 store::TrainingJobRecord TrainingService::submit(const core::Actor& actor,
                                                  const TrainingRequest& request) {
   require_role(actor, {core::Role::model_developer, core::Role::admin}, "start training jobs");
-  JobParameters::parse(request.family, request.parameters);  // refuses bad parameters now
+  check_training_parameters(request);  // refuses bad parameters now
   store::TrainingJobRecord job;
   job.snapshot_id = request.snapshot_id;
   job.family = request.family;

@@ -75,6 +75,10 @@ class TrainingService {
   lake::Lake& lake_;
 };
 
+/// Checks a request's family and parameters as submit() does, before anything is stored;
+/// throws InvalidInput ("bad_family", "bad_parameters", "bad_parameter") naming the first bad one.
+void check_training_parameters(const TrainingRequest& request);
+
 /// The parameters of a job as JSON for the API.
 nlohmann::json training_job_json(const store::TrainingJobRecord& job);
 

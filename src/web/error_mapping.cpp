@@ -11,7 +11,10 @@ std::string error_body(const std::string& code, const std::string& message,
                        const std::string& request_id) {
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!request_id.empty()) error["request_id"] = request_id;
-  return nlohmann::json{{"error", error}}.dump();
+  // Messages may quote the request (a parse error names the bytes it stopped at), which need
+  // not be UTF-8: replace ill-formed bytes rather than throw, which made a 422 a 500.
+  return nlohmann::json{{"error", error}}.dump(-1, ' ', false,
+                                               nlohmann::json::error_handler_t::replace);
 }
 
 ErrorResponse map_error(const std::exception& error, const std::string& request_id) {

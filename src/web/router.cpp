@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "service/auth_service.hpp"
+#include "web/detail/request_bodies.hpp"
 #include "web/error_mapping.hpp"
 
 namespace risklab::web {
@@ -111,16 +112,7 @@ void Router::add(const std::string& method, const std::string& path, Access acce
   if (method == "PUT") server_.Put(pattern, wrapped);
 }
 
-nlohmann::json json_body(const httplib::Request& req) {
-  nlohmann::json body;
-  try {
-    body = nlohmann::json::parse(req.body);
-  } catch (const nlohmann::json::exception& error) {
-    throw core::InvalidInput("bad_json", std::string("request body is not valid JSON: ") + error.what());
-  }
-  if (!body.is_object()) throw core::InvalidInput("bad_json", "request body must be a JSON object");
-  return body;
-}
+nlohmann::json json_body(const httplib::Request& req) { return detail::parse_json_body(req.body); }
 
 void reply(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;

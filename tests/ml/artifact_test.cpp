@@ -155,4 +155,19 @@ TEST(Artifact, InvalidTreeArraysAreRefusedEvenWithAValidChecksum) {
   EXPECT_EQ(code_of(resign(bytes, keep, [](std::string& a) { a += "12345678"; })), "model_corrupt");
 }
 
+// Found with fuzz/artifact_reader_fuzzer.cpp: a profile shorter than the feature list was
+// accepted, and `risklab ml evaluate` then read past its end.
+TEST(Artifact, ProfileMustDescribeEveryFeature) {
+  const std::string bytes = serialize_model(small_model());
+  std::string message;
+  EXPECT_EQ(code_of(resign(bytes, [](nlohmann::json& h) { h["profile"]["features"].erase(0); }),
+                    &message),
+            "model_corrupt");
+  EXPECT_NE(message.find("profile.features"), std::string::npos) << message;
+  EXPECT_EQ(
+      code_of(resign(
+          bytes, [](nlohmann::json& h) { h["profile"]["features"] = nlohmann::json::array(); })),
+      "model_corrupt");
+}
+
 }  // namespace risklab::ml

@@ -125,6 +125,26 @@ TEST_P(ImportServiceTest, DuplicateIdIsRefusedWithBothLines) {
   expect_refused("id,y,a\nc1,0,1\nc2,0,1\nc1,1,2\n", options, "duplicate_id", 4, "id");
 }
 
+// Found by fuzz/csv_import: a column name that is not UTF-8 made the import throw
+// nlohmann's type_error (a 500 / exit 1 instead of a listed problem), and ids, names and
+// quoted cells that are not UTF-8 would have been stored or sent back in JSON as they were.
+TEST_P(ImportServiceTest, TextThatIsNotUtf8IsAProblemNotACrash) {
+  expect_refused("y,a\xff\n0,1\n", labelled(), "bad_column_name", 1);
+  ImportOptions with_id = labelled();
+  with_id.id_column = "id";
+  expect_refused("id,y,a\nc\xc3,0,1\n", with_id, "bad_id", 2, "id");
+  ImportOptions with_name = labelled();
+  with_name.name_column = "name";
+  expect_refused("name,y,a\n\xed\xa0\x80,0,1\n", with_name, "bad_name", 2, "name");
+  try {
+    import("y,a\n0,x\xff\n", labelled());
+    ADD_FAILURE() << "accepted";
+  } catch (const ImportFailed& failed) {
+    EXPECT_EQ(failed.report().problems.front().message, "'x\xEF\xBF\xBD' is not a finite number");
+    EXPECT_NO_THROW((void)nlohmann::json(std::string(failed.what())).dump());
+  }
+}
+
 TEST_P(ImportServiceTest, LabelOtherThanZeroOrOneIsRefused) {
   expect_refused("y,a\n0,1\n2,1\n", labelled(), "bad_label", 3, "y");
 }

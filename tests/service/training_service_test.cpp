@@ -173,6 +173,23 @@ TEST_P(TrainingServiceTest, CandidateIsComparedWithTheChampionOnTheSameHoldout) 
   EXPECT_TRUE(report["comparison"]["delong_p"].is_number());
 }
 
+// Found with fuzz/json_bodies: a count beyond size_t's range was converted before it was
+// checked (undefined behaviour; UBSan stopped the server).
+TEST(TrainingParameters, CountsOutOfRangeAreRefusedNotConverted) {
+  for (const char* text : {R"({"trees": 1e300})", R"({"seed": 1.8446744073709552e19})",
+                           R"({"max_depth": -1})", R"({"smote_k": 2.5})", R"({"trees": -1e300})"}) {
+    TrainingRequest request;
+    request.snapshot_id = "s";
+    request.parameters = nlohmann::json::parse(text);
+    try {
+      check_training_parameters(request);
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const core::InvalidInput& error) {
+      EXPECT_EQ(error.code(), "bad_parameter") << text;
+    }
+  }
+}
+
 TEST_P(TrainingServiceTest, BadRequestsAreRefusedAndQueueNothing) {
   TrainingService training(*db_, *lake_);
   auto expect_refused = [&](const TrainingRequest& request, const std::string& fragment) {

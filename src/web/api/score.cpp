@@ -4,6 +4,7 @@
 #include "service/decision_service.hpp"
 #include "service/scoring_service.hpp"
 #include "web/api/routes.hpp"
+#include "web/detail/request_bodies.hpp"
 #include "web/detail/score_body.hpp"
 #include "web/router.hpp"
 
@@ -36,14 +37,6 @@ nlohmann::json decision_json(const service::DecisionView& decision) {
           {"decided_at", decision.decided_at}};
 }
 
-std::optional<std::string> optional_string(const nlohmann::json& body, const char* name) {
-  if (!body.contains(name) || body[name].is_null()) return std::nullopt;
-  if (!body[name].is_string()) {
-    throw core::InvalidInput("bad_field", std::string("'") + name + "' must be a string");
-  }
-  return body[name].get<std::string>();
-}
-
 }  // namespace
 
 void register_score_routes(Router& router) {
@@ -55,28 +48,16 @@ void register_score_routes(Router& router) {
                metrics.add_scorings(1);
                reply(res, 201, result_json(result));
              });
-  router.add("POST", "/api/v1/score/batch", Access::signed_in,
-             [&app, &metrics](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-               const auto body = json_body(req);
-               if (!body.contains("rows") || !body["rows"].is_array()) {
-                 throw core::InvalidInput("bad_batch", "'rows' must be an array of score requests");
-               }
-               std::vector<service::ScoreInput> inputs;
-               for (std::size_t i = 0; i < body["rows"].size(); ++i) {
-                 const auto& row = body["rows"][i];
-                 try {
-                   if (!row.is_object()) throw core::InvalidInput("bad_batch", "not an object");
-                   inputs.push_back(detail::score_input(row));
-                 } catch (const core::InvalidInput& error) {
-                   throw core::InvalidInput(error.code(), "row " + std::to_string(i) + ": " + error.what());
-                 }
-               }
-               const auto results = app.scoring.score_batch(*ctx.actor, inputs);
-               metrics.add_scorings(static_cast<long long>(results.size()));
-               nlohmann::json out = nlohmann::json::array();
-               for (const auto& result : results) out.push_back(result_json(result));
-               reply(res, 201, {{"results", out}});
-             });
+  router.add(
+      "POST", "/api/v1/score/batch", Access::signed_in,
+      [&app, &metrics](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+        const auto inputs = detail::score_batch_inputs(json_body(req));
+        const auto results = app.scoring.score_batch(*ctx.actor, inputs);
+        metrics.add_scorings(static_cast<long long>(results.size()));
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& result : results) out.push_back(result_json(result));
+        reply(res, 201, {{"results", out}});
+      });
   router.add("GET", "/api/v1/assessments/{id}", Access::signed_in,
              [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                const long long id = id_param(req);
@@ -99,14 +80,8 @@ void register_score_routes(Router& router) {
              });
   router.add("POST", "/api/v1/assessments/{id}/decision", Access::signed_in,
              [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-               const auto body = json_body(req);
-               service::DecisionInput input;
+               auto input = detail::decision_input(json_body(req));
                input.assessment_id = id_param(req);
-               const auto decision = optional_string(body, "decision");
-               if (!decision) throw core::InvalidInput("field_missing", "'decision' is required");
-               input.decision = *decision;
-               input.rationale = optional_string(body, "rationale");
-               input.reason_code = optional_string(body, "reason_code");
                reply(res, 201, decision_json(app.decisions.decide(*ctx.actor, input)));
              });
   router.add("GET", "/api/v1/decision-reasons", Access::signed_in,

@@ -1,6 +1,7 @@
 #include "core/error.hpp"
 #include "service/training_service.hpp"
 #include "web/api/routes.hpp"
+#include "web/detail/request_bodies.hpp"
 #include "web/router.hpp"
 
 namespace risklab::web {
@@ -18,20 +19,7 @@ void register_training_routes(Router& router) {
   App& app = router.app();
   router.add("POST", "/api/v1/training-jobs", Access::signed_in,
              [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-               const auto body = json_body(req);
-               if (!body.is_object())
-                 throw core::InvalidInput("bad_json", "the body must be a JSON object");
-               service::TrainingRequest request;
-               if (!body.contains("snapshot_id") || !body["snapshot_id"].is_string()) {
-                 throw core::InvalidInput("field_missing", "'snapshot_id' must be a string");
-               }
-               request.snapshot_id = body["snapshot_id"].get<std::string>();
-               if (body.contains("family")) {
-                 if (!body["family"].is_string())
-                   throw core::InvalidInput("bad_family", "'family' must be a string");
-                 request.family = body["family"].get<std::string>();
-               }
-               if (body.contains("parameters")) request.parameters = body["parameters"];
+               const auto request = detail::training_request(json_body(req));
                reply(res, 201,
                      service::training_job_json(training_of(app).submit(*ctx.actor, request)));
              });
