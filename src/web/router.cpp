@@ -20,7 +20,7 @@ std::string route_pattern(const std::string& path) {
     const auto close = path.find('}', open);
     out += path.substr(pos, open - pos);
     const std::string name = path.substr(open + 1, close - open - 1);
-    out += name == "username"      ? R"(([A-Za-z0-9._@-]{1,100}))"
+    out += name == "username"      ? R"(([A-Za-z0-9_.@-]{1,100}))"
            : name == "snapshot_id" ? R"(([0-9a-f]{64}))"
                                    : R"((\d{1,18}))";
     pos = close + 1;

@@ -57,7 +57,8 @@ class Router {
 };
 
 /// The httplib regex for a route template: "/a/{id}/b" -> "/a/(\d{1,18})/b"; {username} takes a
-/// user name instead of digits and {snapshot_id} a sha256 in hex.
+/// user name (the characters AuthService accepts: letters, digits, . _ - @) instead of digits and
+/// {snapshot_id} a sha256 in hex.
 std::string route_pattern(const std::string& path);
 
 /// A new X-Request-Id: a per-process random prefix and a counter.

@@ -373,6 +373,26 @@ TEST_P(WebSecurityTest, JsonAnswersAreJsonAndNeverSniffedAsHtml) {
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
 }
 
+TEST_P(WebSecurityTest, AUserWhoseNameHasAnUnderscoreCanBeDisabledThroughTheApi) {
+  // AuthService accepts '_' in user names; the {username} route pattern did not, so such an
+  // account (a compromised "data_steward") could not be locked out through the API.
+  const auto victim = token_of(kVictim);
+  const auto res =
+      client().Post("/api/v1/users/" + std::string(kVictim) + "/disable",
+                    {{"Authorization", "Bearer " + token_of("adam")}}, "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 204) << res->body;
+  EXPECT_EQ(client().Get("/api/v1/session", {{"Authorization", "Bearer " + victim}})->status, 401);
+  for (const char* bad : {"a%27b", "a%5Bb%5D", "a%5Eb"}) {
+    EXPECT_EQ(client()
+                  .Post(std::string("/api/v1/users/") + bad + "/disable",
+                        {{"Authorization", "Bearer " + token_of("adam")}}, "", "application/json")
+                  ->status,
+              404)
+        << bad << ": only the characters of a user name reach the route";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, WebSecurityTest, ::testing::ValuesIn(test::all_backends()),
                          test::BackendName());
 
