@@ -35,6 +35,10 @@ std::string new_request_id() {
 
 namespace {
 
+constexpr const char* kApiContentSecurityPolicy =
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
+
 std::string cookie_value(const httplib::Request& req, const std::string& name) {
   const auto header = req.get_header_value("Cookie");
   std::size_t pos = 0;
@@ -89,6 +93,11 @@ void Router::add(const std::string& method, const std::string& path, Access acce
     RequestContext ctx;
     ctx.request_id = new_request_id();
     res.set_header("X-Request-Id", ctx.request_id);
+    // API answers are data, never pages to run: not sniffed into HTML, not framed, and the
+    // HTML documents some routes return (?format=html, escaped, with an inline style sheet)
+    // may load nothing and run no script.
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Content-Security-Policy", kApiContentSecurityPolicy);
     try {
       if (access == Access::signed_in) authenticate(req, app_, ctx);
       handler(req, res, ctx);

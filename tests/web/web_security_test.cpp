@@ -346,6 +346,21 @@ TEST_P(WebSecurityTest, HostileTextIsEscapedOnEveryPageAndDocumentThatShowsIt) {
     }
   }
 
+  // The HTML documents of the API: escaped, and sent with a policy that runs no script.
+  for (const std::string& path : {"/api/v1/models/" + model + "/card?format=html",
+                                  "/api/v1/models/" + candidate + "/report?format=html",
+                                  std::string("/api/v1/monitoring/report?format=html")}) {
+    const auto res = client().Get(path, {{"Authorization", "Bearer " + officer}});
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 200) << path << ": " << res->body.substr(0, 300);
+    EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8") << path;
+    const auto csp = res->get_header_value("Content-Security-Policy");
+    EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << path << ": " << csp;
+    EXPECT_EQ(csp.find("script-src"), std::string::npos) << path << ": " << csp;
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
+    expect_escaped(res->body, path);
+    expect_no_inline_script(res->body, path);
+  }
   (void)rita;
 }
 
@@ -366,6 +381,7 @@ TEST_P(WebSecurityTest, JsonAnswersAreJsonAndNeverSniffedAsHtml) {
       EXPECT_EQ(type, "application/json") << path << " (" << res->status << ")";
       EXPECT_FALSE(json::parse(res->body, nullptr, false).is_discarded()) << path;
     }
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
   }
   // A reflected value in an error stays inside JSON.
   const auto res = client().Get("/api/v1/audit?limit=%3Cscript%3Ealert(1)%3C/script%3E", admin);
