@@ -120,6 +120,10 @@ void Router::add(const std::string& method, const std::string& path, Access acce
   if (method == "PUT") server_.Put(pattern, wrapped);
 }
 
+std::string session_cookie(const httplib::Request& req) {
+  return cookie_value(req, kSessionCookie);
+}
+
 nlohmann::json json_body(const httplib::Request& req) {
   nlohmann::json body;
   try {

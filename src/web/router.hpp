@@ -67,6 +67,9 @@ std::string new_request_id();
 /// Name of the session cookie.
 inline constexpr const char* kSessionCookie = "risklab_session";
 
+/// The session cookie's value in the request, empty if it has none.
+std::string session_cookie(const httplib::Request& req);
+
 /// The parsed JSON body; throws InvalidInput("bad_json") naming the parse error, or
 /// ("bad_json") if it is not an object.
 nlohmann::json json_body(const httplib::Request& req);

@@ -125,6 +125,23 @@ TEST_P(WebSecurityTest, ASessionCookiePlantedBeforeLogInIsNeitherKeptNorAccepted
   EXPECT_NE(new_session_cookie(api), issued) << "every log-in gets a new session";
 }
 
+TEST_P(WebSecurityTest, LoggingInAgainEndsTheSessionTheBrowserHadBefore) {
+  // A shared browser: ana signs in, then rita signs in over her session. Ana's old cookie value
+  // must not stay usable (it may sit in a proxy log or a stolen cookie jar).
+  const auto ana = sign_in("ana");
+  ASSERT_TRUE(session_works(ana.cookie));
+  const auto res = post_login(login_form(), "rita", "/", ana.cookie);
+  ASSERT_EQ(res->status, 303);
+  EXPECT_FALSE(session_works(ana.cookie)) << "the page log-in ended the previous session";
+  const auto rita = new_session_cookie(res);
+  EXPECT_TRUE(session_works(rita));
+  const auto api = client().Post("/api/v1/session", {{"Cookie", rita}},
+                                 json{{"username", "ana"}, {"password", password_of("ana")}}.dump(),
+                                 "application/json");
+  ASSERT_EQ(api->status, 200);
+  EXPECT_FALSE(session_works(rita)) << "the API log-in ended the previous session";
+}
+
 TEST_P(WebSecurityTest, SigningOutEndsTheSessionOnTheServerNotOnlyTheCookie) {
   const auto page_user = sign_in("ana");
   auto res = client().Post("/logout", {{"Cookie", page_user.cookie}},
