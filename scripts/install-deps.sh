@@ -26,9 +26,10 @@ apt_build=(
   nodejs
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )
-# Real servers the test suite starts on 127.0.0.1 (never as system services).
+# Real servers the test suite starts on 127.0.0.1 (never as system services), and the tools its
+# scripts drive: chromium (tests/e2e) and sqlmap (scripts/sqlmap.sh).
 apt_test=(mariadb-server mariadb-client postgresql postgresql-client sqlite3 procps python3
-          chromium)
+          chromium sqlmap)
 # The Python reference stack the benchmarks compare against.
 apt_bench=(python3-sklearn python3-imblearn python3-scipy python3-xgboost python3-pandas
            python3-fastapi python3-uvicorn wrk valgrind)

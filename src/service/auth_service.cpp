@@ -76,6 +76,9 @@ long long AuthService::create_user(const core::Actor& by, const std::string& use
                                    const std::string& roles) {
   if (by.id != 0) require_role(by, {core::Role::admin}, "create users");
   check_username(username);
+  if (display_name.size() > 200) {  // users.display_name is VARCHAR(200)
+    throw core::InvalidInput("bad_display_name", "display name must have at most 200 characters");
+  }
   const auto role_set = core::parse_roles(roles);
   if (password.size() < kMinPasswordLength) {
     throw core::InvalidInput("weak_password", "password must have at least " +

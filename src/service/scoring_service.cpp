@@ -180,6 +180,12 @@ using detail::Computed;
 // transaction, so on SQLite they never hold the database's single writer lock.
 Computed compute(store::Database& db, const core::Actor& actor, const LoadedModel& loaded,
                  const DecisionPolicy& policy, const ScoreInput& input) {
+  // assessments.company_ref holds 200 characters. A longer reference is the caller's mistake
+  // (422) caught here, not a database error (503 on MariaDB and PostgreSQL) that would also
+  // fail every other scoring sharing its group commit.
+  if (input.company && input.company->size() > 200) {
+    throw core::InvalidInput("company_too_long", "'company' must have at most 200 characters");
+  }
   store::AssessmentRecord record;
   record.model_id = loaded.record().id;
   record.company_ref = input.company;

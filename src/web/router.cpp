@@ -21,7 +21,7 @@ std::string route_pattern(const std::string& path) {
     const auto close = path.find('}', open);
     out += path.substr(pos, open - pos);
     const std::string name = path.substr(open + 1, close - open - 1);
-    out += name == "username"      ? R"(([A-Za-z0-9._@-]{1,100}))"
+    out += name == "username"      ? R"(([A-Za-z0-9_.@-]{1,100}))"
            : name == "snapshot_id" ? R"(([0-9a-f]{64}))"
                                    : R"((\d{1,18}))";
     pos = close + 1;
@@ -35,6 +35,10 @@ std::string new_request_id() {
 }
 
 namespace {
+
+constexpr const char* kApiContentSecurityPolicy =
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
 
 std::string cookie_value(const httplib::Request& req, const std::string& name) {
   const auto header = req.get_header_value("Cookie");
@@ -90,6 +94,11 @@ void Router::add(const std::string& method, const std::string& path, Access acce
     RequestContext ctx;
     ctx.request_id = new_request_id();
     res.set_header("X-Request-Id", ctx.request_id);
+    // API answers are data, never pages to run: not sniffed into HTML, not framed, and the
+    // HTML documents some routes return (?format=html, escaped, with an inline style sheet)
+    // may load nothing and run no script.
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Content-Security-Policy", kApiContentSecurityPolicy);
     try {
       if (access == Access::signed_in) authenticate(req, app_, ctx);
       handler(req, res, ctx);
@@ -110,6 +119,10 @@ void Router::add(const std::string& method, const std::string& path, Access acce
   if (method == "POST") server_.Post(pattern, wrapped);
   if (method == "DELETE") server_.Delete(pattern, wrapped);
   if (method == "PUT") server_.Put(pattern, wrapped);
+}
+
+std::string session_cookie(const httplib::Request& req) {
+  return cookie_value(req, kSessionCookie);
 }
 
 nlohmann::json json_body(const httplib::Request& req) { return detail::parse_json_body(req.body); }

@@ -57,7 +57,8 @@ class Router {
 };
 
 /// The httplib regex for a route template: "/a/{id}/b" -> "/a/(\d{1,18})/b"; {username} takes a
-/// user name instead of digits and {snapshot_id} a sha256 in hex.
+/// user name (the characters AuthService accepts: letters, digits, . _ - @) instead of digits and
+/// {snapshot_id} a sha256 in hex.
 std::string route_pattern(const std::string& path);
 
 /// A new X-Request-Id: a per-process random prefix and a counter.
@@ -65,6 +66,9 @@ std::string new_request_id();
 
 /// Name of the session cookie.
 inline constexpr const char* kSessionCookie = "risklab_session";
+
+/// The session cookie's value in the request, empty if it has none.
+std::string session_cookie(const httplib::Request& req);
 
 /// The parsed JSON body; throws InvalidInput("bad_json") naming the parse error, or
 /// ("bad_json") if it is not an object.

@@ -83,4 +83,6 @@ void Server::stop() {
 
 const std::vector<RouteInfo>& Server::routes() const { return router_->routes(); }
 
+const std::vector<RouteInfo>& Server::page_routes() const { return ui_->routes(); }
+
 }  // namespace risklab::web

@@ -40,6 +40,8 @@ class Server {
   void stop();
 
   const std::vector<RouteInfo>& routes() const;
+  /// The web UI's pages (HTML), apart from the API routes above and the static assets.
+  const std::vector<RouteInfo>& page_routes() const;
   Metrics& metrics() { return metrics_; }
 
  private:

@@ -28,6 +28,11 @@ void register_session_routes(Router& router) {
                const auto body = json_body(req);
                const auto login =
                    app.auth.login(string_field(body, "username"), string_field(body, "password"));
+               // A new log-in never keeps the session this client had: that cookie value may
+               // have been seen or planted, and it must not outlive the sign-in.
+               if (const auto previous = session_cookie(req); !previous.empty()) {
+                 app.auth.logout(previous);
+               }
                res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" +
                                                 login.session_token +
                                                 "; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800" +

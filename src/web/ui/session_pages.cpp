@@ -42,6 +42,11 @@ void register_session_pages(Ui& ui) {
     }
     try {
       const auto login = ui.app().auth.login(username, page.field("password"));
+      // The browser's previous session (another user's on a shared machine, or a planted
+      // value) ends here rather than living on beside the new one.
+      if (const auto previous = cookie_value(page.req, kSessionCookie); !previous.empty()) {
+        ui.app().auth.logout(previous);
+      }
       page.res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + login.session_token +
                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800" +
                                             (ui.app().secure_cookies ? "; Secure" : ""));

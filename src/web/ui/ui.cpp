@@ -187,6 +187,7 @@ void Ui::post(const std::string& path, PageAccess access, PageHandler handler) {
 
 void Ui::add(const std::string& method, const std::string& path, PageAccess access,
              PageHandler handler) {
+  routes_.push_back({method, path});
   auto wrapped = [this, method, path, access = std::move(access), handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     const auto started = std::chrono::steady_clock::now();

@@ -92,6 +92,8 @@ class Ui {
 
   App& app() { return app_; }
   const Assets& assets() const { return assets_; }
+  /// Every page registered, as the authorization matrix and CSRF tests enumerate them.
+  const std::vector<RouteInfo>& routes() const { return routes_; }
   service::OverviewService& overview() { return *overview_; }
   service::PortfolioService& portfolio() { return *portfolio_; }
 
@@ -114,6 +116,7 @@ class Ui {
   std::map<std::string, std::string, std::less<>> templates_;
   std::unique_ptr<service::OverviewService> overview_;
   std::unique_ptr<service::PortfolioService> portfolio_;
+  std::vector<RouteInfo> routes_;
 };
 
 /// Name of the cookie that carries a one-time message across a redirect.
