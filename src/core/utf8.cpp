@@ -3,11 +3,10 @@
 #include <cstddef>
 
 namespace risklab::core {
-namespace {
 
-// The length of the well-formed sequence at the start of `text`, or 0 if there is none
-// (the ranges of RFC 3629, table 3-7 of the Unicode standard).
-std::size_t sequence_length(std::string_view text) {
+// The ranges of RFC 3629, table 3-7 of the Unicode standard.
+std::size_t utf8_sequence_length(std::string_view text) {
+  if (text.empty()) return 0;
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
   const auto in = [](unsigned char c, unsigned char lo, unsigned char hi) { return c >= lo && c <= hi; };
   const unsigned char lead = byte(0);
@@ -35,11 +34,9 @@ std::size_t sequence_length(std::string_view text) {
   return length;
 }
 
-}  // namespace
-
 bool is_valid_utf8(std::string_view text) {
   while (!text.empty()) {
-    const std::size_t length = sequence_length(text);
+    const std::size_t length = utf8_sequence_length(text);
     if (length == 0) return false;
     text.remove_prefix(length);
   }
@@ -50,7 +47,7 @@ std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   while (!text.empty()) {
-    const std::size_t length = sequence_length(text);
+    const std::size_t length = utf8_sequence_length(text);
     if (length == 0) {
       out += "\xEF\xBF\xBD";
       text.remove_prefix(1);

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace risklab::web::detail {
 namespace {
@@ -343,29 +344,9 @@ class PlainJson {
 
   // One UTF-8 sequence (RFC 3629: no overlongs, surrogates or code points past U+10FFFF).
   bool utf8(std::string& out) {
-    const auto byte = [this](std::ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
-    const auto in = [](unsigned char c, unsigned char lo, unsigned char hi) { return c >= lo && c <= hi; };
-    const unsigned char lead = byte(0);
-    std::ptrdiff_t length = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (in(lead, 0xC2, 0xDF)) {
-      length = 2;
-    } else if (in(lead, 0xE0, 0xEF)) {
-      length = 3;
-      if (lead == 0xE0) lo = 0xA0;
-      if (lead == 0xED) hi = 0x9F;
-    } else if (in(lead, 0xF0, 0xF4)) {
-      length = 4;
-      if (lead == 0xF0) lo = 0x90;
-      if (lead == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (end_ - p_ < length || !in(byte(1), lo, hi)) return false;
-    for (std::ptrdiff_t i = 2; i < length; ++i) {
-      if (!in(byte(i), 0x80, 0xBF)) return false;
-    }
+    const auto length = static_cast<std::ptrdiff_t>(
+        core::utf8_sequence_length(std::string_view(p_, static_cast<std::size_t>(end_ - p_))));
+    if (length == 0) return false;
     out.append(p_, p_ + length);
     p_ += length;
     return true;
