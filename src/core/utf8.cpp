@@ -8,7 +8,9 @@ namespace risklab::core {
 std::size_t utf8_sequence_length(std::string_view text) {
   if (text.empty()) return 0;
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const auto in = [](unsigned char c, unsigned char lo, unsigned char hi) { return c >= lo && c <= hi; };
+  const auto in = [](unsigned char c, unsigned char lo, unsigned char hi) {
+    return c >= lo && c <= hi;
+  };
   const unsigned char lead = byte(0);
   if (lead < 0x80) return 1;
   std::size_t length = 0;

@@ -28,7 +28,8 @@ class ScoreBodyReader {
 
   // After a successful parse.
   service::ScoreInput finish() {
-    if (!root_is_object_) throw core::InvalidInput("bad_json", "request body must be a JSON object");
+    if (!root_is_object_)
+      throw core::InvalidInput("bad_json", "request body must be a JSON object");
     service::ScoreInput input;
     if (top_k_.present) {
       if (top_k_.kind != Kind::unsigned_integer || top_k_.unsigned_value > kMaxTopK) {
@@ -37,7 +38,8 @@ class ScoreBodyReader {
       input.top_k = static_cast<std::size_t>(top_k_.unsigned_value);
     }
     if (company_.present) {
-      if (company_.kind != Kind::string) throw core::InvalidInput("bad_company", "'company' must be a string");
+      if (company_.kind != Kind::string)
+        throw core::InvalidInput("bad_company", "'company' must be a string");
       input.company = std::move(company_.text);
     }
     if (statement_id_.present == features_.present) {
@@ -57,7 +59,8 @@ class ScoreBodyReader {
       throw core::InvalidInput("bad_features", "'features' must be an object of name: number");
     }
     if (!not_numeric_.empty()) {
-      throw core::InvalidInput("feature_not_numeric", "feature '" + *not_numeric_.begin() + "' is not a number");
+      throw core::InvalidInput("feature_not_numeric",
+                               "feature '" + *not_numeric_.begin() + "' is not a number");
     }
     input.features = std::move(feature_values_);
     return input;
@@ -190,7 +193,6 @@ class ScoreBodyReader {
   string_t* string_ = nullptr;
   std::string parse_error_;
 };
-
 
 // Feeds a ScoreBodyReader the SAX events of a body written the way clients write it: objects,
 // strings, numbers, true/false/null. nlohmann's lexer spends ~100 instructions per byte of a
@@ -424,7 +426,8 @@ service::ScoreInput score_input(const nlohmann::json& body) {
     input.top_k = body["top_k"].get<std::size_t>();
   }
   if (body.contains("company")) {
-    if (!body["company"].is_string()) throw core::InvalidInput("bad_company", "'company' must be a string");
+    if (!body["company"].is_string())
+      throw core::InvalidInput("bad_company", "'company' must be a string");
     input.company = body["company"].get<std::string>();
   }
   const bool by_statement = body.contains("statement_id");
@@ -462,7 +465,8 @@ service::ScoreInput read_score_body(const std::string& body) {
   }
   ScoreBodyReader reader;
   if (!nlohmann::json::sax_parse(body, &reader)) {
-    throw core::InvalidInput("bad_json", "request body is not valid JSON: " + reader.parse_error_message());
+    throw core::InvalidInput("bad_json",
+                             "request body is not valid JSON: " + reader.parse_error_message());
   }
   return reader.finish();
 }
