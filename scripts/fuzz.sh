@@ -12,6 +12,8 @@
 #               included), then fuzzes for 25 s
 #   --no-build  use the binaries already in build/fuzz
 #   --merge     minimise build/fuzz/corpus/TARGET + fuzz/corpus/TARGET into fuzz/corpus/TARGET
+#   --part K    one of several processes sharing a long run of a target on several cores
+#               (e.g. two with --runs 5000000 each): logs to build/fuzz/logs/TARGET.partK.log
 #
 # Targets run one after the other, one process each (one core). New inputs go to
 # build/fuzz/corpus/TARGET; fuzz/corpus/TARGET is only read, except by --merge.
@@ -25,6 +27,7 @@ seconds=""
 smoke=0
 build=1
 merge=0
+part=""
 while (($#)); do
   case $1 in
     --runs) runs=$2; seconds=""; shift ;;
@@ -32,7 +35,8 @@ while (($#)); do
     --smoke) smoke=1; seconds=25 ;;
     --no-build) build=0 ;;
     --merge) merge=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --part) part=.part$2; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *)
       if [[ " ${all[*]} " == *" $1 "* ]]; then targets+=("$1"); else
         echo "fuzz.sh: unknown target or option '$1'" >&2; exit 2
@@ -67,7 +71,7 @@ for target in "${targets[@]}"; do
   bin="$out/fuzz/fuzz_$target"
   corpus="fuzz/corpus/$target"
   work="$out/corpus/$target"
-  log="$out/logs/$target.log"
+  log="$out/logs/$target$part.log"
   mkdir -p "$work"
   flags=(-rss_limit_mb=2048 -timeout=10 -max_len="$(max_len "$target")" -print_final_stats=1
          -artifact_prefix="$out/artifacts/$target-")

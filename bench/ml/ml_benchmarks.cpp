@@ -1,9 +1,11 @@
 // Google Benchmark micro-benchmarks of the scoring hot paths on the reference data:
-// one row (impute + scale + 300 trees + calibration), its exact TreeSHAP, and training.
+// one row (impute + scale + 300 trees + calibration), a batch, one row's exact TreeSHAP, and
+// training.
 //   build/bench/bench/ml_benchmarks [--benchmark_filter=...]
 // RISKLAB_DATA (default ../shared/data/taiwan_bankruptcy.csv) and RISKLAB_LABEL select the data.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -24,8 +26,9 @@ const Fixture& fixture() {
   static const Fixture f = [] {
     const char* path = std::getenv("RISKLAB_DATA");
     const char* label = std::getenv("RISKLAB_LABEL");
-    const Dataset all = read_csv(path ? path : RISKLAB_SOURCE_DIR "/../shared/data/taiwan_bankruptcy.csv",
-                                 {label ? label : "Bankrupt?", "", {}});
+    const Dataset all =
+        read_csv(path ? path : RISKLAB_SOURCE_DIR "/../shared/data/taiwan_bankruptcy.csv",
+                 {label ? label : "Bankrupt?", "", {}});
     const SplitIndices split = stratified_split(all.y, 0.2, 42);
     Fixture out{all.select_rows(split.train), all.select_rows(split.test), {}};
     out.model = train_model(out.train, TrainParams{}, {2, {}, ""});
@@ -49,6 +52,16 @@ void BM_ScoreOneRow(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ScoreOneRow);
+
+// The whole test file through Model::score_all on one thread (impute, scale, the forest's
+// block walk, calibration, grades): items/s is rows/s.
+void BM_ScoreBatch(benchmark::State& state) {
+  const Fixture& f = fixture();
+  for (auto _ : state) benchmark::DoNotOptimize(f.model.score_all(f.test, 1));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(f.test.n_rows));
+}
+BENCHMARK(BM_ScoreBatch)->Unit(benchmark::kMillisecond);
 
 void BM_TreeShapOneRow(benchmark::State& state) {
   const Fixture& f = fixture();

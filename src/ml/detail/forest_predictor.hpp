@@ -41,10 +41,12 @@ class ForestPredictor {
     std::vector<std::int32_t> index;
     std::vector<std::uint32_t> id;
     std::vector<std::int32_t> leaf;
+    std::vector<const double*> rows;  // predict_batch(): each path's row
     void resize(std::size_t paths) {
       index.resize(paths);
       id.resize(paths);
       leaf.resize(paths);
+      rows.resize(paths);
     }
   };
 
