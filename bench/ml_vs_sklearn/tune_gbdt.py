@@ -10,6 +10,8 @@ over the datasets, which picks the defaults.
 
   --grid shape  (default) tree shape at eta 0.05, subsample 0.8: max_depth x min_child_weight x
                 colsample_bytree; one 5-fold split (seed 42)
+  --grid xgboost-defaults  one cell: depth 4, everything else xgboost 1.7's defaults (eta 0.3,
+                no sampling), R split seeds as for rate
   --grid rate   depth 4, min_child_weight 1: eta x subsample x colsample_bytree, including
                 xgboost's own defaults (eta 0.3, no sampling); each cell averaged over R
                 differently seeded 5-fold splits (default 3), because the cells differ by less
@@ -28,6 +30,13 @@ GRIDS = {
         "colsample_bytree": [0.8, 0.5],
         "eta": [0.05],
         "subsample": [0.8],
+    },
+    "xgboost-defaults": {  # the issue's "300 trees of depth 4", all else xgboost 1.7's defaults
+        "max_depth": [4],
+        "min_child_weight": [1],
+        "eta": [0.3],
+        "subsample": [1.0],
+        "colsample_bytree": [1.0],
     },
     "rate": {
         "max_depth": [4],
@@ -50,7 +59,7 @@ def main(args):
             sys.exit(f"tune_gbdt.py: unknown option {args[0]}")
         args = args[2:]
     grid = GRIDS[grid_name]
-    repeats = repeats or (3 if grid_name == "rate" else 1)
+    repeats = repeats or (1 if grid_name == "shape" else 3)
     sets = []
     for path, label in zip(args[::2], args[1::2]):
         frame = pd.read_csv(path)
