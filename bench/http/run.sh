@@ -6,7 +6,7 @@
 # "## HTTP scoring" section of docs/PERFORMANCE.md. Exits 1 if a persistence check fails.
 #
 #   bench/http/run.sh     (BUILD_DIR=build/bench-rel DURATION=12s CONNECTIONS=64 WRK_THREADS=2
-#                          TREES=300 SERVE_ARGS="--threads CONNECTIONS" PORT=18080 PEER_PORT=18081
+#                          TREES=300 FAMILY=rf SERVE_ARGS="--threads CONNECTIONS" PORT=18080 PEER_PORT=18081
 #                          WRITE_DOCS=1 KEEP_WORK=0)
 # cpp-httplib serves each keep-alive connection on one pool thread until it closes, so risklab
 # gets one request thread per wrk connection (its default, 8 per core, would leave 48 of the 64
@@ -19,6 +19,7 @@ DURATION=${DURATION:-12s}
 CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 TREES=${TREES:-300}
+FAMILY=${FAMILY:-rf}   # RiskLab's champion: rf (the peer's pipeline, the comparison) or gbdt
 SERVE_ARGS=${SERVE_ARGS:---threads $CONNECTIONS}
 PORT=${PORT:-18080}
 PEER_PORT=${PEER_PORT:-18081}
@@ -46,7 +47,7 @@ LOAD=$(cut -d" " -f1-3 /proc/loadavg)
 
 log "preparing data, models and databases in $WORK"
 "$R" ml split --data "$DATA" --label "$LABEL" --train-out "$WORK/train.csv" --test-out "$WORK/test.csv" >&2
-"$R" ml train --data "$WORK/train.csv" --label "$LABEL" --out "$WORK/model.rlm" --trees "$TREES" --threads 2 >&2
+"$R" ml train --data "$WORK/train.csv" --label "$LABEL" --out "$WORK/model.rlm" --trees "$TREES" --family "$FAMILY" --threads 2 >&2
 RISKLAB_ADMIN_PASSWORD=admin-password-1 "$R" init >/dev/null 2>&1
 RISKLAB_PASSWORD=analyst-password-1 "$R" users add ana --roles analyst >&2
 "$R" models register "$WORK/model.rlm" >&2
@@ -117,7 +118,7 @@ wait_up "http://127.0.0.1:$PEER_PORT/healthz"
 run fastapi "http://127.0.0.1:$PEER_PORT/score" "$WORK/bodies-peer.txt" "$WORK/peer.db"
 stop_server
 
-COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, risklab serve $SERVE_ARGS, $TREES trees, $(nproc) cores, load average before the run: $LOAD"
+COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, risklab serve $SERVE_ARGS, $TREES trees, RiskLab family $FAMILY, $(nproc) cores, load average before the run: $LOAD"
 status=0
 SECTION=$(/usr/bin/python3 bench/http/report.py "$WORK" "$COMMAND" "$CONNECTIONS") || status=$?
 echo "$SECTION"
