@@ -3,8 +3,8 @@
 
   --engine sklearn   median imputer -> StandardScaler -> imblearn SMOTE -> RandomForestClassifier
                      (scikit-learn 1.2 + imbalanced-learn 0.10, Debian python3-sklearn/-imblearn)
-  --engine xgboost   XGBClassifier(tree_method="hist", max_depth 4, eta 0.05, subsample and
-                     colsample 0.8: the gbdt family's defaults) on the raw features (python3-xgboost), the
+  --engine xgboost   XGBClassifier(tree_method="hist", max_depth 4, eta 0.05, subsample 0.8,
+                     colsample 1.0: the gbdt family's defaults) on the raw features (python3-xgboost), the
                      gradient-boosting peer a user might pick instead; TreeSHAP via pred_contribs
 
 Prints one JSON object with the same keys as risklab_ml_bench.
@@ -35,7 +35,7 @@ def main():
     parser.add_argument("--max-depth", type=int, default=4, help="xgboost only")
     parser.add_argument("--learning-rate", type=float, default=0.05, help="xgboost only")
     parser.add_argument("--subsample", type=float, default=0.8, help="xgboost only")
-    parser.add_argument("--colsample", type=float, default=0.8, help="xgboost only")
+    parser.add_argument("--colsample", type=float, default=1.0, help="xgboost only")
     parser.add_argument("--single-rows", type=int, default=200, help="test rows timed one at a time")
     args = parser.parse_args()
 

@@ -95,7 +95,7 @@ def gbdt_section(lines, runs):
     lines.append("\n### gbdt\n")
     lines.append("RiskLab `--family gbdt` (libxgboost 1.7.4 C API, 5-fold out-of-fold isotonic calibration) vs "
                  "Python xgboost's `XGBClassifier` with the same parameters (max_depth 4, eta 0.05, subsample "
-                 "and colsample 0.8, hist; uncalibrated) and the sklearn RF + SMOTE pipeline, same files. RiskLab's "
+                 "0.8, colsample 1.0, hist; uncalibrated) and the sklearn RF + SMOTE pipeline, same files. RiskLab's "
                  "fit time is 6 boosters (5 calibration folds + the final one); scoring walks the booster's "
                  "trees from flat arrays read out of the model at load time (bit-identical to xgboost's own "
                  "prediction, ADR 0005) plus calibration and grade; TreeSHAP is xgboost's `pred_contribs`.\n")

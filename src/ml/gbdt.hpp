@@ -28,7 +28,7 @@ struct GbdtParams {
   /// Share of rows drawn (without replacement) per round, in (0, 1].
   double subsample = 0.8;
   /// Share of features drawn per tree, in (0, 1].
-  double colsample_bytree = 0.8;
+  double colsample_bytree = 1.0;
   /// Minimum hessian sum in a child (xgboost min_child_weight), >= 0.
   double min_child_weight = 1.0;
   /// L2 (lambda) and L1 (alpha) penalties on leaf weights, >= 0.
