@@ -6,7 +6,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "lake/lake.hpp"
 #include "service/audit_service.hpp"
@@ -30,6 +29,7 @@
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 #include "web/server.hpp"
+#include "web_stack.hpp"
 
 namespace risklab::web {
 namespace {
@@ -42,56 +42,27 @@ const core::Actor kSystem{
 class ApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    test_db_ = std::make_unique<test::TestDatabase>(GetParam());
-    db_ = store::Database::open(test_db_->url(), 8);
-    store::migrate(*db_);
-    auth_ = std::make_unique<service::AuthService>(*db_);
-    lake_ = lake::open_lake("file://" + (dir_.path() / "lake").string());
-    lake_->create_container();
-    champion_ = std::make_unique<service::Champion>(*db_, lake_.get());
-    scoring_ = std::make_unique<service::ScoringService>(*db_, *champion_);
-    decisions_ = std::make_unique<service::DecisionService>(*db_);
-    registry_ = std::make_unique<service::RegistryService>(*db_, lake_.get());
-    audit_ = std::make_unique<service::AuditService>(*db_);
-    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
-    outbox_ = std::make_unique<service::OutboxService>(*db_, *lake_);
-    app_ = std::make_unique<App>(App{*db_, *auth_, *scoring_, *decisions_, *registry_, *audit_,
-                                     *champion_, *outcomes_, *outbox_, false});
-    ServerOptions options;
-    options.port = 0;
-    options.threads = 4;
+    test::WebStackOptions options;
     options.max_body_bytes = 256 * 1024;
-    server_ = std::make_unique<Server>(*app_, options);
-    port_ = server_->bind();
-    thread_ = std::thread([this] { server_->run(); });
-
+    web_ = std::make_unique<test::WebStack>(GetParam(), dir_.path(), options);
     for (const auto& [name, roles] : std::vector<std::pair<std::string, std::string>>{
              {"admin", "admin"}, {"ana", "analyst"}, {"rita", "risk_officer"}, {"vic", "viewer"}}) {
-      auth_->create_user(kSystem, name, "", name + "-password-1", roles);
+      web_->auth->create_user(kSystem, name, "", name + "-password-1", roles);
     }
-  }
-
-  void TearDown() override {
-    server_->stop();
-    thread_.join();
   }
 
   // Registers the reference model and makes it the champion; imports 30 statements.
   void with_model_and_statements() {
-    const auto model = registry_->register_artifact(kSystem, test::reference_model_path());
-    test::approve_and_promote(*registry_, model.id);
-    champion_->refresh();
+    const auto model = web_->registry->register_artifact(kSystem, test::reference_model_path());
+    test::approve_and_promote(*web_->registry, model.id);
+    web_->champion->refresh();
     service::ImportOptions import;
     import.file = test::reference_head_csv(dir_.path().string(), 30);
     import.label_column = "Bankrupt?";
-    service::ImportService(*db_).import_csv(import);
+    service::ImportService(*web_->db).import_csv(import);
   }
 
-  httplib::Client client() {
-    httplib::Client client("127.0.0.1", port_);
-    client.set_read_timeout(30, 0);
-    return client;
-  }
+  httplib::Client client() { return web_->client(); }
 
   // Signs in and returns a client that sends the session cookie and CSRF header.
   struct Session {
@@ -135,7 +106,7 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
   }
 
   long long assessments() {
-    store::Transaction tx(*db_);
+    store::Transaction tx(*web_->db);
     return store::AssessmentRepository().count(tx);
   }
 
@@ -149,21 +120,7 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
   }
 
   test::TempDir dir_;
-  std::unique_ptr<test::TestDatabase> test_db_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<service::AuthService> auth_;
-  std::unique_ptr<service::Champion> champion_;
-  std::unique_ptr<service::ScoringService> scoring_;
-  std::unique_ptr<service::DecisionService> decisions_;
-  std::unique_ptr<service::RegistryService> registry_;
-  std::unique_ptr<service::AuditService> audit_;
-  std::unique_ptr<service::OutcomeService> outcomes_;
-  std::unique_ptr<lake::Lake> lake_;
-  std::unique_ptr<service::OutboxService> outbox_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<test::WebStack> web_;
 };
 
 TEST_P(ApiTest, ScoreByStatementAndFeaturesDecideOverrideAndAuditEndToEnd) {
@@ -230,18 +187,18 @@ TEST_P(ApiTest, ScoreByStatementAndFeaturesDecideOverrideAndAuditEndToEnd) {
 
   // Tampering with one row directly in the database is found and named by the CLI.
   {
-    store::Transaction tx(*db_);
+    store::Transaction tx(*web_->db);
     store::detail::sql(tx) << "UPDATE audit_log SET actor = 'mallory' WHERE id = 3";
     tx.commit();
   }
-  const auto verify = test::run_risklab({"--db", test_db_->url(), "audit", "verify"});
+  const auto verify = test::run_risklab({"--db", web_->test_db->url(), "audit", "verify"});
   EXPECT_EQ(verify.exit_code, 4) << verify.out << verify.err;
   EXPECT_NE(verify.err.find("broken at row 3"), std::string::npos) << verify.err;
 }
 
 TEST_P(ApiTest, EveryProtectedRouteAnswers401WithoutCredentials) {
   const std::set<std::string> open = {"/healthz", "/metrics", "/api/v1/openapi.json"};
-  for (const auto& route : server_->routes()) {
+  for (const auto& route : web_->server->routes()) {
     if (open.contains(route.path) || (route.path == "/api/v1/session" && route.method == "POST"))
       continue;
     std::string path = route.path;
@@ -364,15 +321,15 @@ TEST_P(ApiTest, HealthAndMetricsReportTheChampion) {
 
 TEST_P(ApiTest, SnapshotsAreCreatedListedShownAndVerifiedWithRolesChecked) {
   with_model_and_statements();
-  service::SnapshotService snapshots(*db_, *lake_);
-  app_->snapshots = &snapshots;
-  auth_->create_user(kSystem, "sam", "", "sam-password-1", "data_steward");
+  service::SnapshotService snapshots(*web_->db, *web_->lake);
+  web_->app->snapshots = &snapshots;
+  web_->auth->create_user(kSystem, "sam", "", "sam-password-1", "data_steward");
   const auto steward = sign_in("sam");
 
   expect_error_shape(post(sign_in("ana"), "/api/v1/snapshots", json::object()), 403);
   expect_error_shape(post(steward, "/api/v1/snapshots", {{"note", 5}}), 422);
   expect_error_shape(post(steward, "/api/v1/snapshots", {{"dataset", "nope"}}), 404);
-  EXPECT_TRUE(lake_->list("snapshots/").empty()) << "refused requests write nothing";
+  EXPECT_TRUE(web_->lake->list("snapshots/").empty()) << "refused requests write nothing";
 
   const auto created = post(steward, "/api/v1/snapshots", {{"note", "quarter end"}});
   ASSERT_EQ(created->status, 201) << created->body;
@@ -399,17 +356,17 @@ TEST_P(ApiTest, SnapshotsAreCreatedListedShownAndVerifiedWithRolesChecked) {
       post(sign_in("rita"), "/api/v1/snapshots/" + id + "/verify", json::object());
   ASSERT_EQ(verified->status, 200) << verified->body;
   EXPECT_EQ(json::parse(verified->body)["ok"], true);
-  app_->snapshots = nullptr;
+  web_->app->snapshots = nullptr;
 }
 
 TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   with_model_and_statements();
-  service::SnapshotService snapshots(*db_, *lake_);
-  service::TrainingService training(*db_, *lake_);
-  app_->snapshots = &snapshots;
-  app_->training = &training;
+  service::SnapshotService snapshots(*web_->db, *web_->lake);
+  service::TrainingService training(*web_->db, *web_->lake);
+  web_->app->snapshots = &snapshots;
+  web_->app->training = &training;
   const std::string snapshot = snapshots.create(kSystem, {}).snapshot.id;
-  auth_->create_user(kSystem, "dev", "", "dev-password-1", "model_developer");
+  web_->auth->create_user(kSystem, "dev", "", "dev-password-1", "model_developer");
   const auto developer = sign_in("dev");
 
   expect_error_shape(post(sign_in("ana"), "/api/v1/training-jobs", {{"snapshot_id", snapshot}}),
@@ -461,7 +418,7 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
 
   // Four-eyes: the developer who started the job cannot approve (nor lacks only the role: an
   // analyst cannot either); promotion waits for a risk officer's approval.
-  auth_->create_user(kSystem, "dora", "", "dora-password-1", "model_developer,risk_officer");
+  web_->auth->create_user(kSystem, "dora", "", "dora-password-1", "model_developer,risk_officer");
   const auto dora = sign_in("dora");
   const auto job_by_dora =
       post(dora, "/api/v1/training-jobs",
@@ -518,14 +475,14 @@ TEST_P(ApiTest, TrainingJobsAreQueuedFollowedAndCancelledWithRolesChecked) {
   ASSERT_EQ(rolled->status, 200) << rolled->body;
   EXPECT_EQ(json::parse(rolled->body)["status"], "champion");
   EXPECT_EQ(json::parse(get(rita, model_path)->body)["status"], "retired");
-  app_->training = nullptr;
-  app_->snapshots = nullptr;
+  web_->app->training = nullptr;
+  web_->app->snapshots = nullptr;
 }
 
 TEST_P(ApiTest, MonitoringIsReadByRiskOfficersWithBadWindowsNamed) {
   with_model_and_statements();
-  service::MonitoringService monitoring(*db_, lake_.get());
-  app_->monitoring = &monitoring;
+  service::MonitoringService monitoring(*web_->db, web_->lake.get());
+  web_->app->monitoring = &monitoring;
   const auto ana = sign_in("ana");
   for (int i = 1; i <= 10; ++i) post(ana, "/api/v1/score", {{"statement_id", i}});
   const auto rita = sign_in("rita");
@@ -551,7 +508,7 @@ TEST_P(ApiTest, MonitoringIsReadByRiskOfficersWithBadWindowsNamed) {
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("risklab_drift_scorings{model_version=\"rf-"), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("risklab_backtest_grades{"), std::string::npos);
-  app_->monitoring = nullptr;
+  web_->app->monitoring = nullptr;
   expect_error_shape(get(rita, "/api/v1/monitoring/drift"), 503);
 }
 

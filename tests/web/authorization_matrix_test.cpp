@@ -200,7 +200,7 @@ class AuthorizationMatrixTest : public SecureServerTest {
   void check_api_as(const std::string& who, const httplib::Headers& headers,
                     std::optional<Role> role) {
     const auto rules = api_rules(snapshot_id_);
-    for (const auto& route : server_->routes()) {
+    for (const auto& route : web_->server->routes()) {
       const auto rule_it = rules.find(key(route));
       ASSERT_NE(rule_it, rules.end()) << key(route) << " has no row in the matrix";
       Rule rule = rule_it->second;
@@ -232,7 +232,7 @@ class AuthorizationMatrixTest : public SecureServerTest {
   void check_pages_as(const std::string& who, const std::optional<Session>& session,
                       std::optional<Role> role) {
     const auto rules = page_rules(snapshot_id_);
-    std::vector<RouteInfo> pages = server_->page_routes();
+    std::vector<RouteInfo> pages = web_->server->page_routes();
     // Signing out ends the session the later requests need: last.
     std::stable_partition(pages.begin(), pages.end(),
                           [](const RouteInfo& page) { return page.path != "/logout"; });
@@ -280,15 +280,15 @@ class AuthorizationMatrixTest : public SecureServerTest {
 
 TEST_P(AuthorizationMatrixTest, EveryRouteAndPageHasARowAndEveryRowIsServed) {
   std::set<std::string> served;
-  for (const auto& route : server_->routes()) served.insert(key(route));
-  for (const auto& page : server_->page_routes()) served.insert("page " + key(page));
+  for (const auto& route : web_->server->routes()) served.insert(key(route));
+  for (const auto& page : web_->server->page_routes()) served.insert("page " + key(page));
   std::set<std::string> expected;
   for (const auto& [name, rule] : api_rules(snapshot_id_)) expected.insert(name);
   for (const auto& [name, rule] : page_rules(snapshot_id_)) expected.insert("page " + name);
   for (const auto& name : served) EXPECT_TRUE(expected.contains(name)) << name << ": no row";
   for (const auto& name : expected) EXPECT_TRUE(served.contains(name)) << name << ": not served";
   // The API table covers what openapi.json documents (api_test checks openapi.json = routes).
-  EXPECT_GE(server_->routes().size(), 41u);
+  EXPECT_GE(web_->server->routes().size(), 41u);
 }
 
 TEST_P(AuthorizationMatrixTest, TheApiRowsAgreeWithTheRolesOpenApiDocuments) {
@@ -317,12 +317,12 @@ TEST_P(AuthorizationMatrixTest, EveryApiRouteAnswersEachRoleAsSection6Says) {
 
 TEST_P(AuthorizationMatrixTest, EveryProtectedApiRouteRefusesNobodyARevokedTokenAndADisabledUser) {
   check_api_as("anonymous", {}, std::nullopt);
-  const auto revoked = auth_->create_token(kSetup, "adam", "to revoke");
-  auth_->revoke_token(kSetup, revoked.id);
+  const auto revoked = web_->auth->create_token(kSetup, "adam", "to revoke");
+  web_->auth->revoke_token(kSetup, revoked.id);
   check_api_as("revoked token", {{"Authorization", "Bearer " + revoked.secret}}, std::nullopt);
-  auth_->create_user(kSetup, "gone", "", password_of("gone"), "admin");
+  web_->auth->create_user(kSetup, "gone", "", password_of("gone"), "admin");
   const auto gone_token = token_of("gone");
-  auth_->disable_user(kSetup, "gone");
+  web_->auth->disable_user(kSetup, "gone");
   check_api_as("disabled admin", {{"Authorization", "Bearer " + gone_token}}, std::nullopt);
   check_api_as("malformed token", {{"Authorization", "Bearer rlk_0000"}}, std::nullopt);
   check_api_as("unknown session", {{"Cookie", "risklab_session=" + std::string(64, 'a')}},

@@ -35,6 +35,7 @@
 #include "support/registry_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "web/server.hpp"
+#include "web_stack.hpp"
 
 namespace risklab::web::test_security {
 
@@ -64,62 +65,30 @@ inline std::string hidden_value(const std::string& body, const std::string& name
 class SecureServerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    test_db_ = std::make_unique<test::TestDatabase>(GetParam());
-    db_ = store::Database::open(test_db_->url(), 8);
-    store::migrate(*db_);
-    auth_ = std::make_unique<service::AuthService>(*db_);
-    lake_ = lake::open_lake("file://" + (dir_.path() / "lake").string());
-    lake_->create_container();
-    champion_ = std::make_unique<service::Champion>(*db_, lake_.get());
-    scoring_ = std::make_unique<service::ScoringService>(*db_, *champion_);
-    decisions_ = std::make_unique<service::DecisionService>(*db_);
-    registry_ = std::make_unique<service::RegistryService>(*db_, lake_.get());
-    audit_ = std::make_unique<service::AuditService>(*db_);
-    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
-    outbox_ = std::make_unique<service::OutboxService>(*db_, *lake_);
-    snapshots_ = std::make_unique<service::SnapshotService>(*db_, *lake_);
-    training_ = std::make_unique<service::TrainingService>(*db_, *lake_);
-    monitoring_ = std::make_unique<service::MonitoringService>(*db_, lake_.get());
-    app_ = std::make_unique<App>(App{*db_, *auth_, *scoring_, *decisions_, *registry_, *audit_,
-                                     *champion_, *outcomes_, *outbox_, false, snapshots_.get(),
-                                     training_.get(), monitoring_.get()});
-    ServerOptions options;
-    options.port = 0;
-    options.threads = 4;
-    server_ = std::make_unique<Server>(*app_, options);
-    port_ = server_->bind();
-    thread_ = std::thread([this] { server_->run(); });
+    test::WebStackOptions options;
+    options.optional_services = true;
+    web_ = std::make_unique<test::WebStack>(GetParam(), dir_.path(), options);
 
     for (const auto& [name, role] : kRoleUsers) {
-      auth_->create_user(kSetup, name, "", password_of(name), std::string(core::role_name(role)));
+      web_->auth->create_user(kSetup, name, "", password_of(name), std::string(core::role_name(role)));
     }
     // A user name with '_' (allowed by AuthService) that other users' requests aim at.
-    auth_->create_user(kSetup, kVictim, "", password_of(kVictim), "viewer");
-    victim_token_ = auth_->create_token(kSetup, kVictim, "victim's integration").id;
+    web_->auth->create_user(kSetup, kVictim, "", password_of(kVictim), "viewer");
+    victim_token_ = web_->auth->create_token(kSetup, kVictim, "victim's integration").id;
 
-    const auto model = registry_->register_artifact(kSetup, test::reference_model_path());
-    model_id_ = test::approve_and_promote(*registry_, model.id).id;
-    champion_->refresh();
+    const auto model = web_->registry->register_artifact(kSetup, test::reference_model_path());
+    model_id_ = test::approve_and_promote(*web_->registry, model.id).id;
+    web_->champion->refresh();
     import_statements();
-    assessment_id_ = scoring_->score(kSetup, statement_input(1)).assessment_id;
-    snapshot_id_ = snapshots_->create(kSetup, {std::nullopt, "security fixture"}).snapshot.id;
+    assessment_id_ = web_->scoring->score(kSetup, statement_input(1)).assessment_id;
+    snapshot_id_ = web_->snapshots->create(kSetup, {std::nullopt, "security fixture"}).snapshot.id;
     service::TrainingRequest request;
     request.snapshot_id = snapshot_id_;
     request.parameters = {{"trees", 5}, {"seed", 3}, {"test_fraction", 0.5}};
-    job_id_ = training_->submit(kSetup, request).id;
+    job_id_ = web_->training->submit(kSetup, request).id;
   }
 
-  void TearDown() override {
-    // SetUp may have failed before the server (or its thread) started.
-    if (server_) server_->stop();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  httplib::Client client() {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(30, 0);
-    return c;
-  }
+  httplib::Client client() { return web_->client(); }
 
   /// A signed-in browser or API client: the session cookie ("risklab_session=…") and its CSRF
   /// token.
@@ -142,7 +111,7 @@ class SecureServerTest : public ::testing::TestWithParam<std::string> {
 
   /// A fresh API token of `user`.
   std::string token_of(const std::string& user) {
-    return auth_->create_token(kSetup, user, "security test").secret;
+    return web_->auth->create_token(kSetup, user, "security test").secret;
   }
 
   /// Every Set-Cookie value of a response.
@@ -176,24 +145,7 @@ class SecureServerTest : public ::testing::TestWithParam<std::string> {
   static constexpr const char* kVictim = "vic_tim";
 
   test::TempDir dir_;
-  std::unique_ptr<test::TestDatabase> test_db_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<service::AuthService> auth_;
-  std::unique_ptr<lake::Lake> lake_;
-  std::unique_ptr<service::Champion> champion_;
-  std::unique_ptr<service::ScoringService> scoring_;
-  std::unique_ptr<service::DecisionService> decisions_;
-  std::unique_ptr<service::RegistryService> registry_;
-  std::unique_ptr<service::AuditService> audit_;
-  std::unique_ptr<service::OutcomeService> outcomes_;
-  std::unique_ptr<service::OutboxService> outbox_;
-  std::unique_ptr<service::SnapshotService> snapshots_;
-  std::unique_ptr<service::TrainingService> training_;
-  std::unique_ptr<service::MonitoringService> monitoring_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<test::WebStack> web_;
   long long model_id_ = 0;
   long long assessment_id_ = 0;
   long long job_id_ = 0;
@@ -224,7 +176,7 @@ class SecureServerTest : public ::testing::TestWithParam<std::string> {
     import.label_column = "Bankrupt?";
     import.id_column = "company_id";
     import.name_column = "company_name";
-    service::ImportService(*db_).import_csv(import);
+    service::ImportService(*web_->db).import_csv(import);
   }
 
   static service::ScoreInput statement_input(long long statement_id) {

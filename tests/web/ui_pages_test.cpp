@@ -5,7 +5,6 @@
 #include <httplib.h>
 
 #include <fstream>
-#include <thread>
 
 #include "lake/lake.hpp"
 #include "service/audit_service.hpp"
@@ -29,6 +28,8 @@
 #include "support/registry_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "web/server.hpp"
+#include "html_checks.hpp"
+#include "web_stack.hpp"
 #include "web/ui/html.hpp"
 
 namespace risklab::web {
@@ -41,38 +42,18 @@ const std::string kHostile = "<script>alert(1)</script> & Sons";
 class UiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    test_db_ = std::make_unique<test::TestDatabase>(GetParam());
-    db_ = store::Database::open(test_db_->url(), 8);
-    store::migrate(*db_);
-    auth_ = std::make_unique<service::AuthService>(*db_);
-    champion_ = std::make_unique<service::Champion>(*db_, nullptr);
-    scoring_ = std::make_unique<service::ScoringService>(*db_, *champion_);
-    decisions_ = std::make_unique<service::DecisionService>(*db_);
-    lake_ = lake::open_lake("file://" + (dir_.path() / "lake").string());
-    lake_->create_container();
-    registry_ = std::make_unique<service::RegistryService>(*db_, lake_.get());
-    audit_ = std::make_unique<service::AuditService>(*db_);
-    outcomes_ = std::make_unique<service::OutcomeService>(*db_);
-    outbox_ = std::make_unique<service::OutboxService>(*db_, *lake_);
-    app_ = std::make_unique<App>(App{*db_, *auth_, *scoring_, *decisions_, *registry_, *audit_,
-                                     *champion_, *outcomes_, *outbox_, false});
-    ServerOptions options;
-    options.port = 0;
-    options.threads = 4;
-    server_ = std::make_unique<Server>(*app_, options);
-    port_ = server_->bind();
-    thread_ = std::thread([this] { server_->run(); });
+    web_ = std::make_unique<test::WebStack>(GetParam(), dir_.path());
     for (const auto& [name, roles] :
          std::vector<std::pair<std::string, std::string>>{{"admin", "admin"},
                                                           {"ana", "analyst"},
                                                           {"rita", "risk_officer"},
                                                           {"vic", "viewer"},
                                                           {"dora", "data_steward"}}) {
-      auth_->create_user(kSystem, name, "", name + "-password-1", roles);
+      web_->auth->create_user(kSystem, name, "", name + "-password-1", roles);
     }
-    const auto model = registry_->register_artifact(kSystem, test::reference_model_path());
-    test::approve_and_promote(*registry_, model.id);
-    champion_->refresh();
+    const auto model = web_->registry->register_artifact(kSystem, test::reference_model_path());
+    test::approve_and_promote(*web_->registry, model.id);
+    web_->champion->refresh();
     // 20 statements; the first company has a hostile name.
     std::ifstream in(test::reference_head_csv(dir_.path().string(), 20));
     std::ofstream out(dir_.path() / "portfolio.csv");
@@ -90,19 +71,10 @@ class UiTest : public ::testing::TestWithParam<std::string> {
     import.label_column = "Bankrupt?";
     import.id_column = "company_id";
     import.name_column = "company_name";
-    service::ImportService(*db_).import_csv(import);
+    service::ImportService(*web_->db).import_csv(import);
   }
 
-  void TearDown() override {
-    server_->stop();
-    thread_.join();
-  }
-
-  httplib::Client client() {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(30, 0);
-    return c;
-  }
+  httplib::Client client() { return web_->client(); }
 
   struct Browser {
     std::string cookie;  // "risklab_session=…"
@@ -171,14 +143,14 @@ class UiTest : public ::testing::TestWithParam<std::string> {
   }
 
   long long count(const std::string& table) {
-    store::Transaction tx(*db_, store::Transaction::Mode::read);
+    store::Transaction tx(*web_->db, store::Transaction::Mode::read);
     return table == "statements" ? store::OverviewRepository().statement_count(tx)
                                  : static_cast<long long>(
                                        store::OverviewRepository().recent_outcomes(tx, 200).size());
   }
 
   long long assessments() {
-    store::Transaction tx(*db_, store::Transaction::Mode::read);
+    store::Transaction tx(*web_->db, store::Transaction::Mode::read);
     return store::AssessmentRepository().count(tx);
   }
 
@@ -187,38 +159,6 @@ class UiTest : public ::testing::TestWithParam<std::string> {
     const auto res = post(browser, "/score", {{"csrf_token", browser.csrf}, {"statement_id", "1"}});
     EXPECT_EQ(res->status, 303) << res->body;
     return res->get_header_value("Location");
-  }
-
-  // Every <script> loads a file, and no tag carries an inline event handler.
-  static void expect_no_inline_script(const std::string& body, const std::string& what) {
-    std::size_t pos = 0;
-    while ((pos = body.find('<', pos)) != std::string::npos) {
-      const auto end = body.find('>', pos);
-      ASSERT_NE(end, std::string::npos) << what;
-      const auto tag = body.substr(pos, end - pos + 1);
-      if (tag.rfind("<script", 0) == 0) {
-        EXPECT_NE(tag.find(" src=\"/static/"), std::string::npos) << what << ": " << tag;
-        EXPECT_EQ(body.substr(end + 1, 9), "</script>") << what << ": a script with a body";
-      }
-      // Attribute names outside quoted values: none may be an event handler (on…=).
-      char quote = 0;
-      for (std::size_t at = 0; at + 3 < tag.size(); ++at) {
-        if (quote) {
-          if (tag[at] == quote) quote = 0;
-          continue;
-        }
-        if (tag[at] == '"' || tag[at] == '\'') {
-          quote = tag[at];
-          continue;
-        }
-        if (tag.compare(at, 3, " on") != 0) continue;
-        std::size_t i = at + 3;
-        while (i < tag.size() && std::isalpha(static_cast<unsigned char>(tag[i]))) ++i;
-        EXPECT_FALSE(i > at + 3 && i < tag.size() && tag[i] == '=') << what << ": " << tag;
-      }
-      EXPECT_EQ(tag.find("javascript:"), std::string::npos) << what << ": " << tag;
-      pos = end;
-    }
   }
 
   static void expect_security_headers(const httplib::Result& res, const std::string& what) {
@@ -231,21 +171,7 @@ class UiTest : public ::testing::TestWithParam<std::string> {
   }
 
   test::TempDir dir_;
-  std::unique_ptr<test::TestDatabase> test_db_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<service::AuthService> auth_;
-  std::unique_ptr<service::Champion> champion_;
-  std::unique_ptr<service::ScoringService> scoring_;
-  std::unique_ptr<service::DecisionService> decisions_;
-  std::unique_ptr<service::RegistryService> registry_;
-  std::unique_ptr<service::AuditService> audit_;
-  std::unique_ptr<service::OutcomeService> outcomes_;
-  std::unique_ptr<lake::Lake> lake_;
-  std::unique_ptr<service::OutboxService> outbox_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<test::WebStack> web_;
 };
 
 TEST_P(UiTest, PagesNeedSignInAndRedirectToTheLogInWithTheirPath) {
@@ -349,7 +275,7 @@ TEST_P(UiTest, AForgedFormWithoutTheCsrfTokenIsRefusedAndChangesNothing) {
       ana, page + "/decision",
       {{"decision", "refer"}, {"rationale", "forged by another site"}, {"reason_code", "other"}});
   EXPECT_EQ(res->status, 403);
-  EXPECT_FALSE(decisions_->find(id));
+  EXPECT_FALSE(web_->decisions->find(id));
   res = post(ana, "/logout", {});
   EXPECT_EQ(res->status, 403) << "log-out is a state change too";
   EXPECT_EQ(get(ana, "/")->status, 200) << "still signed in";
@@ -368,13 +294,13 @@ TEST_P(UiTest, ScoreThenOverrideNeedsRationaleAndReasonAndShowsOnThePage) {
   EXPECT_NE(res->body.find("data-chart=\"{&quot;labels&quot;"), std::string::npos);
   EXPECT_NE(res->body.find("Master scale"), std::string::npos);
   const auto id = std::stoll(path.substr(path.rfind('/') + 1));
-  const auto recommended = scoring_->get(kSystem, id).recommendation;
+  const auto recommended = web_->scoring->get(kSystem, id).recommendation;
   const std::string against = recommended == "approve" ? "decline" : "approve";
 
   res = post(ana, path + "/decision", {{"csrf_token", ana.csrf}, {"decision", against}});
   EXPECT_EQ(res->status, 422);
   EXPECT_NE(res->body.find("id=\"decision-error\""), std::string::npos);
-  EXPECT_FALSE(decisions_->find(id));
+  EXPECT_FALSE(web_->decisions->find(id));
 
   res = post(ana, path + "/decision",
              {{"csrf_token", ana.csrf},
@@ -386,8 +312,8 @@ TEST_P(UiTest, ScoreThenOverrideNeedsRationaleAndReasonAndShowsOnThePage) {
   EXPECT_NE(res->body.find("Override recorded"), std::string::npos);
   EXPECT_EQ(get(ana, path)->body.find("Override recorded"), std::string::npos) << "shown once";
   EXPECT_NE(res->body.find("badge-warning\">override"), std::string::npos);
-  ASSERT_TRUE(decisions_->find(id));
-  EXPECT_TRUE(decisions_->find(id)->is_override);
+  ASSERT_TRUE(web_->decisions->find(id));
+  EXPECT_TRUE(web_->decisions->find(id)->is_override);
 
   const auto rita = sign_in("rita");
   res = get(rita, "/audit?action=decision.override");
@@ -420,7 +346,7 @@ TEST_P(UiTest, HostileTextIsEscapedEverywhere) {
   for (const auto& body : bodies) {
     EXPECT_EQ(body.find("<script>alert"), std::string::npos);
     EXPECT_EQ(body.find("<img src=x"), std::string::npos);
-    expect_no_inline_script(body, "hostile page");
+    test::expect_no_inline_script(body, "hostile page");
   }
   EXPECT_NE(bodies[0].find("value=\"&lt;img src=x onerror=alert(1)&gt;\""), std::string::npos);
   EXPECT_NE(
@@ -446,7 +372,7 @@ TEST_P(UiTest, EveryPageCarriesTheCspAndNoInlineScript) {
     ASSERT_TRUE(res) << what;
     EXPECT_NE(res->get_header_value("Content-Type").find("text/html"), std::string::npos) << what;
     expect_security_headers(res, what);
-    expect_no_inline_script(res->body, what);
+    test::expect_no_inline_script(res->body, what);
     EXPECT_EQ(res->body.find(rita.cookie.substr(std::string("risklab_session=").size())),
               std::string::npos)
         << what << ": the session secret is never in a page";
@@ -456,13 +382,13 @@ TEST_P(UiTest, EveryPageCarriesTheCspAndNoInlineScript) {
 }
 
 TEST_P(UiTest, GovernancePagesEnforceFourEyesRolesAndCsrfAndCarryTheCsp) {
-  service::SnapshotService snapshots(*db_, *lake_);
-  service::TrainingService training(*db_, *lake_);
-  service::MonitoringService monitoring(*db_, lake_.get());
-  app_->snapshots = &snapshots;
-  app_->training = &training;
-  app_->monitoring = &monitoring;
-  auth_->create_user(kSystem, "max", "", "max-password-1",
+  service::SnapshotService snapshots(*web_->db, *web_->lake);
+  service::TrainingService training(*web_->db, *web_->lake);
+  service::MonitoringService monitoring(*web_->db, web_->lake.get());
+  web_->app->snapshots = &snapshots;
+  web_->app->training = &training;
+  web_->app->monitoring = &monitoring;
+  web_->auth->create_user(kSystem, "max", "", "max-password-1",
                      "model_developer,risk_officer,data_steward");
   const auto max = sign_in("max");
   const auto created = post(max, "/snapshots", {{"csrf_token", max.csrf}, {"note", "ui test"}});
@@ -490,7 +416,7 @@ TEST_P(UiTest, GovernancePagesEnforceFourEyesRolesAndCsrfAndCarryTheCsp) {
             403);
   const auto rita = sign_in("rita");
   EXPECT_EQ(post(rita, model + "/approve", {{"note", "forged"}})->status, 403) << "no CSRF token";
-  EXPECT_EQ(registry_->get(kSystem, *job->model_id).status, "candidate")
+  EXPECT_EQ(web_->registry->get(kSystem, *job->model_id).status, "candidate")
       << "refusals change nothing";
   EXPECT_EQ(get(sign_in("ana"), "/training")->status, 403);
   EXPECT_EQ(get(sign_in("vic"), "/monitoring")->status, 403);
@@ -502,7 +428,7 @@ TEST_P(UiTest, GovernancePagesEnforceFourEyesRolesAndCsrfAndCarryTheCsp) {
       post(rita, model + "/approve", {{"csrf_token", rita.csrf}, {"note", "reviewed"}})->status,
       303);
   EXPECT_EQ(post(rita, model + "/promote", {{"csrf_token", rita.csrf}})->status, 303);
-  EXPECT_EQ(registry_->get(kSystem, *job->model_id).status, "champion");
+  EXPECT_EQ(web_->registry->get(kSystem, *job->model_id).status, "champion");
   const auto card = get(rita, model + "/card");
   ASSERT_EQ(card->status, 200);
   EXPECT_NE(card->body.find("Model card"), std::string::npos);
@@ -515,12 +441,12 @@ TEST_P(UiTest, GovernancePagesEnforceFourEyesRolesAndCsrfAndCarryTheCsp) {
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 200) << path << ": " << res->body.substr(0, 400);
     expect_security_headers(res, path);
-    expect_no_inline_script(res->body, path);
+    test::expect_no_inline_script(res->body, path);
   }
   EXPECT_NE(get(rita, model)->body.find("Validation report"), std::string::npos);
-  app_->snapshots = nullptr;
-  app_->training = nullptr;
-  app_->monitoring = nullptr;
+  web_->app->snapshots = nullptr;
+  web_->app->training = nullptr;
+  web_->app->monitoring = nullptr;
 }
 
 TEST_P(UiTest, StaticAssetsAreEmbeddedVersionedAndCached) {

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <set>
 
+#include "html_checks.hpp"
 #include "security_fixture.hpp"
 #include "support/server_process.hpp"
 #include "web/ui/html.hpp"
@@ -18,37 +19,6 @@ namespace {
 using nlohmann::json;
 
 const std::string kHostileText = "<script>alert('text')</script>\"><img src=x onerror=alert(2)>";
-
-// Every <script> loads a file, no tag carries an inline event handler or a javascript: URL.
-void expect_no_inline_script(const std::string& body, const std::string& what) {
-  std::size_t pos = 0;
-  while ((pos = body.find('<', pos)) != std::string::npos) {
-    const auto end = body.find('>', pos);
-    ASSERT_NE(end, std::string::npos) << what;
-    const auto tag = body.substr(pos, end - pos + 1);
-    if (tag.rfind("<script", 0) == 0) {
-      EXPECT_NE(tag.find(" src=\"/static/"), std::string::npos) << what << ": " << tag;
-      EXPECT_EQ(body.substr(end + 1, 9), "</script>") << what << ": a script with a body";
-    }
-    char quote = 0;
-    for (std::size_t at = 0; at + 3 < tag.size(); ++at) {
-      if (quote) {
-        if (tag[at] == quote) quote = 0;
-        continue;
-      }
-      if (tag[at] == '"' || tag[at] == '\'') {
-        quote = tag[at];
-        continue;
-      }
-      if (tag.compare(at, 3, " on") != 0) continue;
-      std::size_t i = at + 3;
-      while (i < tag.size() && std::isalpha(static_cast<unsigned char>(tag[i]))) ++i;
-      EXPECT_FALSE(i > at + 3 && i < tag.size() && tag[i] == '=') << what << ": " << tag;
-    }
-    EXPECT_EQ(tag.find("javascript:"), std::string::npos) << what << ": " << tag;
-    pos = end;
-  }
-}
 
 // No markup of the hostile strings survived unescaped.
 void expect_escaped(const std::string& body, const std::string& what) {
@@ -62,11 +32,11 @@ class WebSecurityTest : public SecureServerTest {
   // A user holding every role, so that only the check under test can refuse.
   void SetUp() override {
     SecureServerTest::SetUp();
-    auth_->create_user(kSetup, "omni", "", password_of("omni"),
+    web_->auth->create_user(kSetup, "omni", "", password_of("omni"),
                        "viewer,analyst,data_steward,model_developer,risk_officer,admin");
   }
 
-  long long audit_rows() { return audit_->verify().rows_checked; }
+  long long audit_rows() { return web_->audit->verify().rows_checked; }
 
   // The log-in form as a browser gets it: its pre-session cookie and hidden token.
   struct LoginForm {
@@ -159,7 +129,7 @@ TEST_P(WebSecurityTest, SigningOutEndsTheSessionOnTheServerNotOnlyTheCookie) {
   EXPECT_FALSE(session_works(api_user.cookie));
 
   const auto victim = sign_in(kVictim);
-  auth_->disable_user(kSetup, kVictim);
+  web_->auth->disable_user(kSetup, kVictim);
   EXPECT_FALSE(session_works(victim.cookie)) << "disabling a user ends their sessions";
 }
 
@@ -168,7 +138,7 @@ TEST_P(WebSecurityTest, EveryFormRefusesAMissingForgedOrOtherUsersCsrfTokenAndCh
   const auto other = sign_in("rita");
   const auto before = audit_rows();
   int forms = 0;
-  for (const auto& page : server_->page_routes()) {
+  for (const auto& page : web_->server->page_routes()) {
     if (page.method != "POST" || page.path == "/login") continue;
     ++forms;
     const auto path = concrete(page.method, page.path);
@@ -213,7 +183,7 @@ TEST_P(WebSecurityTest, CookieAuthenticatedApiWritesNeedTheirSessionsCsrfHeaderT
   const auto other = sign_in("rita");
   const auto before = audit_rows();
   int writes = 0;
-  for (const auto& route : server_->routes()) {
+  for (const auto& route : web_->server->routes()) {
     if (route.method == "GET" || (route.path == "/api/v1/session" && route.method == "POST")) {
       continue;
     }
@@ -313,7 +283,7 @@ TEST_P(WebSecurityTest, HostileTextIsEscapedOnEveryPageAndDocumentThatShowsIt) {
   service::WorkerSettings worker;
   worker.name = "security-test";
   worker.threads = 1;
-  const auto job = training_->run_next(worker);
+  const auto job = web_->training->run_next(worker);
   ASSERT_TRUE(job && job->model_id) << (job && job->error ? *job->error : "no job");
   const std::string candidate = std::to_string(*job->model_id);
   api(officer, "/api/v1/models/" + candidate + "/reject", {{"reason", kHostileText}});
@@ -355,7 +325,7 @@ TEST_P(WebSecurityTest, HostileTextIsEscapedOnEveryPageAndDocumentThatShowsIt) {
         << path << ": " << csp;
     EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
     expect_escaped(res->body, path);
-    expect_no_inline_script(res->body, path);
+    test::expect_no_inline_script(res->body, path);
     if (shows == "name") {
       EXPECT_NE(res->body.find("&lt;script&gt;alert(&apos;name&apos;)"), std::string::npos) << path;
     } else if (shows == "text") {
@@ -376,14 +346,14 @@ TEST_P(WebSecurityTest, HostileTextIsEscapedOnEveryPageAndDocumentThatShowsIt) {
     EXPECT_EQ(csp.find("script-src"), std::string::npos) << path << ": " << csp;
     EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
     expect_escaped(res->body, path);
-    expect_no_inline_script(res->body, path);
+    test::expect_no_inline_script(res->body, path);
   }
   (void)rita;
 }
 
 TEST_P(WebSecurityTest, JsonAnswersAreJsonAndNeverSniffedAsHtml) {
   const httplib::Headers admin = {{"Authorization", "Bearer " + token_of("omni")}};
-  for (const auto& route : server_->routes()) {
+  for (const auto& route : web_->server->routes()) {
     if (route.method != "GET") continue;
     const auto path = concrete(route.method, route.path) +
                       (route.path.find("monitoring/migration") != std::string::npos
