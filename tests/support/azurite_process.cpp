@@ -1,16 +1,10 @@
 #include "support/azurite_process.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "support/temp_dir.hpp"
@@ -18,40 +12,6 @@
 extern char** environ;
 
 namespace risklab::test {
-namespace {
-
-sockaddr_in loopback(int port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
-
-}  // namespace
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = loopback(0);
-  socklen_t length = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot find a free port");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool port_answers(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  const sockaddr_in address = loopback(port);
-  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return ok;
-}
-
 AzuriteProcess::AzuriteProcess(const std::filesystem::path& dir) : dir_(dir), port_(free_port()) {
   std::filesystem::create_directories(dir_ / "data");
   start();
@@ -108,33 +68,9 @@ void AzuriteProcess::start() {
     ::_exit(127);
   }
   ::close(log_fd);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!port_answers(port_)) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_ || std::chrono::steady_clock::now() > deadline) {
-      pid_ = -1;
-      throw std::runtime_error("Azurite did not start on port " + std::to_string(port_) + "; see " +
-                               log);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  wait_until_listening(pid_, port_, std::chrono::seconds(30), "Azurite", log);
 }
 
-void AzuriteProcess::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid_ = -1;
-  while (port_answers(port_)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
+void AzuriteProcess::stop() { stop_child(pid_, port_, std::chrono::seconds(15)); }
 
 }  // namespace risklab::test

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "support/child_process.hpp"  // free_port(), port_answers()
+
 namespace risklab::test {
 
 /// A private Azurite blob emulator (node_modules/.bin/azurite-blob, from `npm ci`) for tests
@@ -35,11 +37,5 @@ class AzuriteProcess {
   int port_ = 0;
   pid_t pid_ = -1;
 };
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-int free_port();
-
-/// True if something accepts TCP connections on 127.0.0.1:port.
-bool port_answers(int port);
 
 }  // namespace risklab::test

@@ -1,17 +1,14 @@
 #include "support/mariadb_process.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
-#include "support/azurite_process.hpp"
+#include "support/child_process.hpp"
 
 extern char** environ;
 
@@ -85,33 +82,9 @@ void MariadbProcess::start() {
     ::execve(argv[0], argv.data(), environ);
     ::_exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!port_answers(port_)) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_ || std::chrono::steady_clock::now() > deadline) {
-      pid_ = -1;
-      throw std::runtime_error("MariaDB did not start on port " + std::to_string(port_) + "; see " +
-                               (dir_ / "err.log").string());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  wait_until_listening(pid_, port_, std::chrono::seconds(30), "MariaDB", (dir_ / "err.log").string());
 }
 
-void MariadbProcess::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid_ = -1;
-  while (port_answers(port_)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
+void MariadbProcess::stop() { stop_child(pid_, port_, std::chrono::seconds(30)); }
 
 }  // namespace risklab::test
