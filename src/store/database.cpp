@@ -110,6 +110,10 @@ void prepare_session(soci::session& sql, Backend backend) {
       sql << "PRAGMA foreign_keys = ON";
       sql << "PRAGMA journal_mode = WAL";
       sql << "PRAGMA synchronous = NORMAL";
+      // Checkpoints are the WalCheckpointer's (detail/wal_checkpointer.hpp), not the committing
+      // writer's; a WAL that was copied completely is cut back to 64 MiB when it restarts.
+      sql << "PRAGMA wal_autocheckpoint = 0";
+      sql << "PRAGMA journal_size_limit = 67108864";
       break;
     case Backend::mysql:
       sql << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ONLY_FULL_GROUP_BY'";
@@ -160,6 +164,15 @@ std::unique_ptr<Database> Database::open(const std::string& url_text, std::size_
     try {
       impl->pool.at(i).open(target.soci_backend, target.connect);
       detail::prepare_session(impl->pool.at(i), target.backend);
+    } catch (const soci::soci_error& error) {
+      throw core::Unavailable("db_unreachable", "cannot open database " + url.redacted() + ": " +
+                                                    std::string(error.get_error_message()));
+    }
+  }
+  if (target.backend == Backend::sqlite) {
+    try {
+      impl->checkpointer = std::make_unique<detail::WalCheckpointer>(
+          target.soci_backend, target.connect, detail::kWalCheckpointInterval);
     } catch (const soci::soci_error& error) {
       throw core::Unavailable("db_unreachable", "cannot open database " + url.redacted() + ": " +
                                                     std::string(error.get_error_message()));

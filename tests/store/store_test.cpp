@@ -1,6 +1,10 @@
 // Store tests, written once and run on SQLite, MariaDB and PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
 #include "core/error.hpp"
 #include "store/company_repository.hpp"
 #include "store/database.hpp"
@@ -10,6 +14,7 @@
 #include "store/statement_repository.hpp"
 #include "store/transaction.hpp"
 #include "support/backends.hpp"
+#include "support/temp_dir.hpp"
 
 namespace risklab::store {
 namespace {
@@ -249,6 +254,42 @@ TEST(DatabaseUrl, UnreachableServerIsUnavailableWithoutThePassword) {
 
 TEST(DatabaseUrl, SqliteFileInAMissingDirectoryIsUnavailable) {
   EXPECT_THROW(Database::open("sqlite:///nonexistent-dir/x/risklab.db"), core::Unavailable);
+}
+
+TEST(SqliteWal, CommitsLeaveCheckpointsToTheBackgroundCheckpointerWhichCopiesTheWalIntoTheFile) {
+  test::TempDir dir;
+  const auto file = dir.path() / "wal.db";
+  auto db = Database::open("sqlite://" + file.string(), 2);
+  {
+    Transaction tx(*db);
+    int autocheckpoint = -1;
+    detail::sql(tx) << "PRAGMA wal_autocheckpoint", soci::into(autocheckpoint);
+    EXPECT_EQ(autocheckpoint, 0) << "a committing writer must never checkpoint";
+    detail::sql(tx) << "CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL)";
+    tx.commit();
+  }
+  // 2,000 commits of 4 KB each: many times SQLite's default autocheckpoint of 1,000 pages.
+  const std::string body(4000, 'x');
+  for (int i = 0; i < 2000; ++i) {
+    Transaction tx(*db);
+    detail::sql(tx) << "INSERT INTO blobs (body) VALUES (:body)", soci::use(body);
+    tx.commit();
+  }
+  // The checkpointer (every second) copies them into the database file, with no connection
+  // closing and no commit checkpointing.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::filesystem::file_size(file) < 2000u * 4000u && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(std::filesystem::file_size(file), 2000u * 4000u);
+  // And every row reads back, from this process and from a new connection.
+  auto again = Database::open("sqlite://" + file.string(), 1);
+  for (Database* reader : {db.get(), again.get()}) {
+    Transaction tx(*reader, Transaction::Mode::read);
+    long long rows = 0;
+    detail::sql(tx) << "SELECT COUNT(*) FROM blobs WHERE length(body) = 4000", soci::into(rows);
+    EXPECT_EQ(rows, 2000);
+  }
 }
 
 }  // namespace

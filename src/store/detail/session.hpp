@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/detail/wal_checkpointer.hpp"
 #include "store/transaction.hpp"
 
 namespace risklab::store {
@@ -38,6 +40,9 @@ struct Database::Impl {
   /// thread does not deadlock here (SQLite's busy timeout then decides, as without the mutex).
   /// Other processes (a CLI next to `serve`) still meet the busy handler.
   std::recursive_mutex writer;
+  /// SQLite: copies the WAL into the database file in the background (writers never do).
+  /// Last, so that it stops first.
+  std::unique_ptr<detail::WalCheckpointer> checkpointer;
 };
 
 namespace detail {
