@@ -70,7 +70,8 @@ Cell parse_numeric_cell(std::string_view text);
 std::string_view trim(std::string_view text);
 
 /// `text` as one RFC 4180 field: as is, or quoted (with quotes doubled) if it holds a comma,
-/// a quote or a line break.
+/// a quote or a line break, or starts with a UTF-8 byte-order mark (which, first in a file,
+/// CsvReader would drop as the file's BOM).
 std::string csv_field(std::string_view text);
 
 }  // namespace risklab::core
