@@ -121,9 +121,8 @@ std::string_view trim(std::string_view text) {
 std::string csv_field(std::string_view text) {
   // A field that starts with a UTF-8 byte-order mark is quoted too: as the first field of a
   // file, unquoted, the reader would take the mark for the file's BOM and drop it.
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos && !text.starts_with("\xEF\xBB\xBF")) {
-    return std::string(text);
-  }
+  const bool plain = text.find_first_of(",\"\r\n") == std::string_view::npos;
+  if (plain && !text.starts_with("\xEF\xBB\xBF")) return std::string(text);
   std::string out = "\"";
   for (const char c : text) {
     if (c == '"') out += '"';
