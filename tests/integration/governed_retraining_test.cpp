@@ -12,9 +12,7 @@
 #include <thread>
 
 #include "support/backends.hpp"
-#include "support/model_fixture.hpp"
-#include "support/run.hpp"
-#include "support/server_process.hpp"
+#include "support/deployment.hpp"
 #include "support/temp_dir.hpp"
 
 namespace risklab {
@@ -27,40 +25,19 @@ class GovernedRetrainingTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     test_db_ = std::make_unique<test::TestDatabase>(GetParam());
-    env_ = {{"RISKLAB_DB", test_db_->url()},
-            {"RISKLAB_LAKE", "file://" + (dir_.path() / "lake").string()},
-            {"RISKLAB_ADMIN_PASSWORD", "governed-admin-pw-1"}};
-    run({"init"});
-    run({"import", test::reference_head_csv(dir_.path().string(), 600), "--label", "Bankrupt?",
-         "--dataset", "taiwan", "--as-of", "2025-12-31"});
-    // Today's champion: a hand-registered model, approved by someone else, promoted.
-    run({"models", "register", test::reference_model_path()});
-    run({"models", "approve", "1", "--note", "initial model"}, {{"USER", "first-officer"}});
-    run({"models", "promote", "1"});
+    deployment_ = std::make_unique<test::Deployment>(
+        dir_.path(), std::map<std::string, std::string>{
+                         {"RISKLAB_DB", test_db_->url()},
+                         {"RISKLAB_LAKE", "file://" + (dir_.path() / "lake").string()},
+                         {"RISKLAB_ADMIN_PASSWORD", "governed-admin-pw-1"}});
+    deployment_->install_with_champion();
     for (const auto& [user, roles] : std::vector<std::pair<std::string, std::string>>{
              {"dev", "model_developer,data_steward,risk_officer"},
              {"rita", "risk_officer"},
              {"ana", "analyst"}}) {
-      run({"users", "add", user, "--roles", roles}, {{"RISKLAB_PASSWORD", user + "-password-1"}});
-      const auto out = run({"tokens", "create", "--user", user, "--name", "governed-test"}).out;
-      tokens_[user] = out.substr(0, out.find_first_of("\r\n"));
+      deployment_->add_user(user, roles, user + "-password-1");
+      tokens_[user] = deployment_->create_token(user, "governed-test");
     }
-  }
-
-  test::RunResult run(const std::vector<std::string>& args,
-                      std::map<std::string, std::string> extra = {}) {
-    auto env = env_;
-    env.merge(extra);
-    auto result = test::run_risklab(args, env, dir_.path().string());
-    EXPECT_EQ(result.exit_code, 0) << "risklab " << args.at(0) << ": " << result.err;
-    return result;
-  }
-
-  std::unique_ptr<test::ServerProcess> replica(const std::string& name) {
-    const auto log_dir = dir_.path() / name;
-    std::filesystem::create_directories(log_dir);
-    return std::make_unique<test::ServerProcess>(std::vector<std::string>{"--threads", "4"}, env_,
-                                                 log_dir);
   }
 
   httplib::Result call(const test::ServerProcess& server, const std::string& user,
@@ -80,13 +57,13 @@ class GovernedRetrainingTest : public ::testing::TestWithParam<std::string> {
 
   test::TempDir dir_;
   std::unique_ptr<test::TestDatabase> test_db_;
-  std::map<std::string, std::string> env_;
+  std::unique_ptr<test::Deployment> deployment_;
   std::map<std::string, std::string> tokens_;
 };
 
 TEST_P(GovernedRetrainingTest, SnapshotTrainReviewApproveWithFourEyesAndPromoteAcrossReplicas) {
-  auto a = replica("a");
-  auto b = replica("b");
+  auto a = deployment_->replica("a");
+  auto b = deployment_->replica("b");
 
   const auto score_before = call(*a, "ana", "POST", "/api/v1/score", {{"statement_id", 1}});
   ASSERT_EQ(score_before->status, 201) << score_before->body;

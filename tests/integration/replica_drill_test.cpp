@@ -17,10 +17,8 @@
 #include "store/assessment_repository.hpp"
 #include "store/database.hpp"
 #include "store/transaction.hpp"
+#include "support/deployment.hpp"
 #include "support/mariadb_process.hpp"
-#include "support/model_fixture.hpp"
-#include "support/run.hpp"
-#include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace risklab {
@@ -107,34 +105,14 @@ class ReplicaDrillTest : public ::testing::Test {
  protected:
   void SetUp() override {
     mariadb_ = std::make_unique<test::MariadbProcess>(dir_.path() / "mariadb");
-    env_ = {{"RISKLAB_DB", mariadb_->url()},
-            {"RISKLAB_LAKE", "file://" + (dir_.path() / "lake").string()},
-            {"RISKLAB_ADMIN_PASSWORD", "drill-admin-pw-1"}};
-    run({"init"});
-    run({"import", test::reference_head_csv(dir_.path().string(), 600), "--label", "Bankrupt?",
-         "--dataset", "taiwan", "--as-of", "2025-12-31"});
-    run({"models", "register", test::reference_model_path()});
-    run({"models", "approve", "1", "--note", "drill"}, {{"USER", "first-officer"}});
-    run({"models", "promote", "1"});
-    run({"users", "add", "ana", "--roles", "analyst"}, {{"RISKLAB_PASSWORD", "ana-drill-pw-1"}});
-    const auto out = run({"tokens", "create", "--user", "ana", "--name", "drill"}).out;
-    token_ = out.substr(0, out.find_first_of("\r\n"));
-  }
-
-  test::RunResult run(const std::vector<std::string>& args,
-                      std::map<std::string, std::string> extra = {}) {
-    auto env = env_;
-    env.merge(extra);
-    auto result = test::run_risklab(args, env, dir_.path().string());
-    EXPECT_EQ(result.exit_code, 0) << "risklab " << args.at(0) << ": " << result.err;
-    return result;
-  }
-
-  std::unique_ptr<test::ServerProcess> replica(const std::string& name) {
-    const auto log_dir = dir_.path() / name;
-    std::filesystem::create_directories(log_dir);
-    return std::make_unique<test::ServerProcess>(std::vector<std::string>{"--threads", "4"}, env_,
-                                                 log_dir);
+    deployment_ = std::make_unique<test::Deployment>(
+        dir_.path(), std::map<std::string, std::string>{
+                         {"RISKLAB_DB", mariadb_->url()},
+                         {"RISKLAB_LAKE", "file://" + (dir_.path() / "lake").string()},
+                         {"RISKLAB_ADMIN_PASSWORD", "drill-admin-pw-1"}});
+    deployment_->install_with_champion();
+    deployment_->add_user("ana", "analyst", "ana-drill-pw-1");
+    token_ = deployment_->create_token("ana", "drill");
   }
 
   long long assessments() {
@@ -153,12 +131,12 @@ class ReplicaDrillTest : public ::testing::Test {
 
   test::TempDir dir_;
   std::unique_ptr<test::MariadbProcess> mariadb_;
-  std::map<std::string, std::string> env_;
+  std::unique_ptr<test::Deployment> deployment_;
   std::string token_;
 };
 
 TEST_F(ReplicaDrillTest, DatabaseRestartUnderLoadAnswers503FastAndRecoversWithoutRestart) {
-  auto server = replica("serve");
+  auto server = deployment_->replica("serve");
   const auto before = assessments();
   ScoreLoad load(server->port(), token_, 3);
   std::this_thread::sleep_for(1s);
@@ -192,12 +170,12 @@ TEST_F(ReplicaDrillTest, DatabaseRestartUnderLoadAnswers503FastAndRecoversWithou
   // Every 201 has its row; no failed request left one (+1: the recovery probe).
   EXPECT_EQ(assessments() - before, load.count(201) + 1) << describe(statuses);
   EXPECT_EQ(server->stop(), 0);
-  run({"audit", "verify"});
+  deployment_->run({"audit", "verify"});
 }
 
 TEST_F(ReplicaDrillTest, KilledReplicaFailsOnlyItsInFlightRequestsAndLosesNothing) {
-  auto survivor = replica("a");
-  auto victim = replica("b");
+  auto survivor = deployment_->replica("a");
+  auto victim = deployment_->replica("b");
   const auto before = assessments();
   ScoreLoad survivor_load(survivor->port(), token_, 2);
   auto victim_load = std::make_unique<ScoreLoad>(victim->port(), token_, 2);
@@ -220,7 +198,7 @@ TEST_F(ReplicaDrillTest, KilledReplicaFailsOnlyItsInFlightRequestsAndLosesNothin
   EXPECT_GE(rows, answered) << "a 201 without its assessment";
   EXPECT_LE(rows, answered + failed) << "rows beyond the requests in flight";
   EXPECT_EQ(survivor->stop(), 0);
-  run({"audit", "verify"});
+  deployment_->run({"audit", "verify"});
 }
 
 }  // namespace

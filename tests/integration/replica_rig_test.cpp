@@ -14,9 +14,7 @@
 #include "lake/lake.hpp"
 #include "support/azurite_process.hpp"
 #include "support/backends.hpp"
-#include "support/model_fixture.hpp"
-#include "support/run.hpp"
-#include "support/server_process.hpp"
+#include "support/deployment.hpp"
 #include "support/temp_dir.hpp"
 
 namespace risklab {
@@ -36,41 +34,24 @@ class ReplicaRigTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     db_ = std::make_unique<test::TestDatabase>(GetParam());
     azurite_ = std::make_unique<test::AzuriteProcess>(dir_.path() / "azurite");
-    env_ = {{"RISKLAB_DB", db_->url()},
-            {"RISKLAB_LAKE", azurite_->lake_url("rig")},
-            {"AZURE_STORAGE_KEY", test::AzuriteProcess::key()},
-            {"RISKLAB_ADMIN_PASSWORD", "rig-admin-pw-1"}};
-    run({"init"});
-    run({"import", test::reference_head_csv(dir_.path().string(), 600), "--label", "Bankrupt?",
-         "--dataset", "taiwan", "--as-of", "2025-12-31"});
-    run({"models", "register", test::reference_model_path()});
-    run({"models", "approve", "1", "--note", "initial model"}, {{"USER", "first-officer"}});
-    run({"models", "promote", "1"});
+    deployment_ = std::make_unique<test::Deployment>(
+        dir_.path(),
+        std::map<std::string, std::string>{{"RISKLAB_DB", db_->url()},
+                                           {"RISKLAB_LAKE", azurite_->lake_url("rig")},
+                                           {"AZURE_STORAGE_KEY", test::AzuriteProcess::key()},
+                                           {"RISKLAB_ADMIN_PASSWORD", "rig-admin-pw-1"}});
+    deployment_->install_with_champion();
     for (const auto& [user, roles] :
          std::vector<std::pair<std::string, std::string>>{{"ana", "analyst"},
                                                           {"steward", "data_steward"},
                                                           {"dev", "model_developer,data_steward"},
                                                           {"rita", "risk_officer"}}) {
-      run({"users", "add", user, "--roles", roles}, {{"RISKLAB_PASSWORD", password(user)}});
+      deployment_->add_user(user, roles, password(user));
     }
-    for (const char* name : {"a", "b", "c"}) {
-      const auto log_dir = dir_.path() / name;
-      std::filesystem::create_directories(log_dir);
-      replicas_.push_back(std::make_unique<test::ServerProcess>(
-          std::vector<std::string>{"--threads", "4"}, env_, log_dir));
-    }
+    for (const char* name : {"a", "b", "c"}) replicas_.push_back(deployment_->replica(name));
   }
 
   static std::string password(const std::string& user) { return user + "-rig-password-1"; }
-
-  test::RunResult run(const std::vector<std::string>& args,
-                      std::map<std::string, std::string> extra = {}) {
-    auto env = env_;
-    env.merge(extra);
-    auto result = test::run_risklab(args, env, dir_.path().string());
-    EXPECT_EQ(result.exit_code, 0) << "risklab " << args.at(0) << ": " << result.err;
-    return result;
-  }
 
   test::ServerProcess& replica(std::size_t index) { return *replicas_.at(index); }
 
@@ -104,7 +85,7 @@ class ReplicaRigTest : public ::testing::TestWithParam<std::string> {
   test::TempDir dir_;
   std::unique_ptr<test::TestDatabase> db_;
   std::unique_ptr<test::AzuriteProcess> azurite_;
-  std::map<std::string, std::string> env_;
+  std::unique_ptr<test::Deployment> deployment_;
   std::vector<std::unique_ptr<test::ServerProcess>> replicas_;
 };
 
