@@ -314,36 +314,50 @@ class GroupCommit {
   // Stores `computed` (with its audit row) and returns its result; throws what storing threw.
   ScoreResult store(const core::Actor& actor, Computed& computed) {
     Pending self{actor, computed};
-    std::unique_lock lock(mutex_);
-    queue_.push_back(&self);
-    if (leading_) {
-      // Stored by a leader, or promoted to lead. (A condition variable, not a C++20 semaphore:
-      // libstdc++'s semaphore spins in sched_yield before it sleeps, which with dozens of
-      // waiting request threads cost more CPU than the writes.)
-      self.wake.wait(lock, [&self] { return self.done || self.lead; });
-      if (self.done) return finish(self);
-    } else {
-      leading_ = true;
+    bool lead = false;
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(&self);
+      if (!leading_) leading_ = lead = true;
     }
-    while (!self.done) {
+    if (!lead) {
+      // Stored by a leader, or promoted to lead. Each caller sleeps on its own mutex and
+      // condition variable: woken together on one shared mutex, a batch's callers would queue
+      // up on that mutex one after another. (Not a C++20 semaphore: libstdc++'s spins in
+      // sched_yield before it sleeps, which with dozens of waiting request threads cost more
+      // CPU than the writes.)
+      std::unique_lock own(self.mutex);
+      self.wake.wait(own, [&self] { return self.done || self.lead; });
+      if (self.done) return finish(self);
+    }
+    std::unique_lock lock(mutex_);
+    bool stored = false;
+    while (!stored) {
       const std::size_t take = std::min(queue_.size(), kMaxBatch);
       std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
       lock.unlock();
       write(batch);
-      lock.lock();
-      // Notified under the lock: a waiter cannot return (and destroy its Pending) before the
-      // lock is released.
       for (Pending* pending : batch) {
+        if (pending == &self) {
+          stored = true;
+          continue;
+        }
+        // Notified under the caller's own lock: it cannot see `done`, return and destroy its
+        // Pending before the lock is released.
+        std::lock_guard own(pending->mutex);
         pending->done = true;
-        if (pending != &self) pending->wake.notify_one();
+        pending->wake.notify_one();
       }
+      lock.lock();
     }
     if (queue_.empty()) {
       leading_ = false;
     } else {
-      queue_.front()->lead = true;  // the oldest waiter writes the next batch
-      queue_.front()->wake.notify_one();
+      Pending* next = queue_.front();  // the oldest waiter writes the next batch
+      std::lock_guard own(next->mutex);
+      next->lead = true;
+      next->wake.notify_one();
     }
     lock.unlock();
     return finish(self);
@@ -355,8 +369,9 @@ class GroupCommit {
     const core::Actor& actor;
     Computed& computed;
     std::exception_ptr error;  // written by the leader before `done`
-    bool done = false;         // guarded by mutex_
-    bool lead = false;         // guarded by mutex_
+    std::mutex mutex;          // guards done and lead
+    bool done = false;
+    bool lead = false;
     std::condition_variable wake;
   };
 
