@@ -1,6 +1,6 @@
 // Google Benchmark micro-benchmarks of the scoring hot paths on the reference data:
-// one row (impute + scale + 300 trees + calibration), a batch, one row's exact TreeSHAP, and
-// training.
+// one row (impute + scale + 300 trees + calibration), a batch, one row's exact TreeSHAP (forest
+// and gbdt), and training.
 //   build/bench/bench/ml_benchmarks [--benchmark_filter=...]
 // RISKLAB_DATA (default ../shared/data/taiwan_bankruptcy.csv) and RISKLAB_LABEL select the data.
 #include <benchmark/benchmark.h>
@@ -76,6 +76,40 @@ void BM_TreeShapOneRow(benchmark::State& state) {
   state.SetLabel("300 trees, exact");
 }
 BENCHMARK(BM_TreeShapOneRow)->Unit(benchmark::kMillisecond);
+
+// The gbdt family (default parameters) on the same split: its exact TreeSHAP by our
+// TreeExplainer (what /score's drivers use) and by xgboost's pred_contribs through the C API.
+const Model& gbdt_model() {
+  static const Model model = [] {
+    TrainOptions options;
+    options.threads = 2;
+    return train_gbdt_model(fixture().train, GbdtParams{}, options);
+  }();
+  return model;
+}
+
+void BM_GbdtTreeShapOneRow(benchmark::State& state) {
+  const Model& model = gbdt_model();
+  const auto explainer = make_tree_explainer(model);
+  std::size_t row = 0;
+  for (auto _ : state) {
+    const auto raw = test_row(fixture(), row++);
+    benchmark::DoNotOptimize(explainer->explain(raw.data()));
+  }
+  state.SetLabel(std::to_string(model.booster.n_trees()) + " trees, exact (TreeExplainer)");
+}
+BENCHMARK(BM_GbdtTreeShapOneRow)->Unit(benchmark::kMicrosecond);
+
+void BM_GbdtXgboostShapOneRow(benchmark::State& state) {
+  const Model& model = gbdt_model();
+  std::size_t row = 0;
+  for (auto _ : state) {
+    const auto raw = test_row(fixture(), row++);
+    benchmark::DoNotOptimize(model.booster.library_contributions(raw.data()));
+  }
+  state.SetLabel(std::to_string(model.booster.n_trees()) + " trees, exact (xgboost pred_contribs)");
+}
+BENCHMARK(BM_GbdtXgboostShapOneRow)->Unit(benchmark::kMicrosecond);
 
 void BM_TrainPipeline(benchmark::State& state) {
   const Fixture& f = fixture();

@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
         latency_us.push_back(seconds_since(start) * 1e6);
       }
     }
-    risklab::ml::TreeExplainer explainer(model.forest);
+    const auto explainer = risklab::ml::make_tree_explainer(model);
     std::vector<double> shap_ms;
     std::vector<double> prepared(raw.size());
     double worst_additivity = 0.0;
@@ -130,15 +130,16 @@ int main(int argc, char** argv) {
       for (std::size_t col = 0; col < raw.size(); ++col) raw[col] = test.at(row, col);
       const auto start = Clock::now();
       if (is_gbdt) {
-        // xgboost's pred_contribs on the log-odds; additivity against its margin.
-        const auto c = model.booster.contributions(raw.data());
+        // The raw row, on the log-odds; additivity against the (float) margin.
+        const auto shap = explainer->explain(raw.data());
         shap_ms.push_back(seconds_since(start) * 1e3);
-        const double total = std::accumulate(c.contributions.begin(), c.contributions.end(), c.bias);
+        const double total = std::accumulate(shap.contributions.begin(), shap.contributions.end(),
+                                             shap.expected_value);
         worst_additivity = std::max(worst_additivity, std::fabs(total - model.booster.margin(raw.data())));
         continue;
       }
       model.prepare(raw.data(), prepared.data());
-      const auto shap = explainer.explain(prepared.data());
+      const auto shap = explainer->explain(prepared.data());
       shap_ms.push_back(seconds_since(start) * 1e3);
       const double total = std::accumulate(shap.contributions.begin(), shap.contributions.end(), shap.expected_value);
       worst_additivity = std::max(worst_additivity, std::fabs(total - model.forest.predict(prepared.data())));

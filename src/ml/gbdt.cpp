@@ -240,7 +240,9 @@ void GbdtBooster::probability_batch(const double* rows, std::size_t n_rows, doub
   for (auto& thread : pool) thread.join();
 }
 
-GbdtContributions GbdtBooster::contributions(const double* raw) const {
+const detail::GbdtTrees& GbdtBooster::trees() const { return state_->trees; }
+
+GbdtContributions GbdtBooster::library_contributions(const double* raw) const {
   const std::size_t n_cols = state_->n_features;
   std::vector<float> row(raw, raw + n_cols);
   std::lock_guard lock(state_->contributions_mutex);

@@ -13,6 +13,7 @@ namespace risklab::ml {
 
 namespace detail {
 struct GbdtState;
+class GbdtTrees;
 }
 
 /// Every training parameter of the gbdt family (gradient-boosted trees through libxgboost,
@@ -63,8 +64,9 @@ struct GbdtParams {
 /// Parses "name:+1,other:-1" (signs +1, 1, -1); throws core::InvalidInput("param_invalid").
 std::vector<std::pair<std::string, int>> parse_monotone(const std::string& text);
 
-/// SHAP values of a boosted model for one row, on the margin (log-odds) scale: xgboost's
-/// exact path-dependent TreeSHAP (pred_contribs); bias + sum(contributions) == margin.
+/// SHAP values of a boosted model for one row, on the margin (log-odds) scale, as xgboost's
+/// exact path-dependent TreeSHAP (pred_contribs) returns them; bias + sum(contributions) ==
+/// margin.
 struct GbdtContributions {
   double bias = 0.0;
   std::vector<double> contributions;
@@ -74,7 +76,8 @@ struct GbdtContributions {
 /// are raw feature values in model order, NaN for missing (xgboost routes them natively).
 /// Copies share one booster. Scoring walks the booster's trees from flat arrays read out of
 /// those bytes at load time, bit-identical to xgboost's own prediction and lock-free
-/// (docs/adr/0005); contributions go through the C API, serialized by a mutex.
+/// (docs/adr/0005); so does TreeSHAP (TreeExplainer, tree_shap.hpp), tested against
+/// xgboost's own contributions (library_contributions()).
 class GbdtBooster {
  public:
   GbdtBooster() = default;
@@ -100,8 +103,12 @@ class GbdtBooster {
   double library_probability(const double* raw) const;
   /// P(default) of `n_rows` raw rows stored row-major, into `out`.
   void probability_batch(const double* rows, std::size_t n_rows, double* out, std::size_t threads = 1) const;
-  /// TreeSHAP contributions of one raw row.
-  GbdtContributions contributions(const double* raw) const;
+  /// TreeSHAP contributions of one raw row computed by xgboost itself (pred_contribs through
+  /// the C API, serialized by a mutex, float32): the reference TreeExplainer is tested
+  /// against; slower.
+  GbdtContributions library_contributions(const double* raw) const;
+  /// The trees as read out of bytes(), for walking and explaining them.
+  const detail::GbdtTrees& trees() const;
 
  private:
   std::shared_ptr<const detail::GbdtState> state_;

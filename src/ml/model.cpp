@@ -249,20 +249,23 @@ std::vector<Driver> rank_drivers(const Model& model, const std::vector<double>& 
 
 }  // namespace
 
+std::unique_ptr<TreeExplainer> make_tree_explainer(const Model& model) {
+  if (model.is_gbdt()) return std::make_unique<TreeExplainer>(model.booster);
+  return std::make_unique<TreeExplainer>(model.forest);
+}
+
 std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw, std::size_t k) {
-  if (model.is_gbdt()) return rank_drivers(model, model.booster.contributions(raw).contributions, k);
+  // A boosted model explains the raw row (NaN routed natively); a forest the prepared one.
+  if (model.is_gbdt()) return rank_drivers(model, explainer.explain(raw).contributions, k);
   std::vector<double> row(model.features.size());
   model.prepare(raw, row.data());
   return rank_drivers(model, explainer.explain(row.data()).contributions, k);
 }
 
-Explainer::Explainer(const Model& model) : model_(model) {
-  if (!model.is_gbdt()) forest_ = std::make_unique<TreeExplainer>(model.forest);
-}
+Explainer::Explainer(const Model& model) : model_(model), explainer_(make_tree_explainer(model)) {}
 
 std::vector<Driver> Explainer::top_drivers(const double* raw, std::size_t k) {
-  if (model_.is_gbdt()) return rank_drivers(model_, model_.booster.contributions(raw).contributions, k);
-  return ml::top_drivers(model_, *forest_, raw, k);
+  return ml::top_drivers(model_, *explainer_, raw, k);
 }
 
 }  // namespace risklab::ml

@@ -123,14 +123,17 @@ struct Driver {
   double contribution = 0.0;
 };
 
+/// A TreeExplainer for `model` of either family (on model.forest or model.booster), which
+/// must outlive it.
+std::unique_ptr<TreeExplainer> make_tree_explainer(const Model& model);
+
 /// The `k` features with the largest |SHAP contribution| for one raw row (ties by model
-/// order). For rf, `explainer` must be built on model.forest; gbdt uses xgboost's TreeSHAP and
-/// ignores it.
+/// order). `explainer` must come from make_tree_explainer(model).
 std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw,
                                 std::size_t k);
 
-/// Explains rows of either family: owns a TreeExplainer for rf, uses the booster for gbdt.
-/// Like TreeExplainer, one Explainer must not be shared between threads.
+/// Explains rows of either family with its own TreeExplainer. Like TreeExplainer, one
+/// Explainer must not be shared between threads.
 class Explainer {
  public:
   /// `model` must outlive the explainer.
@@ -140,7 +143,7 @@ class Explainer {
 
  private:
   const Model& model_;
-  std::unique_ptr<TreeExplainer> forest_;
+  std::unique_ptr<TreeExplainer> explainer_;
 };
 
 }  // namespace risklab::ml

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "ml/detail/gbdt_trees.hpp"
+
 namespace risklab::ml {
 namespace {
 
@@ -36,49 +38,103 @@ void gauss_legendre(std::size_t n, std::vector<double>& nodes, std::vector<doubl
   }
 }
 
+// The two kinds of trees TreeExplainer walks, behind one interface (node indices local to the
+// tree, the root at 0).
+
+// A random-forest tree (ml/forest): `row[feature] <= threshold` goes left.
+struct ForestTree {
+  const DecisionTree& tree;
+  std::size_t size() const { return tree.size(); }
+  bool leaf(std::size_t n) const { return tree.left()[n] == DecisionTree::kLeaf; }
+  std::size_t left(std::size_t n) const { return static_cast<std::size_t>(tree.left()[n]); }
+  std::size_t right(std::size_t n) const { return static_cast<std::size_t>(tree.right()[n]); }
+  std::size_t feature(std::size_t n) const { return static_cast<std::size_t>(tree.feature()[n]); }
+  double cover(std::size_t n) const { return tree.cover()[n]; }
+  double value(std::size_t n) const { return tree.value()[n]; }
+  bool goes_left(std::size_t n, const double* row) const {
+    return row[feature(n)] <= tree.threshold()[n];
+  }
+};
+
+// One tree of a boosted model (detail::GbdtTrees), walked as xgboost 1.7 walks it.
+struct BoostedTree {
+  const detail::GbdtTrees::Node* nodes;
+  const float* covers;
+  const float* values;
+  std::size_t begin;  // the tree's first node in GbdtTrees' arrays
+  std::size_t n;
+  BoostedTree(const detail::GbdtTrees& trees, std::size_t t)
+      : nodes(trees.nodes().data() + trees.tree_begin(t)),
+        covers(trees.cover().data() + trees.tree_begin(t)),
+        values(trees.leaf_value().data() + trees.tree_begin(t)),
+        begin(trees.tree_begin(t)),
+        n(trees.tree_begin(t + 1) - trees.tree_begin(t)) {}
+  std::size_t size() const { return n; }
+  bool leaf(std::size_t i) const { return std::isnan(nodes[i].threshold); }
+  std::size_t left(std::size_t i) const { return static_cast<std::size_t>(nodes[i].left) - begin; }
+  std::size_t right(std::size_t i) const { return left(i) + 1; }
+  std::size_t feature(std::size_t i) const { return nodes[i].feature; }
+  double cover(std::size_t i) const { return covers[i]; }
+  double value(std::size_t i) const { return values[i]; }
+  bool goes_left(std::size_t i, const double* row) const {
+    const double x = row[nodes[i].feature];
+    if (std::isnan(x)) return nodes[i].default_right == 0;
+    return static_cast<float>(x) < nodes[i].threshold;
+  }
+};
+
 // Cover-weighted mean leaf value: the tree's output averaged over its training rows.
-double tree_expected_value(const DecisionTree& tree) {
+template <class Tree>
+double tree_expected_value(const Tree& tree) {
   double sum = 0.0;
   for (std::size_t n = 0; n < tree.size(); ++n) {
-    if (tree.left()[n] == DecisionTree::kLeaf) sum += tree.cover()[n] * tree.value()[n];
+    if (tree.leaf(n)) sum += tree.cover(n) * tree.value(n);
   }
-  return tree.cover()[0] > 0.0 ? sum / tree.cover()[0] : tree.value()[0];
+  return tree.cover(0) > 0.0 ? sum / tree.cover(0) : tree.value(0);
 }
 
-// The most distinct features on any root-to-leaf path: the degree bound for the tree.
-std::size_t max_unique_features(const DecisionTree& tree, std::size_t n_features) {
+struct TreeShape {
+  std::size_t unique = 0;  // the most distinct features on any root-to-leaf path
+  std::size_t depth = 0;   // the longest root-to-leaf path, in splits
+};
+
+// The degree bound (distinct features per path) and the depth of a tree.
+template <class Tree>
+TreeShape tree_shape(const Tree& tree, std::size_t n_features) {
   std::vector<int> count(n_features, 0);
   std::size_t unique = 0;
-  std::size_t best = 0;
+  TreeShape shape;
   struct Step {
     std::size_t node;
+    std::size_t depth;
     bool leaving;
   };
-  std::vector<Step> stack{{0, false}};
+  std::vector<Step> stack{{0, 0, false}};
   while (!stack.empty()) {
     const Step step = stack.back();
     stack.pop_back();
-    const std::int32_t left = tree.left()[step.node];
-    if (left == DecisionTree::kLeaf) {
-      best = std::max(best, unique);
+    if (tree.leaf(step.node)) {
+      shape.unique = std::max(shape.unique, unique);
+      shape.depth = std::max(shape.depth, step.depth);
       continue;
     }
-    const auto f = static_cast<std::size_t>(tree.feature()[step.node]);
+    const std::size_t f = tree.feature(step.node);
     if (step.leaving) {
       if (--count[f] == 0) --unique;
       continue;
     }
     if (count[f]++ == 0) ++unique;
-    stack.push_back({step.node, true});
-    stack.push_back({static_cast<std::size_t>(tree.right()[step.node]), false});
-    stack.push_back({static_cast<std::size_t>(left), false});
+    stack.push_back({step.node, step.depth, true});
+    stack.push_back({tree.right(step.node), step.depth + 1, false});
+    stack.push_back({tree.left(step.node), step.depth + 1, false});
   }
-  return best;
+  return shape;
 }
 
 // Per node: is its split feature split on again somewhere below it? Only then does visit()
 // need an accumulator for the deeper splits on that feature.
-std::vector<char> splits_again_below(const DecisionTree& tree, std::size_t n_features) {
+template <class Tree>
+std::vector<char> splits_again_below(const Tree& tree, std::size_t n_features) {
   std::vector<char> recurs(tree.size(), 0);
   std::vector<std::int64_t> nearest(n_features, -1);  // the closest open ancestor per feature
   struct Step {
@@ -90,8 +146,8 @@ std::vector<char> splits_again_below(const DecisionTree& tree, std::size_t n_fea
   while (!stack.empty()) {
     const Step step = stack.back();
     stack.pop_back();
-    if (tree.left()[step.node] == DecisionTree::kLeaf) continue;
-    const auto f = static_cast<std::size_t>(tree.feature()[step.node]);
+    if (tree.leaf(step.node)) continue;
+    const std::size_t f = tree.feature(step.node);
     if (step.leaving) {
       nearest[f] = step.saved;
       continue;
@@ -100,33 +156,36 @@ std::vector<char> splits_again_below(const DecisionTree& tree, std::size_t n_fea
     if (nearest[f] >= 0) recurs[static_cast<std::size_t>(nearest[f])] = 1;
     stack.push_back({step.node, true, nearest[f]});
     nearest[f] = static_cast<std::int64_t>(step.node);
-    stack.push_back({static_cast<std::size_t>(tree.right()[step.node]), false, -1});
-    stack.push_back({static_cast<std::size_t>(tree.left()[step.node]), false, -1});
+    stack.push_back({tree.right(step.node), false, -1});
+    stack.push_back({tree.left(step.node), false, -1});
   }
   return recurs;
 }
 
 }  // namespace
 
-TreeExplainer::TreeExplainer(const RandomForest& forest) : forest_(forest) {
-  double sum = 0.0;
+template <class Tree>
+void TreeExplainer::add_tree(const Tree& tree) {
+  expected_value_ += tree_expected_value(tree);
+  const TreeShape shape = tree_shape(tree, n_features_);
+  TreePlan plan;
+  plan.depth = shape.depth;
+  // A leaf polynomial divided by one factor has degree < U (distinct features on the path);
+  // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices. Rounded up to an
+  // even count (more points stay exact) so that few loop shapes need compiling.
+  const std::size_t needed = (shape.unique + 1) / 2;
+  plan.points = std::max<std::size_t>(2, needed + needed % 2);
+  plan.recurs = splits_again_below(tree, n_features_);
+  plans_.push_back(std::move(plan));
+}
+
+void TreeExplainer::prepare_quadrature() {
   std::size_t max_points = 1;
   std::size_t max_depth = 0;
-  for (const DecisionTree& tree : forest.trees()) {
-    sum += tree_expected_value(tree);
-    TreePlan plan;
-    plan.depth = tree.depth();
-    // A leaf polynomial divided by one factor has degree < U (distinct features on the path);
-    // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices. Rounded up to an
-    // even count (more points stay exact) so that few loop shapes need compiling.
-    const std::size_t needed = (max_unique_features(tree, forest.n_features()) + 1) / 2;
-    plan.points = std::max<std::size_t>(2, needed + needed % 2);
-    plan.recurs = splits_again_below(tree, forest.n_features());
+  for (const TreePlan& plan : plans_) {
     max_points = std::max(max_points, plan.points);
     max_depth = std::max(max_depth, plan.depth);
-    plans_.push_back(plan);
   }
-  expected_value_ = forest.trees().empty() ? 0.0 : sum / static_cast<double>(forest.trees().size());
   nodes_.resize(max_points + 1);
   weights_.resize(max_points + 1);
   inv_one_minus_t_table_.resize(max_points + 1);
@@ -140,23 +199,48 @@ TreeExplainer::TreeExplainer(const RandomForest& forest) : forest_(forest) {
   a_.resize(levels * max_points);
   g_.resize(levels * max_points);
   acc_.resize(levels * max_points);
-  zero_.assign(forest.n_features(), 1.0);
-  one_.assign(forest.n_features(), 1.0);
-  present_.assign(forest.n_features(), 0);
-  open_acc_.assign(forest.n_features(), nullptr);
+  zero_.assign(n_features_, 1.0);
+  one_.assign(n_features_, 1.0);
+  present_.assign(n_features_, 0);
+  open_acc_.assign(n_features_, nullptr);
+}
+
+TreeExplainer::TreeExplainer(const RandomForest& forest)
+    : forest_(&forest), n_features_(forest.n_features()) {
+  for (const DecisionTree& tree : forest.trees()) add_tree(ForestTree{tree});
+  if (!forest.trees().empty()) {
+    scale_ = 1.0 / static_cast<double>(forest.trees().size());
+    expected_value_ *= scale_;
+  }
+  prepare_quadrature();
+}
+
+TreeExplainer::TreeExplainer(const GbdtBooster& booster)
+    : boosted_(&booster.trees()), n_features_(booster.trees().n_features()) {
+  for (std::size_t t = 0; t < boosted_->n_trees(); ++t) add_tree(BoostedTree(*boosted_, t));
+  expected_value_ += static_cast<double>(boosted_->base_margin());
+  prepare_quadrature();
 }
 
 ShapValues TreeExplainer::explain(const double* row) {
   ShapValues out;
   out.expected_value = expected_value_;
-  out.contributions.assign(forest_.n_features(), 0.0);
-  if (forest_.trees().empty()) return out;
-  for (std::size_t tree_idx = 0; tree_idx < forest_.trees().size(); ++tree_idx) {
-    const DecisionTree& tree = forest_.trees()[tree_idx];
-    if (tree.size() > 1) explain_tree(tree, plans_[tree_idx], row, out.contributions.data());
+  out.contributions.assign(n_features_, 0.0);
+  double* phi = out.contributions.data();
+  if (forest_ != nullptr) {
+    for (std::size_t t = 0; t < forest_->trees().size(); ++t) {
+      const DecisionTree& tree = forest_->trees()[t];
+      if (tree.size() > 1) explain_tree(ForestTree{tree}, plans_[t], row, phi);
+    }
+  } else {
+    for (std::size_t t = 0; t < boosted_->n_trees(); ++t) {
+      const BoostedTree tree(*boosted_, t);
+      if (tree.size() > 1) explain_tree(tree, plans_[t], row, phi);
+    }
   }
-  const double scale = 1.0 / static_cast<double>(forest_.trees().size());
-  for (double& c : out.contributions) c *= scale;
+  if (scale_ != 1.0) {
+    for (double& c : out.contributions) c *= scale_;
+  }
   return out;
 }
 
@@ -177,25 +261,27 @@ constexpr std::size_t kMaxFixedPoints = 32;
 
 }  // namespace
 
-void TreeExplainer::explain_tree(const DecisionTree& tree, const TreePlan& plan, const double* row, double* phi) {
+template <class Tree>
+void TreeExplainer::explain_tree(const Tree& tree, const TreePlan& plan, const double* row,
+                                 double* phi) {
   k_ = plan.points;
   t_ = nodes_[k_].data();
   w_ = weights_[k_].data();
   inv_one_minus_t_ = inv_one_minus_t_table_[k_].data();
   recurs_ = plan.recurs.data();
   std::fill_n(a_.begin(), k_, 1.0);
-  dispatch<2>(tree, row, phi);
+  dispatch<Tree, 2>(tree, row, phi);
 }
 
-template <std::size_t K>
-void TreeExplainer::dispatch(const DecisionTree& tree, const double* row, double* phi) {
+template <class Tree, std::size_t K>
+void TreeExplainer::dispatch(const Tree& tree, const double* row, double* phi) {
   if constexpr (K > kMaxFixedPoints) {
     visit(tree, 0, 0, row, phi, DynamicPoints{k_});
   } else {
     if (k_ == K) {
       visit(tree, 0, 0, row, phi, FixedPoints<K>{});
     } else {
-      dispatch<K + 2>(tree, row, phi);
+      dispatch<Tree, K + 2>(tree, row, phi);
     }
   }
 }
@@ -203,23 +289,23 @@ void TreeExplainer::dispatch(const DecisionTree& tree, const double* row, double
 // At `node` (depth `depth`), a_[depth] holds A(t) = prod over the path's distinct features
 // of (z_f (1 - t) + o_f t), where z_f is the share of training cover the path keeps and o_f whether
 // the row follows it. Leaves g_[depth] = sum over leaves below of value * A_leaf(t).
-template <class Points>
-void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_t depth, const double* row,
+template <class Tree, class Points>
+void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth, const double* row,
                           double* phi, Points points) {
   const std::size_t k = points.size();
   const double* a = a_.data() + depth * k;
   double* g = g_.data() + depth * k;
-  const std::int32_t left = tree.left()[node];
-  if (left == DecisionTree::kLeaf) {
-    const double value = tree.value()[node];
+  if (tree.leaf(node)) {
+    const double value = tree.value(node);
     for (std::size_t p = 0; p < k; ++p) g[p] = value * a[p];
     return;
   }
   for (std::size_t p = 0; p < k; ++p) g[p] = 0.0;
-  const auto feature = static_cast<std::size_t>(tree.feature()[node]);
-  const std::int32_t right = tree.right()[node];
-  const bool goes_left = row[feature] <= tree.threshold()[node];
-  const double cover = tree.cover()[node];
+  const std::size_t feature = tree.feature(node);
+  const std::size_t left = tree.left(node);
+  const std::size_t right = tree.right(node);
+  const bool goes_left = tree.goes_left(node, row);
+  const double cover = tree.cover(node);
   const bool was_present = present_[feature] != 0;
   const double z_prev = zero_[feature];
   const double o_prev = one_[feature];
@@ -229,16 +315,18 @@ void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_
   double* child_acc = acc_.data() + (depth + 1) * k;
   const bool recurs = recurs_[node] != 0;
 
-  for (const std::int32_t child_index : {left, right}) {
-    const auto child = static_cast<std::size_t>(child_index);
-    const bool hot = (child_index == left) == goes_left;
+  for (const std::size_t child : {left, right}) {
+    const bool hot = (child == left) == goes_left;
     // A feature met again combines with its earlier fractions (its old factor is divided out).
-    const double z = tree.cover()[child] / cover * (was_present ? z_prev : 1.0);
+    // A node without training cover (possible in a boosted tree) passes none to its children.
+    const double share = cover > 0.0 ? tree.cover(child) / cover : 0.0;
+    const double z = share * (was_present ? z_prev : 1.0);
     const double o = (hot ? 1.0 : 0.0) * (was_present ? o_prev : 1.0);
     if (!was_present) {
       for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * (z + (o - z) * t_[p]);
     } else if (o_prev == 0.0) {
-      const double ratio = z / z_prev;  // both factors are z (1 - t)
+      // Both factors are z (1 - t); a zero z_prev has already made A zero.
+      const double ratio = z_prev > 0.0 ? z / z_prev : 0.0;
       for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * ratio;
     } else {
       for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * (z + (o - z) * t_[p]) / (z_prev + (1.0 - z_prev) * t_[p]);
@@ -254,10 +342,15 @@ void TreeExplainer::visit(const DecisionTree& tree, std::size_t node, std::size_
     // This edge is the deepest split on `feature` for the leaves below it except those under
     // a deeper split on the same feature (collected in child_acc, only when there is one);
     // credit it for the rest. o is 0 or 1. A factor with o = 0 is z (1 - t), so dividing by it
-    // needs only the tabulated 1 / (1 - t); only o = 1 factors cost a division per point.
+    // needs only the tabulated 1 / (1 - t); only o = 1 factors cost a division per point. An
+    // edge with o = z = 0 (no cover, not followed) leaves every A below it zero: no credit.
     const auto credit = [&](auto below) {
       double integral = 0.0;
       if (o == 0.0) {
+        if (z == 0.0) {
+          for (std::size_t p = 0; p < k; ++p) g[p] += child_g[p];
+          return;
+        }
         for (std::size_t p = 0; p < k; ++p) {
           integral += w_[p] * below(p) * inv_one_minus_t_[p];
           g[p] += child_g[p];

@@ -5,15 +5,17 @@
 
 #include "ml/forest/decision_tree.hpp"
 #include "ml/forest/random_forest.hpp"
+#include "ml/gbdt.hpp"
 
 namespace risklab::ml {
 
 /// Exact path-dependent TreeSHAP values of one row (the values of Lundberg, Erion and Lee
-/// 2018, Algorithm 2). The explained output is the raw forest score (mean of the trees'
-/// leaf class-1 fractions, before prior correction and calibration), so
-/// expected_value + sum(contributions) == forest.predict(row) up to rounding.
+/// 2018, Algorithm 2). For a random forest the explained output is the raw forest score (mean
+/// of the trees' leaf class-1 fractions, before prior correction and calibration), so
+/// expected_value + sum(contributions) == forest.predict(row) up to rounding; for a boosted
+/// model it is the margin (log-odds, before calibration), as xgboost's pred_contribs.
 struct ShapValues {
-  /// The cover-weighted mean forest output over the training rows.
+  /// The cover-weighted mean output over the training rows (for gbdt with the base margin).
   double expected_value = 0.0;
   /// One contribution per feature, in model order.
   std::vector<double> contributions;
@@ -25,14 +27,22 @@ struct ShapValues {
 /// integral gives the Shapley weights), so sums of these
 /// polynomials are carried up the tree as their values at Gauss-Legendre nodes (exact for
 /// the degrees involved) and each split edge is credited once. Hand-written: no Debian C++
-/// package offers TreeSHAP for our trees. Holds per-tree quadrature tables and scratch
-/// buffers, so one explainer must not be shared between threads.
+/// package offers TreeSHAP for our forest; xgboost's own for boosted trees (its C API) is
+/// serialized by a mutex and costs ~3.7x the CPU (bench/ml: BM_Gbdt*ShapOneRow). Holds
+/// per-tree quadrature tables and scratch buffers, so one explainer must not be shared
+/// between threads.
 class TreeExplainer {
  public:
   /// Prepares for `forest`, which must outlive the explainer.
   explicit TreeExplainer(const RandomForest& forest);
+  /// Prepares for a boosted model's trees, which must outlive the explainer. Rows are then raw
+  /// (NaN = missing) and routed as xgboost routes them: the value as float, NaN to the
+  /// node's default child, otherwise `value < threshold` goes left. Leaves are weighed by
+  /// xgboost's cover (sum_hessian), as its pred_contribs does.
+  explicit TreeExplainer(const GbdtBooster& booster);
 
-  /// SHAP values of one scaled row (the model's features in order).
+  /// SHAP values of one row: for a forest scaled (the model's features in order), for a
+  /// boosted model raw.
   ShapValues explain(const double* row);
 
   double expected_value() const { return expected_value_; }
@@ -44,14 +54,22 @@ class TreeExplainer {
     /// Per node: 1 when its feature is split on again below it.
     std::vector<char> recurs;
   };
-  void explain_tree(const DecisionTree& tree, const TreePlan& plan, const double* row, double* phi);
-  template <std::size_t K>
-  void dispatch(const DecisionTree& tree, const double* row, double* phi);
-  template <class Points>
-  void visit(const DecisionTree& tree, std::size_t node, std::size_t depth, const double* row, double* phi,
+  template <class Tree>
+  void add_tree(const Tree& tree);
+  void prepare_quadrature();
+  template <class Tree>
+  void explain_tree(const Tree& tree, const TreePlan& plan, const double* row, double* phi);
+  template <class Tree, std::size_t K>
+  void dispatch(const Tree& tree, const double* row, double* phi);
+  template <class Tree, class Points>
+  void visit(const Tree& tree, std::size_t node, std::size_t depth, const double* row, double* phi,
              Points points);
 
-  const RandomForest& forest_;
+  const RandomForest* forest_ = nullptr;
+  const detail::GbdtTrees* boosted_ = nullptr;
+  std::size_t n_features_ = 0;
+  /// Applied to the summed per-tree values: 1 / trees for a forest (a mean), 1 for boosting.
+  double scale_ = 1.0;
   double expected_value_ = 0.0;
   std::vector<TreePlan> plans_;
   /// Gauss-Legendre nodes and weights on [0, 1], indexed by point count.

@@ -52,7 +52,7 @@ LoadedModel::ExplainerLease LoadedModel::explainer() const {
       return ExplainerLease(*this, std::move(explainer));
     }
   }
-  return ExplainerLease(*this, std::make_unique<ml::TreeExplainer>(model_.forest));
+  return ExplainerLease(*this, ml::make_tree_explainer(model_));
 }
 
 namespace {

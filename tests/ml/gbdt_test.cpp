@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -99,13 +100,13 @@ TEST(GbdtModel, TrainsAndCalibratesOnHeldOutPredictions) {
   }
 }
 
-TEST(GbdtModel, ShapContributionsPlusBiasEqualTheMarginForEveryRow) {
+TEST(GbdtModel, XgboostShapContributionsPlusBiasEqualTheMarginForEveryRow) {
   const Dataset train = synthetic_dataset(600, 3, 0.2);
   const Dataset test = synthetic_dataset(200, 4, 0.2);
   const Model model = train_gbdt_model(train, small_params(), one_thread());
   for (std::size_t row = 0; row < test.n_rows; ++row) {
     const auto raw = row_of(test, row);
-    const GbdtContributions c = model.booster.contributions(raw.data());
+    const GbdtContributions c = model.booster.library_contributions(raw.data());
     ASSERT_EQ(c.contributions.size(), 3u);
     const double sum = std::accumulate(c.contributions.begin(), c.contributions.end(), c.bias);
     // xgboost computes and returns the contributions in float32: the sum may be off by a few
@@ -115,13 +116,61 @@ TEST(GbdtModel, ShapContributionsPlusBiasEqualTheMarginForEveryRow) {
     const double tolerance = 8.0 * std::numeric_limits<float>::epsilon() * magnitude;
     ASSERT_NEAR(sum, model.booster.margin(raw.data()), tolerance) << "row " << row;
   }
-  TreeExplainer unused(model.forest);
+}
+
+// Our TreeSHAP of the boosted trees (what /score's drivers use) against xgboost's
+// pred_contribs, on rows with missing values: the same values up to xgboost's float32
+// arithmetic (it accumulates each tree's path weights and the per-tree values in float), and
+// exactly additive in double against the margin up to the margin's own float32 summation.
+TEST(GbdtTreeShap, MatchesXgboostPredContribsAndAddsUpToTheMarginOnRowsWithMissingValues) {
+  const Dataset train = synthetic_dataset(600, 5, 0.2);
+  const Dataset test = synthetic_dataset(200, 7, 0.2);
+  const Model model = train_gbdt_model(train, small_params(), one_thread());
+  TreeExplainer explainer(model.booster);
+  double worst = 0.0;
+  for (std::size_t row = 0; row < test.n_rows; ++row) {
+    const auto raw = row_of(test, row);
+    const ShapValues ours = explainer.explain(raw.data());
+    const GbdtContributions reference = model.booster.library_contributions(raw.data());
+    ASSERT_EQ(ours.contributions.size(), reference.contributions.size());
+    double magnitude = std::fabs(reference.bias);
+    for (const double v : reference.contributions) magnitude += std::fabs(v);
+    const double tolerance = 16.0 * std::numeric_limits<float>::epsilon() * magnitude;
+    EXPECT_NEAR(ours.expected_value, reference.bias, tolerance) << "row " << row;
+    for (std::size_t f = 0; f < ours.contributions.size(); ++f) {
+      EXPECT_NEAR(ours.contributions[f], reference.contributions[f], tolerance)
+          << "row " << row << " feature " << f;
+      worst = std::max(worst,
+                       std::fabs(ours.contributions[f] - reference.contributions[f]) / magnitude);
+    }
+    const double sum =
+        std::accumulate(ours.contributions.begin(), ours.contributions.end(), ours.expected_value);
+    const double margin = model.booster.margin(raw.data());
+    // The float margin adds one leaf per tree: at most half an ulp of the running sum each.
+    const double margin_error = static_cast<double>(model.booster.n_trees()) *
+                                std::numeric_limits<float>::epsilon() *
+                                std::max(1.0, std::fabs(margin));
+    ASSERT_NEAR(sum, margin, margin_error) << "row " << row;
+  }
+  RecordProperty("worst_relative_difference_to_xgboost", std::to_string(worst));
+}
+
+TEST(GbdtModel, TopDriversRankTheBoostedTreeShapContributionsByMagnitude) {
+  const Dataset train = synthetic_dataset(600, 3, 0.2);
+  const Dataset test = synthetic_dataset(20, 4, 0.2);
+  const Model model = train_gbdt_model(train, small_params(), one_thread());
+  const auto explainer = make_tree_explainer(model);
   const auto raw = row_of(test, 0);
-  const auto drivers = top_drivers(model, unused, raw.data(), 2);
+  const auto drivers = top_drivers(model, *explainer, raw.data(), 2);
   ASSERT_EQ(drivers.size(), 2u);
   EXPECT_GE(std::fabs(drivers[0].contribution), std::fabs(drivers[1].contribution));
-  Explainer explainer(model);
-  const auto same = explainer.top_drivers(raw.data(), 2);
+  const auto all = explainer->explain(raw.data()).contributions;
+  EXPECT_DOUBLE_EQ(std::fabs(drivers[0].contribution),
+                   std::fabs(*std::max_element(all.begin(), all.end(), [](double a, double b) {
+                     return std::fabs(a) < std::fabs(b);
+                   })));
+  Explainer same_model(model);
+  const auto same = same_model.top_drivers(raw.data(), 2);
   EXPECT_EQ(same[0].feature, drivers[0].feature);
   EXPECT_DOUBLE_EQ(same[0].contribution, drivers[0].contribution);
 }
@@ -138,7 +187,8 @@ TEST(GbdtModel, MissingValuesAreRoutedNativelyWithoutImputation) {
   EXPECT_NEAR(model.profile.features[1].missing_share, 0.3, 0.06);
   // A missing value takes the learned default branch, not the value 0 and not the median.
   const double with_missing[] = {1.5, nan, 0.5};
-  const auto c = model.booster.contributions(with_missing);
+  TreeExplainer explainer(model.booster);
+  const auto c = explainer.explain(with_missing);
   EXPECT_TRUE(std::isfinite(c.contributions[1]));
 }
 
@@ -350,6 +400,22 @@ TEST(GbdtParity, MatchesPythonXgboostOnTheCommittedSplit) {
     ASSERT_NEAR(prob.back(), expected["test_probability"][row].get<double>(), 1e-6) << "row " << row;
   }
   EXPECT_NEAR(roc_auc(test.y, prob), expected["test_auc"].get<double>(), 1e-9);
+  // The same booster's drivers: our TreeSHAP against xgboost's pred_contribs on every test
+  // row (missing values included), within xgboost's float32 arithmetic.
+  TreeExplainer explainer(booster);
+  for (std::size_t row = 0; row < test.n_rows; ++row) {
+    const auto raw = row_of(test, row);
+    const ShapValues ours = explainer.explain(raw.data());
+    const GbdtContributions reference = booster.library_contributions(raw.data());
+    double magnitude = std::fabs(reference.bias);
+    for (const double v : reference.contributions) magnitude += std::fabs(v);
+    const double tolerance = 16.0 * std::numeric_limits<float>::epsilon() * magnitude;
+    ASSERT_NEAR(ours.expected_value, reference.bias, tolerance) << "row " << row;
+    for (std::size_t f = 0; f < ours.contributions.size(); ++f) {
+      ASSERT_NEAR(ours.contributions[f], reference.contributions[f], tolerance)
+          << "row " << row << " feature " << f;
+    }
+  }
 }
 
 }  // namespace

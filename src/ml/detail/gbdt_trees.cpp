@@ -92,6 +92,7 @@ GbdtTrees GbdtTrees::from_ubjson(const std::string& bytes, std::size_t n_feature
     const auto feature = numbers<std::int64_t>(tree, "split_indices", n);
     const auto condition = numbers<float>(tree, "split_conditions", n);
     const auto default_left = numbers<int>(tree, "default_left", n);
+    const auto sum_hessian = numbers<float>(tree, "sum_hessian", n);
     if (tree.contains("split_type")) {
       for (int type : numbers<int>(tree, "split_type", n)) {
         if (type != 0) corrupt("a tree has a categorical split");
@@ -106,10 +107,14 @@ GbdtTrees GbdtTrees::from_ubjson(const std::string& bytes, std::size_t n_feature
     seen[0] = 1;
     out.nodes_.emplace_back();
     out.leaf_value_.push_back(0.0f);
+    out.cover_.push_back(0.0f);
     for (std::size_t head = 0; head < queue.size(); ++head) {
       const auto [node, depth] = queue[head];
       const auto self = base_index + static_cast<std::int32_t>(head);
       const auto i = static_cast<std::size_t>(node);
+      if (!(sum_hessian[i] >= 0.0f) || std::isinf(sum_hessian[i]))
+        corrupt("a node's sum_hessian is not a finite number >= 0");
+      out.cover_[static_cast<std::size_t>(self)] = sum_hessian[i];
       if (left[i] == -1) {
         if (right[i] != -1) corrupt("a leaf has a right child");
         out.nodes_[static_cast<std::size_t>(self)] = {std::numeric_limits<float>::quiet_NaN(), 0, self - 1, 1};
@@ -132,6 +137,7 @@ GbdtTrees GbdtTrees::from_ubjson(const std::string& bytes, std::size_t n_feature
       queue.emplace_back(right[i], depth + 1);
       out.nodes_.resize(out.nodes_.size() + 2);
       out.leaf_value_.resize(out.leaf_value_.size() + 2, 0.0f);
+      out.cover_.resize(out.cover_.size() + 2, 0.0f);
     }
   }
   return out;

@@ -40,6 +40,17 @@ class GbdtTrees {
     std::uint32_t default_right;
   };
 
+  // For TreeSHAP (tree_shap.cpp): tree t holds nodes [tree_begin(t), tree_begin(t + 1)), its
+  // root first; a node is a leaf when its threshold is NaN.
+  std::size_t tree_begin(std::size_t t) const {
+    return t < roots_.size() ? static_cast<std::size_t>(roots_[t]) : nodes_.size();
+  }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  /// xgboost's sum_hessian of each node: the training cover TreeSHAP weighs branches by.
+  const std::vector<float>& cover() const { return cover_; }
+  const std::vector<float>& leaf_value() const { return leaf_value_; }
+  float base_margin() const { return base_margin_; }
+
  private:
   float margin_of(const float* row) const;
 
@@ -49,6 +60,7 @@ class GbdtTrees {
   float base_margin_ = 0.0f;
   std::vector<Node> nodes_;
   std::vector<float> leaf_value_;
+  std::vector<float> cover_;
   std::vector<std::int32_t> roots_;
 };
 
