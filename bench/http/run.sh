@@ -6,8 +6,10 @@
 # "## HTTP scoring" section of docs/PERFORMANCE.md. Exits 1 if a persistence check fails.
 #
 #   bench/http/run.sh     (BUILD_DIR=build/bench-rel DURATION=12s CONNECTIONS=64 WRK_THREADS=2
-#                          TREES=300 FAMILY=rf SERVE_ARGS="--threads CONNECTIONS" PORT=18080 PEER_PORT=18081
-#                          WRITE_DOCS=1 KEEP_WORK=0)
+#                          TREES=300 FAMILIES="rf gbdt" SERVE_ARGS="--threads CONNECTIONS" PORT=18080
+#                          PEER_PORT=18081 WRITE_DOCS=1 KEEP_WORK=0)
+# FAMILIES: RiskLab's champion in turn, each without and with drivers: rf (the peer's pipeline,
+# the issue's like-for-like comparison) and gbdt (issue 11's family, cheaper to explain).
 # cpp-httplib serves each keep-alive connection on one pool thread until it closes, so risklab
 # gets one request thread per wrk connection (its default, 8 per core, would leave 48 of the 64
 # connections waiting for a thread for the whole run).
@@ -19,7 +21,7 @@ DURATION=${DURATION:-12s}
 CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 TREES=${TREES:-300}
-FAMILY=${FAMILY:-rf}   # RiskLab's champion: rf (the peer's pipeline, the issue's comparison) or gbdt
+FAMILIES=${FAMILIES:-${FAMILY:-rf gbdt}}
 SERVE_ARGS=${SERVE_ARGS:---threads $CONNECTIONS}
 PORT=${PORT:-18080}
 PEER_PORT=${PEER_PORT:-18081}
@@ -47,12 +49,17 @@ LOAD=$(cut -d" " -f1-3 /proc/loadavg)
 
 log "preparing data, models and databases in $WORK"
 "$R" ml split --data "$DATA" --label "$LABEL" --train-out "$WORK/train.csv" --test-out "$WORK/test.csv" >&2
-"$R" ml train --data "$WORK/train.csv" --label "$LABEL" --out "$WORK/model.rlm" --trees "$TREES" --family "$FAMILY" --threads 2 >&2
 RISKLAB_ADMIN_PASSWORD=admin-password-1 "$R" init >/dev/null 2>&1
 RISKLAB_PASSWORD=analyst-password-1 "$R" users add ana --roles analyst >&2
-"$R" models register "$WORK/model.rlm" >&2
-USER=bench-reviewer "$R" models approve 1 --note "benchmark" >&2   # four-eyes: another person
-"$R" models promote 1 >&2
+declare -A MODEL_ID
+id=0
+for family in $FAMILIES; do
+  "$R" ml train --data "$WORK/train.csv" --label "$LABEL" --out "$WORK/model-$family.rlm" --trees "$TREES" \
+    --family "$family" --threads 2 >&2
+  "$R" models register "$WORK/model-$family.rlm" >&2
+  id=$((id + 1)); MODEL_ID[$family]=$id
+  USER=bench-reviewer "$R" models approve "$id" --note "benchmark" >&2   # four-eyes: another person
+done
 TOKEN=$("$R" tokens create --user ana --name bench 2>/dev/null)
 "${PY[@]}" bench/http/fastapi_service.py prepare --train "$WORK/train.csv" --label "$LABEL" \
   --out "$WORK/peer.pkl" --db "$WORK/peer.db" --token "$TOKEN" --trees "$TREES" --threads 2
@@ -100,15 +107,19 @@ run() {
   echo "$before $after" >"$WORK/$name.rows"
 }
 
-for variant in "no_drivers 0" "drivers 5"; do
-  set -- $variant
-  # shellcheck disable=SC2086  # SERVE_ARGS is a word list
-  "$R" serve --port "$PORT" $SERVE_ARGS 2>"$WORK/risklab_$1.log" >&2 &
-  SERVER_PID=$!
-  wait_up "http://127.0.0.1:$PORT/healthz"
-  run "risklab_$1" "http://127.0.0.1:$PORT/api/v1/score" "$WORK/bodies-$2.txt" "$WORK/risklab.db" \
-    "http://127.0.0.1:$PORT/metrics"
-  stop_server
+for family in $FAMILIES; do
+  "$R" models promote "${MODEL_ID[$family]}" >&2
+  for variant in "no_drivers 0" "drivers 5"; do
+    set -- $variant
+    name=risklab_${family}_$1
+    # shellcheck disable=SC2086  # SERVE_ARGS is a word list
+    "$R" serve --port "$PORT" $SERVE_ARGS 2>"$WORK/$name.log" >&2 &
+    SERVER_PID=$!
+    wait_up "http://127.0.0.1:$PORT/healthz"
+    run "$name" "http://127.0.0.1:$PORT/api/v1/score" "$WORK/bodies-$2.txt" "$WORK/risklab.db" \
+      "http://127.0.0.1:$PORT/metrics"
+    stop_server
+  done
 done
 
 RISKLAB_PEER_MODEL=$WORK/peer.pkl RISKLAB_PEER_DB=$WORK/peer.db "${PY[@]}" -m uvicorn fastapi_service:app \
@@ -118,7 +129,7 @@ wait_up "http://127.0.0.1:$PEER_PORT/healthz"
 run fastapi "http://127.0.0.1:$PEER_PORT/score" "$WORK/bodies-peer.txt" "$WORK/peer.db"
 stop_server
 
-COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, risklab serve $SERVE_ARGS, $TREES trees, RiskLab family $FAMILY, $(nproc) cores, load average before the run: $LOAD"
+COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, risklab serve $SERVE_ARGS, $TREES trees, RiskLab families: $FAMILIES, $(nproc) cores, load average before the run: $LOAD"
 status=0
 SECTION=$(/usr/bin/python3 bench/http/report.py "$WORK" "$COMMAND" "$CONNECTIONS") || status=$?
 echo "$SECTION"
