@@ -98,7 +98,8 @@ def gbdt_section(lines, runs):
                  "0.8, colsample 1.0, hist; uncalibrated) and the sklearn RF + SMOTE pipeline, same files. RiskLab's "
                  "fit time is 6 boosters (5 calibration folds + the final one); scoring walks the booster's "
                  "trees from flat arrays read out of the model at load time (bit-identical to xgboost's own "
-                 "prediction, ADR 0005) plus calibration and grade; TreeSHAP is xgboost's `pred_contribs`.\n")
+                 "prediction, ADR 0005) plus calibration and grade; TreeSHAP is our `TreeExplainer` over the same "
+                 "trees (the values of xgboost's `pred_contribs`, which Python xgboost's column times).\n")
     for name, g, x, k in runs:
         lines.append(f"#### {name}\n")
         lines.append("| metric | RiskLab gbdt | Python xgboost | sklearn RF + SMOTE |")
