@@ -87,8 +87,10 @@ TEST(GbdtModel, TrainsAndCalibratesOnHeldOutPredictions) {
   std::vector<double> pd;
   for (const auto& s : scored) pd.push_back(s.pd);
   EXPECT_GT(roc_auc(test.y, pd), 0.8);
-  const double mean_pd = std::accumulate(pd.begin(), pd.end(), 0.0) / static_cast<double>(pd.size());
-  const double rate = std::accumulate(test.y.begin(), test.y.end(), 0.0) / static_cast<double>(test.n_rows);
+  const double mean_pd =
+      std::accumulate(pd.begin(), pd.end(), 0.0) / static_cast<double>(pd.size());
+  const double rate =
+      std::accumulate(test.y.begin(), test.y.end(), 0.0) / static_cast<double>(test.n_rows);
   EXPECT_NEAR(mean_pd, rate, 0.05);
   // score() and score_all() agree, and the PD is the calibrated booster probability.
   for (std::size_t row = 0; row < 20; ++row) {
@@ -118,6 +120,29 @@ TEST(GbdtModel, XgboostShapContributionsPlusBiasEqualTheMarginForEveryRow) {
   }
 }
 
+// Our TreeSHAP of one raw row against xgboost's pred_contribs (float32): equal within 16
+// float32 units in the last place of |bias| + sum |contributions|. Returns the largest
+// difference relative to that magnitude.
+double expect_same_shap_as_xgboost(TreeExplainer& explainer, const GbdtBooster& booster,
+                                   const std::vector<double>& raw, std::size_t row) {
+  const ShapValues ours = explainer.explain(raw.data());
+  const GbdtContributions reference = booster.library_contributions(raw.data());
+  EXPECT_EQ(ours.contributions.size(), reference.contributions.size());
+  double magnitude = std::fabs(reference.bias);
+  for (const double v : reference.contributions) magnitude += std::fabs(v);
+  const double tolerance = 16.0 * std::numeric_limits<float>::epsilon() * magnitude;
+  EXPECT_NEAR(ours.expected_value, reference.bias, tolerance) << "row " << row;
+  double worst = 0.0;
+  for (std::size_t f = 0; f < std::min(ours.contributions.size(), reference.contributions.size());
+       ++f) {
+    EXPECT_NEAR(ours.contributions[f], reference.contributions[f], tolerance)
+        << "row " << row << " feature " << f;
+    worst =
+        std::max(worst, std::fabs(ours.contributions[f] - reference.contributions[f]) / magnitude);
+  }
+  return worst;
+}
+
 // Our TreeSHAP of the boosted trees (what /score's drivers use) against xgboost's
 // pred_contribs, on rows with missing values: the same values up to xgboost's float32
 // arithmetic (it accumulates each tree's path weights and the per-tree values in float), and
@@ -130,19 +155,8 @@ TEST(GbdtTreeShap, MatchesXgboostPredContribsAndAddsUpToTheMarginOnRowsWithMissi
   double worst = 0.0;
   for (std::size_t row = 0; row < test.n_rows; ++row) {
     const auto raw = row_of(test, row);
+    worst = std::max(worst, expect_same_shap_as_xgboost(explainer, model.booster, raw, row));
     const ShapValues ours = explainer.explain(raw.data());
-    const GbdtContributions reference = model.booster.library_contributions(raw.data());
-    ASSERT_EQ(ours.contributions.size(), reference.contributions.size());
-    double magnitude = std::fabs(reference.bias);
-    for (const double v : reference.contributions) magnitude += std::fabs(v);
-    const double tolerance = 16.0 * std::numeric_limits<float>::epsilon() * magnitude;
-    EXPECT_NEAR(ours.expected_value, reference.bias, tolerance) << "row " << row;
-    for (std::size_t f = 0; f < ours.contributions.size(); ++f) {
-      EXPECT_NEAR(ours.contributions[f], reference.contributions[f], tolerance)
-          << "row " << row << " feature " << f;
-      worst = std::max(worst,
-                       std::fabs(ours.contributions[f] - reference.contributions[f]) / magnitude);
-    }
     const double sum =
         std::accumulate(ours.contributions.begin(), ours.contributions.end(), ours.expected_value);
     const double margin = model.booster.margin(raw.data());
@@ -296,9 +310,10 @@ TEST(GbdtModel, SmoteOptionAddsSyntheticDefaultsAndCorrectsThePrior) {
     mean_pd += s.pd / static_cast<double>(scored.size());
     pd.push_back(s.pd);
   }
-  const double rate = std::accumulate(test.y.begin(), test.y.end(), 0.0) / static_cast<double>(test.n_rows);
+  const double rate =
+      std::accumulate(test.y.begin(), test.y.end(), 0.0) / static_cast<double>(test.n_rows);
   EXPECT_GT(mean_score, rate + 0.05);  // raw scores carry the SMOTE prior
-  EXPECT_NEAR(mean_pd, rate, 0.04);     // calibrated PDs the real one
+  EXPECT_NEAR(mean_pd, rate, 0.04);    // calibrated PDs the real one
   EXPECT_GT(roc_auc(test.y, pd), 0.8);
   TrainOptions two;
   two.threads = 2;
@@ -368,7 +383,8 @@ TEST(GbdtArtifact, RandomForestArtifactWrittenBeforeGbdtStillLoads) {
   EXPECT_FALSE(model.is_gbdt());
   EXPECT_EQ(model.forest.trees().size(), 5u);
   EXPECT_EQ(serialize_model(model), buffer.str());
-  const Dataset data = read_csv(fixture_path("rf_format1_train.csv").string(), {"default", "", model.features});
+  const Dataset data =
+      read_csv(fixture_path("rf_format1_train.csv").string(), {"default", "", model.features});
   const auto raw = row_of(data, 0);
   EXPECT_TRUE(std::isfinite(model.score(raw.data()).pd));
 }
@@ -377,8 +393,10 @@ TEST(GbdtParity, MatchesPythonXgboostOnTheCommittedSplit) {
   // tests/fixtures/ml/make_gbdt_fixtures.py: xgboost.train with the same parameters through
   // python3-xgboost 1.7.4 (the same libxgboost). Tolerance: 1e-6 per probability, 1e-9 AUC.
   const auto expected = test::load_fixture("gbdt_parity.json");
-  const Dataset train = read_csv(fixture_path("gbdt_parity_train.csv").string(), {"default", "", {}});
-  const Dataset test = read_csv(fixture_path("gbdt_parity_test.csv").string(), {"default", "", train.feature_names});
+  const Dataset train =
+      read_csv(fixture_path("gbdt_parity_train.csv").string(), {"default", "", {}});
+  const Dataset test =
+      read_csv(fixture_path("gbdt_parity_test.csv").string(), {"default", "", train.feature_names});
   GbdtParams p;
   p.max_depth = 4;
   p.learning_rate = 0.1;
@@ -388,16 +406,19 @@ TEST(GbdtParity, MatchesPythonXgboostOnTheCommittedSplit) {
   std::vector<float> rows;
   std::vector<float> y;
   for (std::size_t row = 0; row < train.n_rows; ++row) {
-    for (std::size_t col = 0; col < train.n_features(); ++col) rows.push_back(static_cast<float>(train.at(row, col)));
+    for (std::size_t col = 0; col < train.n_features(); ++col)
+      rows.push_back(static_cast<float>(train.at(row, col)));
     y.push_back(train.y[row]);
   }
   const GbdtBooster booster =
-      fit_gbdt_booster(rows, y, train.feature_names, p, expected["rounds"].get<std::size_t>(), 1).booster;
+      fit_gbdt_booster(rows, y, train.feature_names, p, expected["rounds"].get<std::size_t>(), 1)
+          .booster;
   std::vector<double> prob;
   for (std::size_t row = 0; row < test.n_rows; ++row) {
     const auto raw = row_of(test, row);
     prob.push_back(booster.probability(raw.data()));
-    ASSERT_NEAR(prob.back(), expected["test_probability"][row].get<double>(), 1e-6) << "row " << row;
+    ASSERT_NEAR(prob.back(), expected["test_probability"][row].get<double>(), 1e-6)
+        << "row " << row;
   }
   EXPECT_NEAR(roc_auc(test.y, prob), expected["test_auc"].get<double>(), 1e-9);
   // The same booster's drivers: our TreeSHAP against xgboost's pred_contribs on every test
@@ -405,16 +426,7 @@ TEST(GbdtParity, MatchesPythonXgboostOnTheCommittedSplit) {
   TreeExplainer explainer(booster);
   for (std::size_t row = 0; row < test.n_rows; ++row) {
     const auto raw = row_of(test, row);
-    const ShapValues ours = explainer.explain(raw.data());
-    const GbdtContributions reference = booster.library_contributions(raw.data());
-    double magnitude = std::fabs(reference.bias);
-    for (const double v : reference.contributions) magnitude += std::fabs(v);
-    const double tolerance = 16.0 * std::numeric_limits<float>::epsilon() * magnitude;
-    ASSERT_NEAR(ours.expected_value, reference.bias, tolerance) << "row " << row;
-    for (std::size_t f = 0; f < ours.contributions.size(); ++f) {
-      ASSERT_NEAR(ours.contributions[f], reference.contributions[f], tolerance)
-          << "row " << row << " feature " << f;
-    }
+    expect_same_shap_as_xgboost(explainer, booster, raw, row);
   }
 }
 
