@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,14 +47,15 @@ std::string with_prelude(std::string_view payload) {
 void use(const Model& model) {
   const std::size_t n = model.features.size();
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::optional<risklab::ml::Explainer> explainer;
-  if (!model.is_gbdt()) explainer.emplace(model);
+  // Both families are explained by our TreeSHAP (the forest's trees, or the boosted trees
+  // read out of the xgboost bytes), which recurses once per tree level.
+  risklab::ml::Explainer explainer(model);
   for (const double fill : {0.0, 1e300, nan}) {
     std::vector<double> row(n, fill);
     if (n > 1) row[1] = -fill;
     const auto scoring = model.score(row.data());
     if (!(scoring.pd >= 0.0 && scoring.pd <= 1.0)) fail("a loaded model gives a PD outside [0, 1]");
-    if (explainer) (void)explainer->top_drivers(row.data(), 3);
+    (void)explainer.top_drivers(row.data(), 3);
   }
   for (std::size_t col = 0; col < n; ++col) {
     if (col >= model.profile.features.size()) fail("the profile lacks a feature the model has");

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <string>
 
 #include "core/error.hpp"
+#include "ml/forest/decision_tree.hpp"
 
 namespace risklab::ml {
 namespace {
@@ -28,7 +30,9 @@ bool parse_max_features_number(const std::string& text, double& value, bool& is_
 
 void TrainParams::validate() const {
   if (n_trees < 1 || n_trees > 100000) bad("trees must be between 1 and 100000");
-  if (max_depth > 1000) bad("max_depth must be 0 (unlimited) or at most 1000");
+  if (max_depth > DecisionTree::kMaxDepth) {
+    bad("max_depth must be 0 (unlimited) or at most " + std::to_string(DecisionTree::kMaxDepth));
+  }
   if (min_samples_leaf < 1) bad("min_samples_leaf must be at least 1");
   if (max_bins < 2 || max_bins > 256) bad("max_bins must be between 2 and 256");
   if (!(smote_ratio >= 0.0 && smote_ratio <= 1.0)) {

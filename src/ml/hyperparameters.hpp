@@ -19,7 +19,8 @@ enum class CalibrationMethod { isotonic, platt, none };
 struct TrainParams {
   /// Trees in the forest.
   std::size_t n_trees = 300;
-  /// Maximum tree depth; 0 grows until leaves are pure or too small (sklearn's None).
+  /// Maximum tree depth; 0 grows until leaves are pure or too small (sklearn's None), to at
+  /// most DecisionTree::kMaxDepth (1000) levels.
   std::size_t max_depth = 0;
   /// Minimum training rows (distinct, as sklearn counts them) in each leaf.
   std::size_t min_samples_leaf = 1;

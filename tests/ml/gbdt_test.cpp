@@ -288,6 +288,35 @@ TEST(GbdtModel, TreeReaderRefusesModelsItCannotWalk) {
   feature["learner"]["gradient_booster"]["model"]["trees"][0]["split_indices"][0] = 7;
   EXPECT_TRUE(refused(feature, 3));
   EXPECT_THROW(detail::GbdtTrees::from_ubjson("{", 3), core::InvalidInput);
+  // A spine of `splits` splits in tree 0: up to DecisionTree::kMaxDepth levels are read, a
+  // deeper tree is refused (our TreeSHAP recurses once per level).
+  const auto with_spine = [&good](std::size_t splits) {
+    nlohmann::json deep = good;
+    nlohmann::json& tree = deep["learner"]["gradient_booster"]["model"]["trees"][0];
+    const std::size_t n = 2 * splits + 1;
+    nlohmann::json left = nlohmann::json::array(), right = nlohmann::json::array(),
+                   split_feature = nlohmann::json::array(), condition = nlohmann::json::array(),
+                   default_left = nlohmann::json::array(), hessian = nlohmann::json::array();
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool split = i % 2 == 0 && i + 1 < n;
+      left.push_back(split ? static_cast<std::int64_t>(i + 1) : -1);
+      right.push_back(split ? static_cast<std::int64_t>(i + 2) : -1);
+      split_feature.push_back(split ? static_cast<std::int64_t>(i % 3) : 0);
+      condition.push_back(split ? 0.5 : 0.01);
+      default_left.push_back(0);
+      hessian.push_back(static_cast<double>(n - i));
+    }
+    tree["left_children"] = left;
+    tree["right_children"] = right;
+    tree["split_indices"] = split_feature;
+    tree["split_conditions"] = condition;
+    tree["default_left"] = default_left;
+    tree["sum_hessian"] = hessian;
+    tree["split_type"] = std::vector<int>(n, 0);
+    return deep;
+  };
+  EXPECT_FALSE(refused(with_spine(DecisionTree::kMaxDepth), 3));
+  EXPECT_TRUE(refused(with_spine(DecisionTree::kMaxDepth + 1), 3));
 }
 
 TEST(GbdtModel, SmoteOptionAddsSyntheticDefaultsAndCorrectsThePrior) {

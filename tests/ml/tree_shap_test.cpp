@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <thread>
 
+#include "core/error.hpp"
 #include "fixtures.hpp"
 #include "ml/model.hpp"
 #include "ml/split.hpp"
@@ -208,6 +211,61 @@ TEST(TreeShap, PathsWithMoreThan64DistinctFeaturesStayExact) {
       for (std::size_t f = 75; f < kFeatures; ++f) EXPECT_EQ(shap.contributions[f], 0.0);
     }
   }
+}
+
+// A caterpillar tree (one spine of `splits` splits, a leaf hanging off each) over 20
+// features, covers consistent.
+DecisionTree spine_tree(std::size_t splits) {
+  std::vector<std::int32_t> left, right, feature;
+  std::vector<double> threshold, value, cover;
+  for (std::size_t k = 0; k < splits; ++k) {
+    left.push_back(static_cast<std::int32_t>(2 * k + 1));
+    right.push_back(static_cast<std::int32_t>(2 * k + 2));
+    feature.push_back(static_cast<std::int32_t>(k % 20));
+    threshold.push_back(static_cast<double>(k % 5) - 2.0);
+    value.push_back(0.5);
+    cover.push_back(0.0);
+    left.push_back(DecisionTree::kLeaf);
+    right.push_back(DecisionTree::kLeaf);
+    feature.push_back(-1);
+    threshold.push_back(0.0);
+    value.push_back(static_cast<double>(k % 10) / 10.0);
+    cover.push_back(1.0);
+  }
+  left.push_back(DecisionTree::kLeaf);
+  right.push_back(DecisionTree::kLeaf);
+  feature.push_back(-1);
+  threshold.push_back(0.0);
+  value.push_back(0.9);
+  cover.push_back(1.0);
+  for (std::size_t k = splits; k-- > 0;) cover[2 * k] = cover[2 * k + 1] + cover[2 * k + 2];
+  return DecisionTree::from_arrays(left, right, feature, threshold, value, cover, 20);
+}
+
+// TreeSHAP recurses once per level: the reader caps the depth, so that what it accepts is
+// explained on a request thread's stack (a std::thread, as the server's workers are).
+TEST(TreeShap, TreesOfTheMaximumDepthAreExplainedAndDeeperOnesAreRefusedAtLoad) {
+  try {
+    (void)spine_tree(DecisionTree::kMaxDepth + 1);
+    FAIL() << "a tree deeper than kMaxDepth was accepted";
+  } catch (const core::InvalidInput& e) {
+    EXPECT_EQ(e.code(), "model_corrupt");
+    EXPECT_NE(std::string(e.what()).find("deeper than 1000"), std::string::npos) << e.what();
+  }
+  std::vector<DecisionTree> trees{spine_tree(DecisionTree::kMaxDepth)};
+  ASSERT_EQ(trees[0].depth(), DecisionTree::kMaxDepth);
+  const RandomForest forest =
+      RandomForest::from_parts(trees, 20, std::vector<double>(20, 0.0), 0.0, 0.5);
+  std::vector<double> row(20, 2.5);  // right at every split: the row runs down the whole spine
+  double total = 0.0;
+  std::thread worker([&] {
+    TreeExplainer explainer(forest);
+    const ShapValues shap = explainer.explain(row.data());
+    total =
+        std::accumulate(shap.contributions.begin(), shap.contributions.end(), shap.expected_value);
+  });
+  worker.join();
+  EXPECT_NEAR(total, forest.predict(row.data()), 1e-9);
 }
 
 TEST(TreeShap, StumpsGiveTheClosedForm) {

@@ -274,7 +274,9 @@ void add_ml_command(CLI::App& app, GlobalOptions& /*global*/) {
   train_cmd->add_option("--family", t->family, "Model family: rf (random forest) or gbdt (xgboost)")
       ->capture_default_str();
   train_cmd->add_option("--trees", t->params.n_trees, "Trees in the forest / boosting rounds")->capture_default_str();
-  train_cmd->add_option("--max-depth", t->max_depth, "Maximum depth; 0 = unlimited for rf, 4 for gbdt")
+  train_cmd
+      ->add_option("--max-depth", t->max_depth,
+                   "Maximum depth; 0 = until pure (at most 1000) for rf, 4 for gbdt")
       ->capture_default_str();
   train_cmd->add_option("--min-leaf", t->params.min_samples_leaf, "Minimum rows per leaf")->capture_default_str();
   train_cmd->add_option("--max-features", t->max_features, "Features per split: sqrt, log2, all, a count or a fraction")

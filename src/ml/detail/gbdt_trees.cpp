@@ -3,11 +3,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "core/error.hpp"
+#include "ml/forest/decision_tree.hpp"
 
 namespace risklab::ml::detail {
 namespace {
@@ -133,6 +134,9 @@ GbdtTrees GbdtTrees::from_ubjson(const std::string& bytes, std::size_t n_feature
       const auto first_child = base_index + static_cast<std::int32_t>(queue.size());
       out.nodes_[static_cast<std::size_t>(self)] = {condition[i], static_cast<std::uint32_t>(feature[i]), first_child,
                                                     default_left[i] != 0 ? 0U : 1U};
+      if (depth + 1 > DecisionTree::kMaxDepth) {
+        corrupt("a tree is deeper than " + std::to_string(DecisionTree::kMaxDepth) + " levels");
+      }
       queue.emplace_back(left[i], depth + 1);
       queue.emplace_back(right[i], depth + 1);
       out.nodes_.resize(out.nodes_.size() + 2);

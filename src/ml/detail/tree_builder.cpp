@@ -150,7 +150,8 @@ class Builder {
       stack.pop_back();
       const ClassSums& sums = frame.sums;
       const bool pure = sums.w0 <= 0.0 || sums.w1 <= 0.0;
-      const bool too_deep = params_.max_depth != 0 && frame.depth >= params_.max_depth;
+      const bool too_deep =
+          frame.depth >= (params_.max_depth != 0 ? params_.max_depth : DecisionTree::kMaxDepth);
       if (pure || too_deep || sums.count < 2 * params_.min_samples_leaf) continue;
       const Candidate best = find_split(rows, frame);
       if (best.feature < 0) continue;

@@ -12,7 +12,7 @@ namespace risklab::ml::detail {
 
 /// What grow_tree() needs besides the data.
 struct TreeGrowParams {
-  std::size_t max_depth = 0;  ///< 0 = unlimited
+  std::size_t max_depth = 0;  ///< 0 = until pure, at most DecisionTree::kMaxDepth
   std::size_t min_samples_leaf = 1;
   std::size_t max_features = 1;
 };

@@ -88,6 +88,9 @@ DecisionTree DecisionTree::from_arrays(std::vector<std::int32_t> left,
   tree.threshold_ = std::move(threshold);
   tree.value_ = std::move(value);
   tree.cover_ = std::move(cover);
+  if (tree.depth() > kMaxDepth) {
+    throw corrupt("it is deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
   return tree;
 }
 

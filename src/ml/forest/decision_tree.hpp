@@ -14,6 +14,11 @@ namespace risklab::ml {
 class DecisionTree {
  public:
   static constexpr std::int32_t kLeaf = -1;
+  /// The deepest tree (root-to-leaf edges) we grow, read from an artifact or explain: TreeSHAP
+  /// descends recursively, one stack frame per level, so a deeper tree in a corrupt or hostile
+  /// artifact is refused at load time (model_corrupt) instead of exhausting a request
+  /// thread's stack. Unlimited depth (max_depth 0) grows to at most this.
+  static constexpr std::size_t kMaxDepth = 1000;
 
   /// Appends a node and returns its index; children are set later with set_children().
   std::int32_t add_node(double value, double cover);
