@@ -3,9 +3,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "ml/forest/decision_tree.hpp"
