@@ -75,32 +75,19 @@ TEST(ForestPredictor, WalksEqualTreeWalksBitForBitAlsoOnThresholdsAndNaN) {
 
 TEST(ForestPredictor, PathsOf70000SplitsEndAtTheirLeaves) {
   // One tree, a chain of 70,000 splits on feature 0 (thresholds 0, 1, 2, ...): internal node
-  // k sits at 2k with its leaf at 2k + 1 and the next split at 2k + 2.
+  // k sits at 2k with its leaf at 2k + 1 and the next split at 2k + 2. Built node by node, as
+  // training builds trees: DecisionTree::from_arrays (the artifact reader) refuses trees
+  // deeper than kMaxDepth, but the compiled predictor does not rely on that limit.
   constexpr std::int32_t kSplits = 70000;
-  std::vector<std::int32_t> left, right, feature;
-  std::vector<double> threshold, value, cover;
+  DecisionTree tree;
   for (std::int32_t k = 0; k < kSplits; ++k) {
-    left.push_back(2 * k + 1);
-    right.push_back(2 * k + 2);
-    feature.push_back(0);
-    threshold.push_back(k);
-    value.push_back(0.5);
-    cover.push_back(1.0);
-    left.push_back(DecisionTree::kLeaf);
-    right.push_back(DecisionTree::kLeaf);
-    feature.push_back(-1);
-    threshold.push_back(0.0);
-    value.push_back(static_cast<double>(k % 997) / 997.0);
-    cover.push_back(1.0);
+    tree.add_node(0.5, 1.0);
+    tree.add_node(static_cast<double>(k % 997) / 997.0, 1.0);
   }
-  left.push_back(DecisionTree::kLeaf);
-  right.push_back(DecisionTree::kLeaf);
-  feature.push_back(-1);
-  threshold.push_back(0.0);
-  value.push_back(1.0);
-  cover.push_back(1.0);
+  tree.add_node(1.0, 1.0);
+  for (std::int32_t k = 0; k < kSplits; ++k) tree.set_split(2 * k, 0, k, 2 * k + 1, 2 * k + 2);
   std::vector<DecisionTree> trees;
-  trees.push_back(DecisionTree::from_arrays(left, right, feature, threshold, value, cover, 2));
+  trees.push_back(std::move(tree));
   const RandomForest forest = RandomForest::from_parts(trees, 2, {0.5, 0.5}, 0.0, 0.5);
   std::vector<double> flat;
   for (double x : {-0.5, 0.0, 3.0, 3.5, 12345.0, 69999.0, std::nan(""), 70000.5}) {
