@@ -1,6 +1,5 @@
 #include "service/scoring_service.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,6 +9,8 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -248,7 +249,7 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
 
 // One scoring to store, by whom.
 struct ToStore {
-  const core::Actor* actor;
+  const std::string* actor;  // the user name
   Computed* computed;
 };
 
@@ -268,7 +269,7 @@ void persist_all(store::Transaction& tx, const std::vector<ToStore>& items) {
     // The row AuditService::record writes for a state change, for many at once.
     store::AuditEntry entry;
     entry.at = now;
-    entry.actor = items[i].actor->name;
+    entry.actor = *items[i].actor;
     entry.action = "assessment.created";
     entry.entity_type = "assessment";
     entry.entity_id = std::to_string(result.assessment_id);
@@ -296,97 +297,116 @@ std::shared_ptr<const LoadedModel> require_champion(Champion& champion) {
 
 namespace detail {
 
-// Group commit: concurrent score() calls each need one small write transaction (assessment +
-// audit row); on SQLite those are serialised by the single writer lock, and every commit costs
-// a WAL append and lock round trip. Instead each caller queues its computed scoring; whoever
-// finds no write in progress becomes the leader and stores everything queued (up to
-// kMaxBatch) in one transaction, wakes the callers it stored, and hands the lead to the
-// oldest caller still waiting. Nobody waits on a timer: a lone request is written at once, and
-// under load the batch is whatever arrived while the previous one was being written. Every
-// caller returns only after the transaction holding its assessment has committed. See
+// Group commit: concurrent scorings each need one small write transaction (assessment + audit
+// row); on SQLite those are serialised by the single writer lock, and every commit costs a WAL
+// append and lock round trip. Instead each scoring is queued, computed, and one writer thread
+// stores everything queued (up to kMaxBatch) in one transaction, then reports each scoring's
+// outcome to its callback, and goes on with whatever arrived meanwhile. Nobody waits on a
+// timer: a lone scoring is written at once, and under load the batch is whatever arrived while
+// the previous one was being written. A scoring's callback runs only after the transaction
+// holding its assessment has committed. Callers do not wait for their turn (score_async), so
+// a request thread is free as soon as its scoring is queued. See
 // docs/adr/0006-group-commit-for-scorings.md.
 class GroupCommit {
  public:
   static constexpr std::size_t kMaxBatch = 128;
 
-  explicit GroupCommit(store::Database& db) : db_(db) {}
+  explicit GroupCommit(store::Database& db) : db_(db), writer_([this] { run(); }) {}
 
-  // Stores `computed` (with its audit row) and returns its result; throws what storing threw.
-  ScoreResult store(const core::Actor& actor, Computed& computed) {
-    Pending self{actor, computed};
-    bool lead = false;
+  // Stores what is still queued, then stops the writer.
+  ~GroupCommit() {
     {
       std::lock_guard lock(mutex_);
-      queue_.push_back(&self);
-      if (!leading_) leading_ = lead = true;
+      stopping_ = true;
     }
-    if (!lead) {
-      // Stored by a leader, or promoted to lead. Each caller sleeps on its own mutex and
-      // condition variable: woken together on one shared mutex, a batch's callers would queue
-      // up on that mutex one after another. (Not a C++20 semaphore: libstdc++'s spins in
-      // sched_yield before it sleeps, which with dozens of waiting request threads cost more
-      // CPU than the writes.)
-      std::unique_lock own(self.mutex);
-      self.wake.wait(own, [&self] { return self.done || self.lead; });
-      if (self.done) return finish(self);
+    wake_.notify_one();
+    writer_.join();
+  }
+
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  // Queues `computed` (with its audit row) for the writer, who calls `done` once.
+  void submit(const std::string& actor, Computed computed, ScoreCallback done) {
+    auto pending = std::make_unique<Pending>(Pending{actor, std::move(computed), std::move(done)});
+    bool wake = false;
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(pending));
+      wake = idle_;
     }
-    std::unique_lock lock(mutex_);
-    bool stored = false;
-    while (!stored) {
-      const std::size_t take = std::min(queue_.size(), kMaxBatch);
-      std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
-      lock.unlock();
-      write(batch);
-      for (Pending* pending : batch) {
-        if (pending == &self) {
-          stored = true;
-          continue;
-        }
-        // Notified under the caller's own lock: it cannot see `done`, return and destroy its
-        // Pending before the lock is released.
-        std::lock_guard own(pending->mutex);
-        pending->done = true;
-        pending->wake.notify_one();
-      }
-      lock.lock();
-    }
-    if (queue_.empty()) {
-      leading_ = false;
-    } else {
-      Pending* next = queue_.front();  // the oldest waiter writes the next batch
-      std::lock_guard own(next->mutex);
-      next->lead = true;
-      next->wake.notify_one();
-    }
-    lock.unlock();
-    return finish(self);
+    if (wake) wake_.notify_one();  // a busy writer looks at the queue again anyway
+  }
+
+  // Stores `computed` and returns its result once committed; throws what storing threw.
+  ScoreResult store(const std::string& actor, Computed computed) {
+    std::mutex mutex;
+    std::condition_variable stored;
+    bool done = false;
+    ScoreResult result;
+    std::exception_ptr failure;
+    submit(actor, std::move(computed), [&](ScoreResult* r, std::exception_ptr error) {
+      // Notified under the lock: this caller cannot see `done`, return and destroy the
+      // condition variable before notify_one() has returned.
+      std::lock_guard lock(mutex);
+      if (r) result = std::move(*r);
+      failure = error;
+      done = true;
+      stored.notify_one();
+    });
+    std::unique_lock lock(mutex);
+    stored.wait(lock, [&] { return done; });
+    if (failure) std::rethrow_exception(failure);
+    return result;
   }
 
  private:
   struct Pending {
-    Pending(const core::Actor& a, Computed& c) : actor(a), computed(c) {}
-    const core::Actor& actor;
-    Computed& computed;
-    std::exception_ptr error;  // written by the leader before `done`
-    std::mutex mutex;          // guards done and lead
-    bool done = false;
-    bool lead = false;
-    std::condition_variable wake;
+    std::string actor;
+    Computed computed;
+    ScoreCallback done;
+    std::exception_ptr error = nullptr;
   };
 
-  static ScoreResult finish(Pending& pending) {
-    if (pending.error) std::rethrow_exception(pending.error);
-    return std::move(pending.computed.result);
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      if (queue_.empty()) {
+        if (stopping_) return;
+        idle_ = true;
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        idle_ = false;
+        continue;
+      }
+      const std::size_t take = std::min(queue_.size(), kMaxBatch);
+      std::vector<std::unique_ptr<Pending>> batch;
+      batch.reserve(take);
+      for (std::size_t i = 0; i < take; ++i) batch.push_back(std::move(queue_[i]));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      lock.unlock();
+      write(batch);
+      for (auto& pending : batch) {
+        try {
+          if (pending->error) {
+            pending->done(nullptr, pending->error);
+          } else {
+            pending->done(&pending->computed.result, nullptr);
+          }
+        } catch (const std::exception& error) {  // a callback must not stop the writer
+          spdlog::error("group commit: a scoring callback failed: {}", error.what());
+        }
+      }
+      lock.lock();
+    }
   }
 
   // One transaction for the batch. If a write fails before the commit, nothing was stored, so
   // each scoring is retried alone and only those that fail again get the error; a failed
   // commit is reported to all (its outcome is the database's to tell, not ours to guess).
-  void write(const std::vector<Pending*>& batch) {
+  void write(const std::vector<std::unique_ptr<Pending>>& batch) {
     std::vector<ToStore> items;
     items.reserve(batch.size());
-    for (Pending* pending : batch) items.push_back({&pending->actor, &pending->computed});
+    for (const auto& pending : batch) items.push_back({&pending->actor, &pending->computed});
     bool committing = false;
     try {
       store::Transaction tx(db_);
@@ -397,7 +417,7 @@ class GroupCommit {
       return;
     } catch (...) {
       if (committing || batch.size() == 1) {
-        for (Pending* pending : batch) pending->error = std::current_exception();
+        for (const auto& pending : batch) pending->error = std::current_exception();
         return;
       }
     }
@@ -414,8 +434,11 @@ class GroupCommit {
 
   store::Database& db_;
   std::mutex mutex_;
-  std::vector<Pending*> queue_;  // oldest first
-  bool leading_ = false;         // a caller is writing (or about to write) a batch
+  std::condition_variable wake_;
+  std::vector<std::unique_ptr<Pending>> queue_;  // oldest first
+  bool idle_ = false;                            // the writer sleeps on wake_
+  bool stopping_ = false;
+  std::thread writer_;  // last: started once everything above exists
 };
 
 }  // namespace detail
@@ -431,8 +454,14 @@ ScoringService::~ScoringService() = default;
 ScoreResult ScoringService::score(const core::Actor& actor, const ScoreInput& input) {
   require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
   const auto loaded = require_champion(champion_);
-  Computed computed = compute(db_, actor, *loaded, policy_, input);
-  return commits_->store(actor, computed);
+  return commits_->store(actor.name, compute(db_, actor, *loaded, policy_, input));
+}
+
+void ScoringService::score_async(const core::Actor& actor, const ScoreInput& input,
+                                 ScoreCallback done) {
+  require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
+  const auto loaded = require_champion(champion_);
+  commits_->submit(actor.name, compute(db_, actor, *loaded, policy_, input), std::move(done));
 }
 
 std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
@@ -461,7 +490,7 @@ std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
   }
   std::vector<ToStore> items;
   items.reserve(computed.size());
-  for (auto& item : computed) items.push_back({&actor, &item});
+  for (auto& item : computed) items.push_back({&actor.name, &item});
   store::Transaction tx(db_);
   persist_all(tx, items);
   tx.commit();

@@ -1,8 +1,9 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
+#include <exception>
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -120,9 +121,14 @@ struct AssessmentView {
   std::string created_by;
 };
 
+/// How a queued scoring ends (ScoringService::score_async): with its stored result, or with
+/// the error storing it threw (then `result` is null). Called once, on the group commit's
+/// writer thread: it should hand any real work to another thread.
+using ScoreCallback = std::function<void(ScoreResult* result, std::exception_ptr error)>;
+
 /// Real-time scoring with the champion: PD, grade, recommendation, exact TreeSHAP drivers,
 /// out-of-range warnings; each scoring is stored as an immutable assessment with its audit row
-/// before score() returns. Concurrent score() calls share write transactions (group commit).
+/// before score() returns. Concurrent scorings share write transactions (group commit).
 class ScoringService {
  public:
   ScoringService(store::Database& db, Champion& champion, DecisionPolicy policy = {});
@@ -136,6 +142,11 @@ class ScoringService {
   /// ("feature_missing", "feature_not_finite") naming the feature, NotFound for an unknown
   /// statement, Unavailable("no_champion") if no model is being served.
   ScoreResult score(const core::Actor& actor, const ScoreInput& input);
+
+  /// As score(), without waiting for the commit: computes the scoring, queues it for the group
+  /// commit and returns; `done` gets the result once its transaction has committed. Throws
+  /// (and never calls `done`) what score() throws before storing: role, champion, input.
+  void score_async(const core::Actor& actor, const ScoreInput& input, ScoreCallback done);
 
   /// Scores many inputs in one transaction: all are stored or none (the first bad input's
   /// error names its position).

@@ -4,11 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 
 #include "core/error.hpp"
 #include "service/auth_service.hpp"
 #include "web/detail/request_bodies.hpp"
 #include "web/error_mapping.hpp"
+#include "web/http_engine.hpp"
 
 namespace risklab::web {
 
@@ -85,6 +87,65 @@ void authenticate(const httplib::Request& req, App& app, RequestContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+// The Completion of a deferred request: the headers the middleware set, then the handler's
+// answer (or its error, mapped), counted and logged as a synchronous answer is.
+class RouteCompletion final : public Completion {
+ public:
+  struct Call {
+    std::string method;
+    std::string path;
+    std::string request_id;
+    std::string actor;
+    std::string remote;
+    std::chrono::steady_clock::time_point started;
+    httplib::Headers headers;
+  };
+  RouteCompletion(std::shared_ptr<HttpEngine::Deferred> deferred, Metrics& metrics, Call call)
+      : deferred_(std::move(deferred)), metrics_(metrics), call_(std::move(call)) {}
+
+  void reply(int status, std::string json_body) override {
+    httplib::Response res;
+    res.status = status;
+    res.body = std::move(json_body);
+    res.set_header("Content-Type", "application/json");
+    finish(res);
+  }
+
+  void fail(std::exception_ptr error) override {
+    httplib::Response res;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      const auto mapped = map_error(e, call_.request_id);
+      res.status = mapped.status;
+      res.set_content(mapped.body, "application/json");
+    }
+    finish(res);
+  }
+
+  void cancel() { deferred_->cancel(); }
+
+ private:
+  void finish(httplib::Response& res) {
+    for (const auto& [name, value] : call_.headers) res.headers.emplace(name, value);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - call_.started).count();
+    metrics_.observe(call_.path, call_.method, res.status, seconds);
+    spdlog::info("request_id={} method={} route={} status={} ms={:.2f} actor={} remote={}",
+                 call_.request_id, call_.method, call_.path, res.status, seconds * 1000,
+                 call_.actor, call_.remote);
+    deferred_->send(res);
+  }
+
+  std::shared_ptr<HttpEngine::Deferred> deferred_;
+  Metrics& metrics_;
+  Call call_;
+};
+
+}  // namespace
+
 void Router::add(const std::string& method, const std::string& path, Access access,
                  Handler handler) {
   routes_.push_back({method, path});
@@ -99,14 +160,29 @@ void Router::add(const std::string& method, const std::string& path, Access acce
     // may load nothing and run no script.
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Content-Security-Policy", kApiContentSecurityPolicy);
+    std::shared_ptr<RouteCompletion> deferred;
+    ctx.defer = [&]() -> std::shared_ptr<Completion> {
+      auto engine_side = HttpEngine::defer_current();
+      if (!engine_side) throw std::logic_error("a deferred answer needs the HttpEngine");
+      deferred = std::make_shared<RouteCompletion>(
+          std::move(engine_side), metrics_,
+          RouteCompletion::Call{method, path, ctx.request_id, ctx.actor ? ctx.actor->name : "-",
+                                req.remote_addr, started, res.headers});
+      return deferred;
+    };
     try {
       if (access == Access::signed_in) authenticate(req, app_, ctx);
       handler(req, res, ctx);
     } catch (const std::exception& error) {
+      if (deferred) {  // the Completion was never handed on: answer now
+        deferred->cancel();
+        deferred.reset();
+      }
       const auto mapped = map_error(error, ctx.request_id);
       res.status = mapped.status;
       res.set_content(mapped.body, "application/json");
     }
+    if (deferred) return;  // answered, counted and logged by the Completion
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.observe(path, method, res.status, seconds);

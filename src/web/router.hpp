@@ -1,9 +1,11 @@
 #pragma once
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
+#include <exception>
 #include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,12 +16,27 @@
 
 namespace risklab::web {
 
+/// Finishes a request whose handler returned before its answer was ready
+/// (RequestContext::defer()). Exactly one of reply() and fail() is called, once, from any thread.
+class Completion {
+ public:
+  virtual ~Completion() = default;
+  /// Answers with `status` and a JSON body.
+  virtual void reply(int status, std::string json_body) = 0;
+  /// Answers with the error shape for `error`, as if the handler had thrown it.
+  virtual void fail(std::exception_ptr error) = 0;
+};
+
 /// What a handler knows about its request besides httplib's view of it.
 struct RequestContext {
   std::string request_id;
   std::optional<core::Actor> actor;  ///< set when the route requires sign-in
   bool via_session = false;          ///< signed in by cookie (then CSRF applies), not a token
   std::string session_token;
+  /// Lets the handler return before its answer is ready: the request is answered (and counted
+  /// in the metrics and the access log) when the returned Completion is. If the handler throws
+  /// before handing the Completion on, the error is the answer, as usual.
+  std::function<std::shared_ptr<Completion>()> defer;
 };
 
 using Handler = std::function<void(const httplib::Request&, httplib::Response&, RequestContext&)>;

@@ -3,29 +3,35 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "core/error.hpp"
 #include "web/api/routes.hpp"
 #include "web/error_mapping.hpp"
+#include "web/http_engine.hpp"
 #include "web/ui/ui.hpp"
 
 namespace risklab::web {
 
+namespace {
+
+HttpEngineOptions engine_options(const ServerOptions& options) {
+  HttpEngineOptions out;
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  out.io_threads = std::min<std::size_t>(2, cores);
+  out.workers = options.threads ? options.threads : std::max<std::size_t>(4, cores * 8);
+  out.max_body_bytes = options.max_body_bytes;
+  return out;
+}
+
+}  // namespace
+
 Server::Server(App& app, ServerOptions options)
-    : app_(app), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+    : app_(app),
+      options_(std::move(options)),
+      server_(std::make_unique<HttpEngine>(engine_options(options_))) {
   router_ = std::make_unique<Router>(*server_, app_, metrics_);
-  // Without TCP_NODELAY small responses stall ~40 ms on Nagle + delayed ACK (INFRA.md).
-  server_->set_tcp_nodelay(true);
-  server_->set_payload_max_length(options_.max_body_bytes);
-  // httplib closes a keep-alive connection after 5 requests by default; clients that score in
-  // a loop should not pay a new TCP handshake every fifth call.
-  server_->set_keep_alive_max_count(10000);
-  server_->set_read_timeout(10, 0);
-  server_->set_write_timeout(10, 0);
-  const std::size_t threads =
-      options_.threads ? options_.threads : std::max(4u, std::thread::hardware_concurrency() * 8);
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Errors httplib raises itself (404, 413 body too large, ...) get the JSON error shape too.
   server_->set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request& req, httplib::Response& res) {
@@ -62,10 +68,7 @@ Server::Server(App& app, ServerOptions options)
 Server::~Server() { stop(); }
 
 int Server::bind() {
-  const int port = options_.port == 0 ? server_->bind_to_any_port(options_.bind)
-                                      : (server_->bind_to_port(options_.bind, options_.port)
-                                             ? options_.port
-                                             : -1);
+  const int port = server_->listen_on(options_.bind, options_.port);
   if (port < 0) {
     throw core::Unavailable("bind_failed", "cannot listen on " + options_.bind + ":" +
                                                std::to_string(options_.port) +
@@ -75,10 +78,10 @@ int Server::bind() {
   return port;
 }
 
-void Server::run() { server_->listen_after_bind(); }
+void Server::run() { server_->serve(); }
 
 void Server::stop() {
-  if (server_) server_->stop();
+  if (server_) server_->stop_serving();
 }
 
 const std::vector<RouteInfo>& Server::routes() const { return router_->routes(); }

@@ -7,11 +7,9 @@
 #include "web/app.hpp"
 #include "web/router.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace risklab::web {
+
+class HttpEngine;
 
 namespace ui {
 class Ui;
@@ -20,11 +18,12 @@ class Ui;
 struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;                             ///< 0 = any free port
-  std::size_t threads = 0;                     ///< 0 = 8 per core
+  std::size_t threads = 0;                     ///< request worker threads; 0 = 8 per core
   std::size_t max_body_bytes = 8 * 1024 * 1024;
 };
 
-/// `risklab serve`: the REST API and the web UI (web/ui/) on one cpp-httplib server.
+/// `risklab serve`: the REST API and the web UI (web/ui/) on one server (web/http_engine.hpp:
+/// cpp-httplib's request handling on Boost.Asio sockets).
 class Server {
  public:
   Server(App& app, ServerOptions options);
@@ -48,7 +47,7 @@ class Server {
   App& app_;
   ServerOptions options_;
   Metrics metrics_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<HttpEngine> server_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<ui::Ui> ui_;
 };

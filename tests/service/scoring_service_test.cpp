@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -206,6 +210,69 @@ TEST_P(ScoringServiceTest, ARefusedScoringFailsAloneInItsBatch) {
   EXPECT_EQ(assessments() - before, stored.load());
   const auto verified = AuditService(*db_).verify();
   EXPECT_TRUE(verified.ok) << verified.problem;
+}
+
+// score_async returns once the scoring is queued; its callback runs once, after the commit
+// (the assessment is readable then), and errors found before storing are thrown instead.
+TEST_P(ScoringServiceTest, AsyncScoringsAreAnsweredOnceEachAfterTheirCommit) {
+  constexpr int kScorings = 40;
+  const long long before = assessments();
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::map<int, long long> ids;  // by input seed
+  int calls = 0;
+  for (int i = 0; i < kScorings; ++i) {
+    scoring_->score_async(kAna, input(i), [&, i](ScoreResult* result, std::exception_ptr error) {
+      ASSERT_TRUE(result) << "stored without error";
+      ASSERT_FALSE(error);
+      // Committed before the callback: any connection reads it.
+      const auto view = scoring_->get(kAna, result->assessment_id);
+      EXPECT_DOUBLE_EQ(view.pd, result->pd);
+      std::lock_guard lock(mutex);
+      ids[i] = result->assessment_id;
+      if (++calls == kScorings) all_done.notify_one();
+    });
+  }
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(
+        all_done.wait_for(lock, std::chrono::seconds(60), [&] { return calls == kScorings; }));
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kScorings));
+  EXPECT_EQ(assessments() - before, kScorings);
+  for (int i = 0; i < kScorings; ++i) {
+    const auto view = scoring_->get(kAna, ids[i]);
+    const auto& name = champion_->current()->model().features.front();
+    EXPECT_DOUBLE_EQ(view.inputs[name].get<double>(), 0.01 * ((i * 7) % 100))
+        << "each callback got its own scoring";
+  }
+
+  bool called = false;
+  ScoreInput missing = input(1);
+  missing.features = FeatureValues();
+  EXPECT_THROW(scoring_->score_async(kAna, missing,
+                                     [&](ScoreResult*, std::exception_ptr) { called = true; }),
+               core::InvalidInput);
+  const core::Actor viewer{5, "vic", {core::Role::viewer}};
+  EXPECT_THROW(scoring_->score_async(viewer, input(2),
+                                     [&](ScoreResult*, std::exception_ptr) { called = true; }),
+               core::Forbidden);
+  EXPECT_FALSE(called) << "a refused scoring never reaches the callback";
+  EXPECT_EQ(assessments() - before, kScorings);
+}
+
+// Scorings still queued when the service goes away are stored first (nothing accepted is lost).
+TEST_P(ScoringServiceTest, QueuedScoringsAreStoredBeforeTheServiceStops) {
+  const long long before = assessments();
+  std::atomic<int> stored{0};
+  for (int i = 0; i < 30; ++i) {
+    scoring_->score_async(kAna, input(i), [&](ScoreResult* result, std::exception_ptr) {
+      if (result) ++stored;
+    });
+  }
+  scoring_.reset();
+  EXPECT_EQ(stored.load(), 30);
+  EXPECT_EQ(assessments() - before, 30);
 }
 
 TEST_P(ScoringServiceTest, BatchScoringStoresEveryRowInOrder) {

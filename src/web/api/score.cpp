@@ -42,12 +42,21 @@ nlohmann::json decision_json(const service::DecisionView& decision) {
 void register_score_routes(Router& router) {
   App& app = router.app();
   Metrics& metrics = router.metrics();
-  router.add("POST", "/api/v1/score", Access::signed_in,
-             [&app, &metrics](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-               const auto result = app.scoring.score(*ctx.actor, detail::read_score_body(req.body));
-               metrics.add_scorings(1);
-               reply(res, 201, result_json(result));
-             });
+  router.add(
+      "POST", "/api/v1/score", Access::signed_in,
+      [&app, &metrics](const httplib::Request& req, httplib::Response&, RequestContext& ctx) {
+        // The request thread does not wait for the group commit: the answer is sent by
+        // the commit's callback, and the thread serves the next request meanwhile.
+        const auto input = detail::read_score_body(req.body);
+        auto done = ctx.defer();
+        app.scoring.score_async(
+            *ctx.actor, input,
+            [done, &metrics](service::ScoreResult* result, std::exception_ptr error) {
+              if (!result) return done->fail(error);
+              metrics.add_scorings(1);
+              done->reply(201, result_json(*result).dump());
+            });
+      });
   router.add(
       "POST", "/api/v1/score/batch", Access::signed_in,
       [&app, &metrics](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {

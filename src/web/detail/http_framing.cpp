@@ -1,0 +1,136 @@
+#include "web/detail/http_framing.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <optional>
+
+namespace risklab::web::detail {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// The end of a chunked body that starts at `at`: nullopt while incomplete, `npos` when
+// malformed or larger than `max_body`.
+std::optional<std::size_t> chunked_end(std::string_view buffered, std::size_t at,
+                                       std::size_t max_body) {
+  std::size_t body = 0;
+  while (true) {
+    const auto line_end = buffered.find("\r\n", at);
+    if (line_end == std::string_view::npos) {
+      return buffered.size() - at > 64 ? std::optional(std::string_view::npos) : std::nullopt;
+    }
+    std::string_view size_text = buffered.substr(at, line_end - at);
+    size_text = trim(size_text.substr(0, size_text.find(';')));
+    std::size_t size = 0;
+    const auto [end, ec] =
+        std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+    if (ec != std::errc() || end != size_text.data() + size_text.size() || size_text.empty()) {
+      return std::string_view::npos;
+    }
+    at = line_end + 2;
+    if (size == 0) {
+      // Trailer fields, then an empty line.
+      while (true) {
+        const auto trailer_end = buffered.find("\r\n", at);
+        if (trailer_end == std::string_view::npos) return std::nullopt;
+        const bool empty = trailer_end == at;
+        at = trailer_end + 2;
+        if (empty) return at;
+      }
+    }
+    body += size;
+    if (body > max_body) return std::string_view::npos;
+    if (buffered.size() < at + size + 2) return std::nullopt;
+    if (buffered.substr(at + size, 2) != "\r\n") return std::string_view::npos;
+    at += size + 2;
+  }
+}
+
+}  // namespace
+
+RequestFrame frame_request(std::string_view buffered, std::size_t max_header_bytes,
+                           std::size_t max_body_bytes) {
+  RequestFrame frame;
+  const auto header_end = buffered.find("\r\n\r\n");
+  if (header_end == std::string_view::npos || header_end + 4 > max_header_bytes) {
+    if (buffered.size() >= max_header_bytes) frame.state = RequestFrame::State::headers_too_large;
+    return frame;
+  }
+  const std::size_t headers = header_end + 4;
+  std::optional<std::size_t> content_length;
+  bool chunked = false;
+  bool malformed = false;
+  std::size_t at = buffered.find("\r\n");  // skip the request line
+  while (at + 2 < headers) {
+    const std::size_t start = at + 2;
+    const std::size_t end = buffered.find("\r\n", start);
+    const std::string_view line = buffered.substr(start, end - start);
+    at = end;
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;  // httplib refuses it
+    const std::string_view name = line.substr(0, colon);
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (iequals(name, "Content-Length")) {
+      std::size_t length = 0;
+      const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+      if (ec != std::errc() || p != value.data() + value.size() ||
+          (content_length && *content_length != length)) {
+        malformed = true;
+      } else {
+        content_length = length;
+      }
+    } else if (iequals(name, "Transfer-Encoding")) {
+      chunked = iequals(value, "chunked");
+      if (!chunked) malformed = true;
+    } else if (iequals(name, "Expect")) {
+      frame.expects_continue = iequals(value, "100-continue");
+    }
+  }
+  if (malformed || (chunked && content_length)) {
+    frame.state = RequestFrame::State::without_body;  // headers only: httplib answers 400
+    frame.length = headers;
+    frame.expects_continue = false;
+    return frame;
+  }
+  if (chunked) {
+    const auto end = chunked_end(buffered, headers, max_body_bytes);
+    if (!end) return frame;
+    if (*end == std::string_view::npos) {
+      frame.state = RequestFrame::State::without_body;
+      frame.length = headers;
+      frame.expects_continue = false;
+      return frame;
+    }
+    frame.state = RequestFrame::State::complete;
+    frame.length = *end;
+    return frame;
+  }
+  const std::size_t body = content_length.value_or(0);
+  if (body > max_body_bytes) {
+    frame.state = RequestFrame::State::without_body;
+    frame.length = headers;
+    frame.expects_continue = false;
+    return frame;
+  }
+  if (buffered.size() - headers < body) return frame;
+  frame.state = RequestFrame::State::complete;
+  frame.length = headers + body;
+  return frame;
+}
+
+}  // namespace risklab::web::detail

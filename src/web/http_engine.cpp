@@ -1,0 +1,515 @@
+#include "web/http_engine.hpp"
+
+#include <boost/asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "web/detail/http_framing.hpp"
+#include "web/error_mapping.hpp"
+
+namespace risklab::web {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
+  }
+}
+
+// A response as httplib's Server::write_response writes one (for the answers httplib does not
+// write itself: deferred ones and refusals before parsing).
+std::string serialize(httplib::Response& res, bool close, std::size_t keep_alive_seconds,
+                      std::size_t keep_alive_max) {
+  if (close) {
+    res.set_header("Connection", "close");
+  } else {
+    res.set_header("Keep-Alive", "timeout=" + std::to_string(keep_alive_seconds) +
+                                     ", max=" + std::to_string(keep_alive_max));
+  }
+  if (!res.has_header("Content-Type") && !res.body.empty())
+    res.set_header("Content-Type", "text/plain");
+  if (!res.has_header("Content-Length"))
+    res.set_header("Content-Length", std::to_string(res.body.size()));
+  std::string out;
+  out.reserve(256 + res.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += reason_phrase(res.status);
+  out += "\r\n";
+  for (const auto& [name, value] : res.headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body;
+  return out;
+}
+
+// One buffered request for httplib to read; what httplib writes is kept as the answer.
+class ExchangeStream final : public httplib::Stream {
+ public:
+  ExchangeStream(std::string_view in, const std::string& remote_ip, int remote_port,
+                 const std::string& local_ip, int local_port)
+      : in_(in),
+        remote_ip_(remote_ip),
+        local_ip_(local_ip),
+        remote_port_(remote_port),
+        local_port_(local_port) {}
+
+  bool is_readable() const override { return pos_ < in_.size(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const std::size_t n = std::min(size, in_.size() - pos_);
+    std::memcpy(ptr, in_.data() + pos_, n);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = remote_ip_;
+    port = remote_port_;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = local_ip_;
+    port = local_port_;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+  std::string& out() { return out_; }
+
+ private:
+  std::string_view in_;
+  std::size_t pos_ = 0;
+  std::string out_;
+  const std::string& remote_ip_;
+  const std::string& local_ip_;
+  int remote_port_;
+  int local_port_;
+};
+
+}  // namespace
+
+struct HttpEngine::Impl {
+  struct Connection;
+
+  // One request, from the I/O thread that read it to the worker that runs it and back.
+  struct Exchange final : Deferred, std::enable_shared_from_this<Exchange> {
+    Exchange(std::shared_ptr<Connection> c, bool close, asio::io_context& io)
+        : connection(std::move(c)), close_after(close), guard(asio::make_work_guard(io)) {}
+
+    // A deferred answer that was never sent (a handler bug) must not leave the client, and
+    // the I/O loop's shutdown, waiting forever.
+    ~Exchange() override {
+      if (deferred && !sent) {
+        httplib::Response res;
+        res.status = 500;
+        res.set_content(error_body("internal", "the request was dropped without an answer"),
+                        "application/json");
+        connection->answer(serialize(res, true, 0, 0), true);
+      }
+    }
+    Exchange(const Exchange&) = delete;
+    Exchange& operator=(const Exchange&) = delete;
+
+    void run(const std::string& request, bool continued);
+    void send(httplib::Response& res) override;
+    void cancel() override {
+      std::lock_guard lock(mutex);
+      deferred = false;
+    }
+
+    std::shared_ptr<Connection> connection;
+    bool close_after;  // the last request this connection serves
+    asio::executor_work_guard<asio::io_context::executor_type>
+        guard;  // the I/O loop waits for the answer
+    std::mutex mutex;
+    bool deferred = false;
+    bool deferred_close = false;
+    bool sent = false;
+  };
+
+  struct Connection : std::enable_shared_from_this<Connection> {
+    Connection(Impl& i, std::size_t l, tcp::socket s) : impl(i), loop(l), socket(std::move(s)) {}
+
+    void start() {
+      error_code ec;
+      const auto remote = socket.remote_endpoint(ec);
+      if (!ec) {
+        remote_ip = remote.address().to_string();
+        remote_port = remote.port();
+      }
+      const auto local = socket.local_endpoint(ec);
+      if (!ec) {
+        local_ip = local.address().to_string();
+        local_port = local.port();
+      }
+      advance();
+    }
+
+    void read() {
+      socket.async_read_some(asio::buffer(chunk),
+                             [self = shared_from_this()](error_code ec, std::size_t n) {
+                               if (ec) return self->close();
+                               self->in.append(self->chunk.data(), n);
+                               self->last_activity = Clock::now();
+                               self->advance();
+                             });
+    }
+
+    // Hands the next complete request to a worker, or reads more.
+    void advance() {
+      if (busy || closed) return;
+      const auto frame =
+          detail::frame_request(in, impl.options.max_header_bytes, impl.options.max_body_bytes);
+      using State = detail::RequestFrame::State;
+      switch (frame.state) {
+        case State::incomplete:
+          if (frame.expects_continue && !continued) {
+            continued = true;
+            busy = true;
+            return write(std::string(kContinue), false);
+          }
+          return read();
+        case State::headers_too_large: {
+          busy = true;
+          httplib::Response res;
+          res.status = 431;
+          res.set_content(error_body("headers_too_large",
+                                     "the request headers exceed " +
+                                         std::to_string(impl.options.max_header_bytes) + " bytes"),
+                          "application/json");
+          return write(serialize(res, true, 0, 0), true);
+        }
+        case State::complete:
+        case State::without_body: {
+          busy = true;
+          std::string request = in.substr(0, frame.length);
+          in.erase(0, frame.length);
+          const bool close_after = frame.state == State::without_body ||
+                                   ++served >= impl.options.keep_alive_max || impl.stopping;
+          auto exchange =
+              std::make_shared<Exchange>(shared_from_this(), close_after, impl.loops[loop]->io);
+          asio::post(*impl.workers, [exchange, request = std::move(request),
+                                     continued = continued] { exchange->run(request, continued); });
+          return;
+        }
+      }
+    }
+
+    // Called from any thread with the answer to the request in progress.
+    void answer(std::string bytes, bool close) {
+      asio::post(socket.get_executor(),
+                 [self = shared_from_this(), bytes = std::move(bytes), close]() mutable {
+                   if (bytes.empty()) return self->close();
+                   self->write(std::move(bytes), close);
+                 });
+    }
+
+    void write(std::string bytes, bool close) {
+      if (closed) return;
+      out = std::move(bytes);
+      asio::async_write(socket, asio::buffer(out),
+                        [self = shared_from_this(), close](error_code ec, std::size_t) {
+                          if (ec || close || self->impl.stopping) return self->close();
+                          self->busy = false;
+                          self->last_activity = Clock::now();
+                          self->advance();
+                        });
+    }
+
+    void close() {
+      if (closed) return;
+      closed = true;
+      error_code ec;
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+    }
+
+    Impl& impl;
+    std::size_t loop;
+    tcp::socket socket;
+    std::array<char, 16 * 1024> chunk{};
+    std::string in;   // bytes read and not yet handed on
+    std::string out;  // the answer being written
+    std::string remote_ip;
+    std::string local_ip;
+    int remote_port = 0;
+    int local_port = 0;
+    std::size_t served = 0;
+    bool busy = false;       // a request is being answered: do not read the next one yet
+    bool continued = false;  // "100 Continue" was sent for the request being read
+    bool closed = false;
+    Clock::time_point last_activity = Clock::now();
+  };
+
+  // One I/O thread: its event loop, its connections (touched only on that thread) and the
+  // timer that closes idle and stalled ones.
+  struct Loop {
+    asio::io_context io{1};
+    std::vector<std::weak_ptr<Connection>> connections;
+    std::unique_ptr<asio::steady_timer> sweep;
+  };
+
+  Impl(HttpEngine& e, HttpEngineOptions o) : engine(e), options(std::move(o)) {
+    const std::size_t n = std::max<std::size_t>(1, options.io_threads);
+    for (std::size_t i = 0; i < n; ++i) {
+      loops.push_back(std::make_unique<Loop>());
+      loops.back()->sweep = std::make_unique<asio::steady_timer>(loops.back()->io);
+    }
+    workers = std::make_unique<asio::thread_pool>(std::max<std::size_t>(1, options.workers));
+    retry = std::make_unique<asio::steady_timer>(loops[0]->io);
+  }
+
+  void accept() {
+    const std::size_t target = next_loop++ % loops.size();
+    acceptor->async_accept(loops[target]->io, [this, target](error_code ec, tcp::socket socket) {
+      if (stopping || !acceptor->is_open()) return;
+      if (ec) {
+        // Out of file descriptors, say: try again shortly instead of spinning.
+        spdlog::warn("accepting a connection failed: {}", ec.message());
+        retry->expires_after(std::chrono::milliseconds(50));
+        retry->async_wait([this](error_code wait_error) {
+          if (!wait_error && !stopping) accept();
+        });
+        return;
+      }
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);  // or small answers stall on Nagle
+      auto connection = std::make_shared<Connection>(*this, target, std::move(socket));
+      asio::post(loops[target]->io, [this, connection] {
+        loops[connection->loop]->connections.push_back(connection);
+        if (stopping) return connection->close();
+        connection->start();
+      });
+      accept();
+    });
+  }
+
+  void sweep(Loop& loop) {
+    loop.sweep->expires_after(std::chrono::seconds(1));
+    loop.sweep->async_wait([this, &loop](error_code ec) {
+      if (ec || stopping) return;
+      const auto now = Clock::now();
+      std::erase_if(loop.connections, [&](const std::weak_ptr<Connection>& weak) {
+        const auto connection = weak.lock();
+        if (!connection || connection->closed) return true;
+        if (!connection->busy) {
+          const auto limit =
+              connection->in.empty() ? options.keep_alive_timeout : options.read_timeout;
+          if (now - connection->last_activity > limit) connection->close();
+        }
+        return false;
+      });
+      sweep(loop);
+    });
+  }
+
+  HttpEngine& engine;
+  HttpEngineOptions options;
+  std::vector<std::unique_ptr<Loop>> loops;
+  std::unique_ptr<asio::thread_pool> workers;
+  std::optional<tcp::acceptor> acceptor;  // on loops[0]
+  std::unique_ptr<asio::steady_timer> retry;
+  std::size_t next_loop = 0;
+  std::atomic<bool> stopping{false};
+  bool served = false;
+
+  static thread_local Exchange* current_exchange;
+  static thread_local const bool* current_connection_closed;
+};
+
+// The exchange whose request this worker thread is running, and httplib's "the client asked
+// to close" flag for it (set before routing).
+thread_local HttpEngine::Impl::Exchange* HttpEngine::Impl::current_exchange = nullptr;
+thread_local const bool* HttpEngine::Impl::current_connection_closed = nullptr;
+
+void HttpEngine::Impl::Exchange::run(const std::string& request, bool continued) {
+  Impl& impl = connection->impl;
+  ExchangeStream stream(request, connection->remote_ip, connection->remote_port,
+                        connection->local_ip, connection->local_port);
+  bool connection_closed = false;
+  bool ok = false;
+  Impl::current_exchange = this;
+  Impl::current_connection_closed = &connection_closed;
+  try {
+    ok = impl.engine.process(stream, close_after, connection_closed);
+  } catch (const std::exception& error) {
+    spdlog::error("request processing failed: {}", error.what());
+  }
+  Impl::current_exchange = nullptr;
+  Impl::current_connection_closed = nullptr;
+  {
+    std::lock_guard lock(mutex);
+    if (deferred) return;  // send() answers, now or later
+  }
+  std::string& bytes = stream.out();
+  // httplib answers "Expect: 100-continue" itself; the I/O thread already did, before the body.
+  if (continued && std::string_view(bytes).substr(0, kContinue.size()) == kContinue)
+    bytes.erase(0, kContinue.size());
+  connection->answer(std::move(bytes), close_after || connection_closed || !ok);
+  guard.reset();
+}
+
+void HttpEngine::Impl::Exchange::send(httplib::Response& res) {
+  const Impl& impl = connection->impl;
+  bool close = impl.stopping;  // the connection closes after this answer: say so
+  {
+    std::lock_guard lock(mutex);
+    if (sent) return;
+    sent = true;
+    close = close || deferred_close;
+  }
+  connection->answer(
+      serialize(res, close, static_cast<std::size_t>(impl.options.keep_alive_timeout.count()),
+                impl.options.keep_alive_max),
+      close);
+  guard.reset();
+}
+
+std::shared_ptr<HttpEngine::Deferred> HttpEngine::defer_current() {
+  Impl::Exchange* exchange = Impl::current_exchange;
+  if (!exchange) return nullptr;
+  std::lock_guard lock(exchange->mutex);
+  exchange->deferred = true;
+  exchange->deferred_close = exchange->close_after ||
+                             (Impl::current_connection_closed && *Impl::current_connection_closed);
+  return exchange->shared_from_this();
+}
+
+HttpEngine::HttpEngine(HttpEngineOptions options)
+    : impl_(std::make_unique<Impl>(*this, std::move(options))) {
+  set_payload_max_length(impl_->options.max_body_bytes);
+  set_keep_alive_max_count(impl_->options.keep_alive_max);
+  set_keep_alive_timeout(impl_->options.keep_alive_timeout.count());
+}
+
+HttpEngine::~HttpEngine() {
+  stop_serving();
+  impl_->workers->join();
+}
+
+bool HttpEngine::process(httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+  return process_request(stream, close_connection, connection_closed, nullptr);
+}
+
+int HttpEngine::listen_on(const std::string& host, int port) {
+  try {
+    asio::io_context& io = impl_->loops[0]->io;
+    tcp::resolver resolver(io);
+    const auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive);
+    if (results.empty()) return -1;
+    const tcp::endpoint endpoint = *results.begin();
+    tcp::acceptor acceptor(io);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    const int bound = acceptor.local_endpoint().port();
+    impl_->acceptor.emplace(std::move(acceptor));
+    // httplib's content providers stop writing once its listening socket is invalid.
+    svr_sock_ = impl_->acceptor->native_handle();
+    return bound;
+  } catch (const boost::system::system_error& error) {
+    spdlog::error("cannot listen on {}:{}: {}", host, port, error.what());
+    return -1;
+  }
+}
+
+void HttpEngine::serve() {
+  if (!impl_->acceptor || impl_->served) return;
+  impl_->served = true;
+  if (!impl_->stopping) {
+    asio::post(impl_->loops[0]->io, [this] {
+      if (!impl_->stopping) impl_->accept();
+    });
+    for (auto& loop : impl_->loops) impl_->sweep(*loop);
+  }
+  std::vector<std::thread> threads;
+  for (auto& loop : impl_->loops) {
+    threads.emplace_back([&io = loop->io] {
+      while (true) {
+        try {
+          io.run();
+          return;
+        } catch (const std::exception& error) {  // a handler threw: keep the loop serving
+          spdlog::error("I/O loop: {}", error.what());
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  impl_->workers->join();
+}
+
+void HttpEngine::stop_serving() {
+  if (impl_->stopping.exchange(true)) return;
+  svr_sock_ = INVALID_SOCKET;
+  if (impl_->acceptor) {
+    asio::post(impl_->loops[0]->io, [this] {
+      error_code ec;
+      impl_->acceptor->close(ec);
+      impl_->retry->cancel();
+    });
+  }
+  for (auto& loop : impl_->loops) {
+    asio::post(loop->io, [&loop = *loop] {
+      loop.sweep->cancel();
+      for (const auto& weak : loop.connections) {
+        const auto connection = weak.lock();
+        if (connection && !connection->busy) connection->close();
+      }
+    });
+  }
+}
+
+}  // namespace risklab::web

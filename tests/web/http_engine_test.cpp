@@ -1,0 +1,288 @@
+// The HTTP server under the API and the UI (web/http_engine.hpp), on raw sockets: framing,
+// pipelining, interim 100 responses, limits, deferred answers, idle timeouts and shutdown.
+#include "web/http_engine.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio.hpp>
+#include <poll.h>
+
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "web/detail/http_framing.hpp"
+
+namespace risklab::web {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using detail::frame_request;
+using State = detail::RequestFrame::State;
+
+TEST(HttpFraming, FindsTheEndOfRequestsWithAndWithoutBodies) {
+  const std::string get = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(frame_request(get, 1024, 1024).state, State::complete);
+  EXPECT_EQ(frame_request(get, 1024, 1024).length, get.size());
+  EXPECT_EQ(frame_request(get + "GET /b", 1024, 1024).length, get.size())
+      << "a pipelined request waits";
+  EXPECT_EQ(frame_request(get.substr(0, get.size() - 1), 1024, 1024).state, State::incomplete);
+
+  const std::string post = "POST /a HTTP/1.1\r\ncontent-length: 5\r\n\r\n";
+  EXPECT_EQ(frame_request(post + "abc", 1024, 1024).state, State::incomplete);
+  EXPECT_EQ(frame_request(post + "abcde", 1024, 1024).length, post.size() + 5);
+  const std::string expect =
+      "POST /a HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+  EXPECT_TRUE(frame_request(expect, 1024, 1024).expects_continue);
+  EXPECT_EQ(frame_request(expect, 1024, 1024).state, State::incomplete);
+}
+
+TEST(HttpFraming, ReassemblesChunkedBodiesWithExtensionsAndTrailers) {
+  const std::string head = "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string body = "3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n";
+  EXPECT_EQ(frame_request(head + body, 1024, 1024).length, head.size() + body.size());
+  for (std::size_t cut = 0; cut < body.size(); ++cut) {
+    EXPECT_EQ(frame_request(head + body.substr(0, cut), 1024, 1024).state, State::incomplete)
+        << cut;
+  }
+  EXPECT_EQ(frame_request(head + body, 1024, 12).state, State::without_body) << "13 bytes > 12";
+  EXPECT_EQ(frame_request(head + "zz\r\n", 1024, 1024).state, State::without_body) << "not hex";
+}
+
+TEST(HttpFraming, RefusesOversizedAndMalformedLengths) {
+  EXPECT_EQ(frame_request(std::string(2000, 'a'), 1024, 1024).state, State::headers_too_large);
+  const auto big = frame_request("POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n", 1024, 1024);
+  EXPECT_EQ(big.state, State::without_body);
+  EXPECT_EQ(big.length, std::string("POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n").size());
+  EXPECT_EQ(frame_request("POST / HTTP/1.1\r\nContent-Length: 12x\r\n\r\n", 1024, 1024).state,
+            State::without_body);
+  EXPECT_EQ(frame_request("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+                          1024, 1024)
+                .state,
+            State::without_body)
+      << "conflicting lengths";
+  EXPECT_EQ(
+      frame_request("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                    1024, 1024)
+          .state,
+      State::without_body)
+      << "both framings: request smuggling";
+}
+
+// An engine on a free port, served on its own thread.
+class Running {
+ public:
+  explicit Running(HttpEngineOptions options = {}) : engine(options) {
+    engine.Get(R"(/echo/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.matches[1].str(), "text/plain");
+    });
+    engine.Post("/body", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.body, "text/plain");
+    });
+    engine.Get("/later", [this](const httplib::Request&, httplib::Response&) {
+      auto deferred = HttpEngine::defer_current();
+      std::lock_guard lock(mutex);
+      later.emplace_back([deferred, this] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(release_after_ms));
+        httplib::Response res;
+        res.status = 201;
+        res.set_content("late", "text/plain");
+        deferred->send(res);
+      });
+    });
+    engine.Get("/gave-up", [](const httplib::Request&, httplib::Response& res) {
+      HttpEngine::defer_current()->cancel();
+      res.status = 409;
+      res.set_content("answered at once", "text/plain");
+    });
+    port = engine.listen_on("127.0.0.1", 0);
+    thread = std::thread([this] { engine.serve(); });
+  }
+  ~Running() {
+    engine.stop_serving();
+    thread.join();
+    for (auto& t : later) t.join();
+  }
+
+  HttpEngine engine;
+  int port = 0;
+  int release_after_ms = 50;
+  std::mutex mutex;
+  std::vector<std::thread> later;
+  std::thread thread;
+};
+
+class Client {
+ public:
+  explicit Client(int port) : socket_(io_) {
+    socket_.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  }
+  void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  // Reads until `count` whole responses (each with a Content-Length) arrived; returns them.
+  std::vector<std::string> responses(std::size_t count) {
+    std::vector<std::string> out;
+    while (out.size() < count) {
+      const auto end = buffer_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        std::size_t length = 0;
+        const auto at = buffer_.find("Content-Length: ");
+        if (at != std::string::npos && at < end) length = std::stoul(buffer_.substr(at + 16));
+        const bool interim = buffer_.rfind("HTTP/1.1 1", 0) == 0;
+        if (interim) length = 0;
+        if (buffer_.size() >= end + 4 + length) {
+          out.push_back(buffer_.substr(0, end + 4 + length));
+          buffer_.erase(0, end + 4 + length);
+          continue;
+        }
+      }
+      if (!read_some()) break;
+    }
+    return out;
+  }
+  // Whether the server closes the connection within `wait`.
+  bool closed_within(std::chrono::seconds wait) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      if (socket_.available() == 0) {
+        pollfd p{socket_.native_handle(), POLLIN, 0};
+        if (::poll(&p, 1, 100) == 0) continue;
+      }
+      if (!read_some()) return true;
+    }
+    return false;
+  }
+
+ private:
+  bool read_some() {
+    char chunk[4096];
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(chunk), ec);
+    if (ec) return false;
+    buffer_.append(chunk, n);
+    return true;
+  }
+  asio::io_context io_;
+  tcp::socket socket_;
+  std::string buffer_;
+};
+
+bool body_is(const std::string& response, const std::string& body) {
+  return response.size() >= body.size() &&
+         response.compare(response.size() - body.size(), body.size(), body) == 0;
+}
+
+TEST(HttpEngine, AnswersPipelinedRequestsInOrderOnOneConnection) {
+  Running server;
+  Client client(server.port);
+  client.send(
+      "GET /echo/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /echo/22 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+  const auto answers = client.responses(3);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_TRUE(body_is(answers[0], "1")) << answers[0];
+  EXPECT_TRUE(body_is(answers[1], "22")) << answers[1];
+  EXPECT_TRUE(body_is(answers[2], "abc")) << answers[2];
+  EXPECT_NE(answers[0].find("Keep-Alive: timeout=5, max=10000"), std::string::npos) << answers[0];
+}
+
+TEST(HttpEngine, ADeferredAnswerIsSentWhenAnotherThreadCompletesIt) {
+  Running server;
+  Client client(server.port);
+  client.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /echo/7 HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto answers = client.responses(2);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].rfind("HTTP/1.1 201 Created\r\n", 0), 0u) << answers[0];
+  EXPECT_TRUE(body_is(answers[0], "late")) << answers[0];
+  EXPECT_NE(answers[0].find("Content-Length: 4"), std::string::npos) << answers[0];
+  EXPECT_TRUE(body_is(answers[1], "7")) << "the connection goes on after a deferred answer";
+  client.send("GET /gave-up HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto cancelled = client.responses(1);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].rfind("HTTP/1.1 409", 0), 0u) << cancelled[0];
+  EXPECT_TRUE(body_is(cancelled[0], "answered at once")) << cancelled[0];
+}
+
+TEST(HttpEngine, AnInterimContinueComesBeforeTheBodyIsSent) {
+  Running server;
+  Client client(server.port);
+  client.send(
+      "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  const auto interim = client.responses(1);
+  ASSERT_EQ(interim.size(), 1u);
+  EXPECT_EQ(interim[0], "HTTP/1.1 100 Continue\r\n\r\n");
+  client.send("hello");
+  const auto answer = client.responses(1);
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].rfind("HTTP/1.1 200 OK", 0), 0u) << "one interim answer only: " << answer[0];
+  EXPECT_TRUE(body_is(answer[0], "hello"));
+}
+
+TEST(HttpEngine, ChunkedBodiesReachTheHandlerWhole) {
+  Running server;
+  Client client(server.port);
+  client.send("POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nrisk\r\n");
+  client.send("3\r\nlab\r\n0\r\n\r\n");
+  const auto answer = client.responses(1);
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_TRUE(body_is(answer[0], "risklab")) << answer[0];
+}
+
+TEST(HttpEngine, OversizedBodiesAndHeadersAreRefusedAndTheConnectionClosed) {
+  HttpEngineOptions options;
+  options.max_body_bytes = 100;
+  options.max_header_bytes = 1024;
+  Running server(options);
+  {
+    Client client(server.port);
+    client.send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
+                std::string(500, 'x'));
+    const auto answer = client.responses(1);
+    ASSERT_EQ(answer.size(), 1u);
+    EXPECT_EQ(answer[0].rfind("HTTP/1.1 413", 0), 0u) << answer[0];
+    EXPECT_TRUE(client.closed_within(std::chrono::seconds(5)));
+  }
+  {
+    Client client(server.port);
+    client.send("GET /echo/1 HTTP/1.1\r\nX-Big: " + std::string(2000, 'y') + "\r\n\r\n");
+    const auto answer = client.responses(1);
+    ASSERT_EQ(answer.size(), 1u);
+    EXPECT_EQ(answer[0].rfind("HTTP/1.1 431", 0), 0u) << answer[0];
+    EXPECT_NE(answer[0].find("headers_too_large"), std::string::npos) << answer[0];
+    EXPECT_TRUE(client.closed_within(std::chrono::seconds(5)));
+  }
+}
+
+TEST(HttpEngine, IdleAndStalledConnectionsAreClosed) {
+  HttpEngineOptions options;
+  options.keep_alive_timeout = std::chrono::seconds(1);
+  options.read_timeout = std::chrono::seconds(1);
+  Running server(options);
+  Client idle(server.port);
+  idle.send("GET /echo/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(idle.responses(1).size(), 1u);
+  Client stalled(server.port);
+  stalled.send("GET /echo/1 HTTP/1.1\r\nHo");
+  EXPECT_TRUE(idle.closed_within(std::chrono::seconds(5)));
+  EXPECT_TRUE(stalled.closed_within(std::chrono::seconds(5)));
+}
+
+TEST(HttpEngine, StoppingLetsTheRequestInProgressBeAnswered) {
+  auto server = std::make_unique<Running>();
+  server->release_after_ms = 300;
+  const int port = server->port;
+  Client client(port);
+  client.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the handler has deferred
+  auto stopped = std::async(std::launch::async, [&server] { server.reset(); });
+  const auto answer = client.responses(1);
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_TRUE(body_is(answer[0], "late")) << answer[0];
+  EXPECT_NE(answer[0].find("Connection: close"), std::string::npos) << answer[0];
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_THROW(Client{port}, boost::system::system_error) << "no longer listening";
+}
+
+}  // namespace
+}  // namespace risklab::web
