@@ -1,15 +1,16 @@
 #include "web/http_engine.hpp"
 
-#include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <atomic>
+#include <boost/asio.hpp>
 #include <cstring>
 #include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "web/detail/http_framing.hpp"
@@ -166,6 +167,9 @@ struct HttpEngine::Impl {
     void cancel() override {
       std::lock_guard lock(mutex);
       deferred = false;
+    }
+    void post(std::function<void()> work) override {
+      asio::post(*connection->impl.workers, std::move(work));
     }
 
     std::shared_ptr<Connection> connection;

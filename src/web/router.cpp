@@ -91,7 +91,8 @@ namespace {
 
 // The Completion of a deferred request: the headers the middleware set, then the handler's
 // answer (or its error, mapped), counted and logged as a synchronous answer is.
-class RouteCompletion final : public Completion {
+class RouteCompletion final : public Completion,
+                              public std::enable_shared_from_this<RouteCompletion> {
  public:
   struct Call {
     std::string method;
@@ -123,6 +124,19 @@ class RouteCompletion final : public Completion {
       res.set_content(mapped.body, "application/json");
     }
     finish(res);
+  }
+
+  void reply_later(int status, std::function<std::string()> make_body) override {
+    auto self = shared_from_this();
+    deferred_->post([self, status, make_body = std::move(make_body)] {
+      std::string body;
+      try {
+        body = make_body();
+      } catch (...) {
+        return self->fail(std::current_exception());
+      }
+      self->reply(status, std::move(body));
+    });
   }
 
   void cancel() { deferred_->cancel(); }

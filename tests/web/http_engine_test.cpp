@@ -3,9 +3,9 @@
 #include "web/http_engine.hpp"
 
 #include <gtest/gtest.h>
-#include <boost/asio.hpp>
 #include <poll.h>
 
+#include <boost/asio.hpp>
 #include <chrono>
 #include <future>
 #include <mutex>

@@ -45,8 +45,8 @@ void register_score_routes(Router& router) {
   router.add(
       "POST", "/api/v1/score", Access::signed_in,
       [&app, &metrics](const httplib::Request& req, httplib::Response&, RequestContext& ctx) {
-        // The request thread does not wait for the group commit: the answer is sent by
-        // the commit's callback, and the thread serves the next request meanwhile.
+        // The request thread does not wait for the group commit: the answer is sent once the
+        // scoring's transaction has committed, and the thread serves the next request meanwhile.
         const auto input = detail::read_score_body(req.body);
         auto done = ctx.defer();
         app.scoring.score_async(
@@ -54,7 +54,9 @@ void register_score_routes(Router& router) {
             [done, &metrics](service::ScoreResult* result, std::exception_ptr error) {
               if (!result) return done->fail(error);
               metrics.add_scorings(1);
-              done->reply(201, result_json(*result).dump());
+              // Built on a request thread: the writer goes on with the next batch.
+              done->reply_later(
+                  201, [stored = std::move(*result)] { return result_json(stored).dump(); });
             });
       });
   router.add(
