@@ -14,13 +14,16 @@
 
 namespace risklab::web {
 
+std::size_t default_request_threads() {
+  return std::max<std::size_t>(4, 2 * std::size_t{std::thread::hardware_concurrency()});
+}
+
 namespace {
 
 HttpEngineOptions engine_options(const ServerOptions& options) {
   HttpEngineOptions out;
-  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  out.io_threads = std::min<std::size_t>(2, cores);
-  out.workers = options.threads ? options.threads : std::max<std::size_t>(4, cores * 8);
+  out.io_threads = std::min<std::size_t>(2, std::max(1u, std::thread::hardware_concurrency()));
+  out.workers = options.threads ? options.threads : default_request_threads();
   out.max_body_bytes = options.max_body_bytes;
   return out;
 }

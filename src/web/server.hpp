@@ -18,9 +18,15 @@ class Ui;
 struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;                             ///< 0 = any free port
-  std::size_t threads = 0;                     ///< request worker threads; 0 = 8 per core
+  std::size_t threads = 0;                     ///< request worker threads; 0 = default_request_threads()
   std::size_t max_body_bytes = 8 * 1024 * 1024;
 };
+
+/// Request worker threads when not configured: 2 per core, at least 4. Requests do not hold a
+/// thread while they wait for their connection or for the group commit (HttpEngine), so more
+/// threads than cores only help handlers that wait on the database; beyond that they cost CPU
+/// in wake-ups (docs/PERFORMANCE.md, "HTTP scoring").
+std::size_t default_request_threads();
 
 /// `risklab serve`: the REST API and the web UI (web/ui/) on one server (web/http_engine.hpp:
 /// cpp-httplib's request handling on Boost.Asio sockets).

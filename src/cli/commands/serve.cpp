@@ -47,8 +47,7 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const std::size_t threads = options.server.threads ? options.server.threads
-                                                     : std::max(4u, std::thread::hardware_concurrency() * 8);
+  const std::size_t threads = options.server.threads ? options.server.threads : web::default_request_threads();
   auto db = store::Database::open(global.db_url, options.pool ? options.pool : threads + 2);
   store::check_schema(*db);
   service::AuthService auth(*db);
@@ -153,7 +152,7 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--bind", options->server.bind, "Address to listen on")
       ->envname("RISKLAB_BIND")
       ->capture_default_str();
-  cmd->add_option("--threads", options->server.threads, "Request threads (default 8 per core)")
+  cmd->add_option("--threads", options->server.threads, "Request worker threads (default 2 per core, at least 4)")
       ->envname("RISKLAB_THREADS");
   cmd->add_option("--db-pool", options->pool, "Database connections (default threads + 2)")
       ->envname("RISKLAB_DB_POOL");
