@@ -12,7 +12,7 @@
 # Options: --dir DIR (default a new temp dir for `all`, else $TMPDIR/risklab-rig)
 #          --db mariadb|postgresql (default mariadb)   --replicas N (default 3)
 #          --duration 60s   --connections 16 (per loaded replica; also each replica's --threads)
-#          --db-pool N (each replica's --db-pool; default theirs: threads + 2)   --trees 50
+#          --db-pool N (each replica's --db-pool; default theirs: threads + 3)   --trees 50
 #          --bin PATH (default build/release/risklab)
 # Results: one JSON line per run and drill in DIR/results.jsonl, and a summary on stdout.
 # Exits 1 on the first failed check, naming it.

@@ -48,7 +48,7 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::size_t threads = options.server.threads ? options.server.threads : web::default_request_threads();
-  auto db = store::Database::open(global.db_url, options.pool ? options.pool : threads + 2);
+  auto db = store::Database::open(global.db_url, options.pool ? options.pool : threads + 3);
   store::check_schema(*db);
   service::AuthService auth(*db);
   const auto lake = lake::open_lake(global.lake_url);
@@ -154,7 +154,7 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--threads", options->server.threads, "Request worker threads (default 2 per core, at least 4)")
       ->envname("RISKLAB_THREADS");
-  cmd->add_option("--db-pool", options->pool, "Database connections (default threads + 2)")
+  cmd->add_option("--db-pool", options->pool, "Database connections (default threads + 3)")
       ->envname("RISKLAB_DB_POOL");
   cmd->add_option("--max-body", options->server.max_body_bytes, "Largest request body in bytes")
       ->capture_default_str();
