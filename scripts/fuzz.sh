@@ -5,7 +5,7 @@
 #
 #   scripts/fuzz.sh [TARGET ...] [--runs N | --time S] [--smoke] [--no-build]
 #
-#   TARGET      csv_import, json_bodies, artifact_reader, url_config (default: all four)
+#   TARGET      csv_import, json_bodies, artifact_reader, url_config, http_framing (default: all)
 #   --runs N    stop each target after N executions (default 10000000: the long run)
 #   --time S    stop each target after S seconds instead
 #   --smoke     what CI runs: each target runs every committed input (earlier crashes
@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(csv_import json_bodies artifact_reader url_config)
+all=(csv_import json_bodies artifact_reader url_config http_framing)
 targets=()
 runs=10000000
 seconds=""
@@ -58,7 +58,7 @@ mkdir -p "$out/logs" "$out/artifacts"
 max_len() {
   case $1 in
     url_config) echo 1024 ;;
-    json_bodies) echo 4096 ;;
+    json_bodies | http_framing) echo 4096 ;;
     *) echo 8192 ;;
   esac
 }

@@ -49,6 +49,19 @@ TEST(HttpFraming, ReassemblesChunkedBodiesWithExtensionsAndTrailers) {
   }
   EXPECT_EQ(frame_request(head + body, 1024, 12).state, State::without_body) << "13 bytes > 12";
   EXPECT_EQ(frame_request(head + "zz\r\n", 1024, 1024).state, State::without_body) << "not hex";
+  // Size lines and trailers may add what the headers may hold, no more: endless trailers, or
+  // a stream of one-byte chunks, must not keep the server buffering.
+  EXPECT_EQ(frame_request(head + "0\r\nX: " + std::string(100, 'a'), 1024, 16).state,
+            State::incomplete);
+  EXPECT_EQ(frame_request(head + "0\r\nX: " + std::string(2000, 'a'), 1024, 16).state,
+            State::without_body);
+  std::string tiny;
+  for (int i = 0; i < 16; ++i) tiny += "1;padding-padding-padding-padding-padding\r\nx\r\n";
+  EXPECT_EQ(frame_request(head + tiny, 1024, 16).state, State::incomplete)
+      << "16 bytes of data in 736";
+  const std::string many = tiny + tiny + tiny + tiny;  // 64 bytes of data in 2,944
+  EXPECT_EQ(frame_request(head + many, 1024, 1000).state, State::without_body)
+      << "2,944 > 1,000 + 1,024";
 }
 
 TEST(HttpFraming, RefusesOversizedAndMalformedLengths) {

@@ -1,5 +1,6 @@
 #include "web/detail/http_framing.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -25,14 +26,19 @@ std::string_view trim(std::string_view s) {
 }
 
 // The end of a chunked body that starts at `at`: nullopt while incomplete, `npos` when
-// malformed or larger than `max_body`.
+// malformed, when its data exceed `max_body`, or when the whole of it (data, chunk size lines
+// and trailers) exceeds `max_body + slack`, so that no client makes the server buffer without
+// end.
 std::optional<std::size_t> chunked_end(std::string_view buffered, std::size_t at,
-                                       std::size_t max_body) {
+                                       std::size_t max_body, std::size_t slack) {
+  const std::size_t start = at;
+  const auto over = [&](std::size_t end) { return end - start > max_body + slack; };
   std::size_t body = 0;
   while (true) {
     const auto line_end = buffered.find("\r\n", at);
     if (line_end == std::string_view::npos) {
-      return buffered.size() - at > 64 ? std::optional(std::string_view::npos) : std::nullopt;
+      if (buffered.size() - at > 64 || over(buffered.size())) return std::string_view::npos;
+      return std::nullopt;
     }
     std::string_view size_text = buffered.substr(at, line_end - at);
     size_text = trim(size_text.substr(0, size_text.find(';')));
@@ -47,6 +53,9 @@ std::optional<std::size_t> chunked_end(std::string_view buffered, std::size_t at
       // Trailer fields, then an empty line.
       while (true) {
         const auto trailer_end = buffered.find("\r\n", at);
+        if (over(trailer_end == std::string_view::npos ? buffered.size() : trailer_end + 2)) {
+          return std::string_view::npos;
+        }
         if (trailer_end == std::string_view::npos) return std::nullopt;
         const bool empty = trailer_end == at;
         at = trailer_end + 2;
@@ -54,7 +63,7 @@ std::optional<std::size_t> chunked_end(std::string_view buffered, std::size_t at
       }
     }
     body += size;
-    if (body > max_body) return std::string_view::npos;
+    if (body > max_body || over(at + size)) return std::string_view::npos;
     if (buffered.size() < at + size + 2) return std::nullopt;
     if (buffered.substr(at + size, 2) != "\r\n") return std::string_view::npos;
     at += size + 2;
@@ -108,7 +117,7 @@ RequestFrame frame_request(std::string_view buffered, std::size_t max_header_byt
     return frame;
   }
   if (chunked) {
-    const auto end = chunked_end(buffered, headers, max_body_bytes);
+    const auto end = chunked_end(buffered, headers, max_body_bytes, max_header_bytes);
     if (!end) return frame;
     if (*end == std::string_view::npos) {
       frame.state = RequestFrame::State::without_body;

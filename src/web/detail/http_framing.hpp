@@ -25,9 +25,10 @@ struct RequestFrame {
 };
 
 /// Frames the request at the start of `buffered`: headers end at the first empty line (at most
-/// `max_header_bytes`); the body is Content-Length bytes or a chunked body (sizes, data,
-/// trailers) of at most `max_body_bytes`. A malformed length ends the request at its headers,
-/// for httplib to refuse.
+/// `max_header_bytes`); the body is Content-Length bytes or a chunked body of at most
+/// `max_body_bytes` of data, whose chunk size lines and trailers may add at most
+/// `max_header_bytes`. A malformed length ends the request at its headers, for httplib to
+/// refuse. So no request makes the server buffer more than max_body_bytes + 2 x max_header_bytes.
 RequestFrame frame_request(std::string_view buffered, std::size_t max_header_bytes,
                            std::size_t max_body_bytes);
 
