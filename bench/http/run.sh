@@ -6,13 +6,14 @@
 # "## HTTP scoring" section of docs/PERFORMANCE.md. Exits 1 if a persistence check fails.
 #
 #   bench/http/run.sh     (BUILD_DIR=build/bench-rel DURATION=12s CONNECTIONS=64 WRK_THREADS=2
-#                          TREES=300 FAMILIES="rf gbdt" SERVE_ARGS="" PORT=18080
+#                          TREES=300 FAMILIES="rf gbdt" SERVE_ARGS="--threads 2" PORT=18080
 #                          PEER_PORT=18081 WRITE_DOCS=1 KEEP_WORK=0)
 # FAMILIES: RiskLab's champion in turn, each without and with drivers: rf (the peer's pipeline,
 # the issue's like-for-like comparison) and gbdt (issue 11's family, cheaper to explain).
-# risklab serves with its defaults (SERVE_ARGS adds options, e.g. "--threads 8"): connections are
-# read by its I/O threads and no request holds a thread while it waits for its group commit
-# (docs/adr/0008-asynchronous-http-engine.md), so 64 connections need no 64 threads.
+# Connections are read by risklab's I/O threads and no request holds a thread while it waits for
+# its group commit (docs/adr/0008-asynchronous-http-engine.md), so 64 connections need no 64
+# threads: scoring here never waits on the database (SQLite, features in the body), so one
+# request worker per core is enough, and fewer threads wake less often (PERFORMANCE.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -22,7 +23,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 TREES=${TREES:-300}
 FAMILIES=${FAMILIES:-${FAMILY:-rf gbdt}}
-SERVE_ARGS=${SERVE_ARGS:-}
+SERVE_ARGS=${SERVE_ARGS:---threads 2}
 PORT=${PORT:-18080}
 PEER_PORT=${PEER_PORT:-18081}
 WRITE_DOCS=${WRITE_DOCS:-1}

@@ -22,7 +22,8 @@ namespace {
 
 HttpEngineOptions engine_options(const ServerOptions& options) {
   HttpEngineOptions out;
-  out.io_threads = std::min<std::size_t>(2, std::max(1u, std::thread::hardware_concurrency()));
+  out.io_threads = options.io_threads ? options.io_threads
+                                     : std::min<std::size_t>(2, std::max(1u, std::thread::hardware_concurrency()));
   out.workers = options.threads ? options.threads : default_request_threads();
   out.max_body_bytes = options.max_body_bytes;
   return out;

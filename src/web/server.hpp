@@ -19,6 +19,7 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;                             ///< 0 = any free port
   std::size_t threads = 0;                     ///< request worker threads; 0 = default_request_threads()
+  std::size_t io_threads = 0;                  ///< socket I/O threads; 0 = one per core, at most 2
   std::size_t max_body_bytes = 8 * 1024 * 1024;
 };
 

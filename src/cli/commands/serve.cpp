@@ -154,6 +154,9 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--threads", options->server.threads, "Request worker threads (default 2 per core, at least 4)")
       ->envname("RISKLAB_THREADS");
+  cmd->add_option("--io-threads", options->server.io_threads,
+                  "Threads reading and writing connections (default one per core, at most 2)")
+      ->envname("RISKLAB_IO_THREADS");
   cmd->add_option("--db-pool", options->pool, "Database connections (default threads + 3)")
       ->envname("RISKLAB_DB_POOL");
   cmd->add_option("--max-body", options->server.max_body_bytes, "Largest request body in bytes")
