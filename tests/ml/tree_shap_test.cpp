@@ -6,6 +6,7 @@
 #include <numeric>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "core/error.hpp"
 #include "fixtures.hpp"
@@ -158,6 +159,37 @@ TEST(TreeShap, LeafFormulaReferenceAgreesWithBruteForce) {
   }
 }
 
+// A caterpillar tree: one spine of `splits` splits (split k on split(k) = {feature, threshold}),
+// a leaf hanging off each and a last one at the end (leaf k = 0..splits: {value, cover}), the
+// splits' covers the sums of their children's.
+template <class Split, class Leaf>
+DecisionTree caterpillar(std::size_t splits, std::size_t n_features, Split split, Leaf leaf) {
+  std::vector<std::int32_t> left, right, feature;
+  std::vector<double> threshold, value, cover;
+  const auto add_leaf = [&](std::size_t k) {
+    const auto [v, c] = leaf(k);
+    left.push_back(DecisionTree::kLeaf);
+    right.push_back(DecisionTree::kLeaf);
+    feature.push_back(-1);
+    threshold.push_back(0.0);
+    value.push_back(v);
+    cover.push_back(c);
+  };
+  for (std::size_t k = 0; k < splits; ++k) {
+    const auto [f, t] = split(k);
+    left.push_back(static_cast<std::int32_t>(2 * k + 1));
+    right.push_back(static_cast<std::int32_t>(2 * k + 2));
+    feature.push_back(f);
+    threshold.push_back(t);
+    value.push_back(0.5);
+    cover.push_back(0.0);
+    add_leaf(k);
+  }
+  add_leaf(splits);
+  for (std::size_t k = splits; k-- > 0;) cover[2 * k] = cover[2 * k + 1] + cover[2 * k + 2];
+  return DecisionTree::from_arrays(left, right, feature, threshold, value, cover, n_features);
+}
+
 TEST(TreeShap, PathsWithMoreThan64DistinctFeaturesStayExact) {
   // Caterpillar trees: splits down one spine on features k % distinct, a leaf hanging off
   // each split. 60 distinct features use the compiled point counts, 75 (38 points) the
@@ -166,34 +198,19 @@ TEST(TreeShap, PathsWithMoreThan64DistinctFeaturesStayExact) {
   for (const int distinct : {60, 75}) {
     const int splits = distinct + 15;
     Rng rng(17);
-    std::vector<std::int32_t> left, right, feature;
-    std::vector<double> threshold, value, cover;
-    for (int k = 0; k < splits; ++k) {
-      left.push_back(2 * k + 1);
-      right.push_back(2 * k + 2);
-      feature.push_back(k % distinct);
-      threshold.push_back(static_cast<double>(k % 7) - 3.0);
-      value.push_back(0.5);
-      cover.push_back(0.0);
-      left.push_back(DecisionTree::kLeaf);
-      right.push_back(DecisionTree::kLeaf);
-      feature.push_back(-1);
-      threshold.push_back(0.0);
-      value.push_back(rng.uniform01());
-      cover.push_back(1.0 + static_cast<double>(rng.uniform_below(5)));
-    }
-    left.push_back(DecisionTree::kLeaf);
-    right.push_back(DecisionTree::kLeaf);
-    feature.push_back(-1);
-    threshold.push_back(0.0);
-    value.push_back(rng.uniform01());
-    cover.push_back(2.0);
-    for (int k = splits - 1; k >= 0; --k) {
-      const auto n = static_cast<std::size_t>(2 * k);
-      cover[n] = cover[n + 1] + cover[n + 2];
-    }
+    const auto n_splits = static_cast<std::size_t>(splits);
     std::vector<DecisionTree> trees;
-    trees.push_back(DecisionTree::from_arrays(left, right, feature, threshold, value, cover, kFeatures));
+    trees.push_back(caterpillar(
+        n_splits, kFeatures,
+        [distinct](std::size_t k) {
+          return std::pair{static_cast<std::int32_t>(static_cast<int>(k) % distinct),
+                           static_cast<double>(k % 7) - 3.0};
+        },
+        [&rng, n_splits](std::size_t k) {
+          const double v = rng.uniform01();
+          return std::pair{v,
+                           k == n_splits ? 2.0 : 1.0 + static_cast<double>(rng.uniform_below(5))};
+        }));
     const RandomForest forest =
         RandomForest::from_parts(trees, kFeatures, std::vector<double>(kFeatures, 0.0), 0.0, 0.5);
     TreeExplainer explainer(forest);
@@ -213,33 +230,16 @@ TEST(TreeShap, PathsWithMoreThan64DistinctFeaturesStayExact) {
   }
 }
 
-// A caterpillar tree (one spine of `splits` splits, a leaf hanging off each) over 20
-// features, covers consistent.
+// A caterpillar tree over 20 features (see caterpillar()).
 DecisionTree spine_tree(std::size_t splits) {
-  std::vector<std::int32_t> left, right, feature;
-  std::vector<double> threshold, value, cover;
-  for (std::size_t k = 0; k < splits; ++k) {
-    left.push_back(static_cast<std::int32_t>(2 * k + 1));
-    right.push_back(static_cast<std::int32_t>(2 * k + 2));
-    feature.push_back(static_cast<std::int32_t>(k % 20));
-    threshold.push_back(static_cast<double>(k % 5) - 2.0);
-    value.push_back(0.5);
-    cover.push_back(0.0);
-    left.push_back(DecisionTree::kLeaf);
-    right.push_back(DecisionTree::kLeaf);
-    feature.push_back(-1);
-    threshold.push_back(0.0);
-    value.push_back(static_cast<double>(k % 10) / 10.0);
-    cover.push_back(1.0);
-  }
-  left.push_back(DecisionTree::kLeaf);
-  right.push_back(DecisionTree::kLeaf);
-  feature.push_back(-1);
-  threshold.push_back(0.0);
-  value.push_back(0.9);
-  cover.push_back(1.0);
-  for (std::size_t k = splits; k-- > 0;) cover[2 * k] = cover[2 * k + 1] + cover[2 * k + 2];
-  return DecisionTree::from_arrays(left, right, feature, threshold, value, cover, 20);
+  return caterpillar(
+      splits, 20,
+      [](std::size_t k) {
+        return std::pair{static_cast<std::int32_t>(k % 20), static_cast<double>(k % 5) - 2.0};
+      },
+      [splits](std::size_t k) {
+        return std::pair{k == splits ? 0.9 : static_cast<double>(k % 10) / 10.0, 1.0};
+      });
 }
 
 // TreeSHAP recurses once per level: the reader caps the depth, so that what it accepts is
