@@ -175,7 +175,7 @@ void Router::add(const std::string& method, const std::string& path, Access acce
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Content-Security-Policy", kApiContentSecurityPolicy);
     std::shared_ptr<RouteCompletion> deferred;
-    ctx.defer = [&]() -> std::shared_ptr<Completion> {
+    const auto defer = [&]() -> std::shared_ptr<Completion> {
       auto engine_side = HttpEngine::defer_current();
       if (!engine_side) throw std::logic_error("a deferred answer needs the HttpEngine");
       deferred = std::make_shared<RouteCompletion>(
@@ -184,6 +184,8 @@ void Router::add(const std::string& method, const std::string& path, Access acce
                                 req.remote_addr, started, res.headers});
       return deferred;
     };
+    // One reference fits in std::function's own storage: no allocation on every request.
+    ctx.defer = [&defer] { return defer(); };
     try {
       if (access == Access::signed_in) authenticate(req, app_, ctx);
       handler(req, res, ctx);

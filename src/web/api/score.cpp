@@ -1,29 +1,17 @@
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/error.hpp"
 #include "service/decision_service.hpp"
 #include "service/scoring_service.hpp"
 #include "web/api/routes.hpp"
 #include "web/detail/request_bodies.hpp"
+#include "web/detail/score_answer.hpp"
 #include "web/detail/score_body.hpp"
 #include "web/router.hpp"
 
 namespace risklab::web {
 namespace {
-
-nlohmann::json result_json(const service::ScoreResult& result) {
-  return {{"assessment_id", result.assessment_id},
-          {"pd", result.pd},
-          {"grade", result.grade},
-          {"recommendation", result.recommendation},
-          {"model_id", result.model_id},
-          {"model_version", result.model_version},
-          {"drivers", service::drivers_json(result.drivers)},
-          {"out_of_range", service::out_of_range_json(result.out_of_range)},
-          {"ignored_features", result.ignored_features},
-          {"imputed_features", result.imputed_features},
-          {"created_at", result.created_at}};
-}
 
 nlohmann::json decision_json(const service::DecisionView& decision) {
   return {{"id", decision.id},
@@ -56,7 +44,7 @@ void register_score_routes(Router& router) {
               metrics.add_scorings(1);
               // Built on a request thread: the writer goes on with the next batch.
               done->reply_later(
-                  201, [stored = std::move(*result)] { return result_json(stored).dump(); });
+                  201, [stored = std::move(*result)] { return detail::score_answer(stored); });
             });
       });
   router.add(
@@ -65,9 +53,13 @@ void register_score_routes(Router& router) {
         const auto inputs = detail::score_batch_inputs(json_body(req));
         const auto results = app.scoring.score_batch(*ctx.actor, inputs);
         metrics.add_scorings(static_cast<long long>(results.size()));
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& result : results) out.push_back(result_json(result));
-        reply(res, 201, {{"results", out}});
+        std::string out = "{\"results\":[";
+        for (std::size_t i = 0; i < results.size(); ++i) {
+          if (i) out += ',';
+          out += detail::score_answer(results[i]);
+        }
+        res.status = 201;
+        res.set_content(out + "]}", "application/json");
       });
   router.add("GET", "/api/v1/assessments/{id}", Access::signed_in,
              [&app](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
