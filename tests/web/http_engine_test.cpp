@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
 #include <future>
@@ -96,6 +97,7 @@ class Running {
     });
     engine.Get("/later", [this](const httplib::Request&, httplib::Response&) {
       auto deferred = HttpEngine::defer_current();
+      ++deferrals;
       std::lock_guard lock(mutex);
       later.emplace_back([deferred, this] {
         std::this_thread::sleep_for(std::chrono::milliseconds(release_after_ms));
@@ -122,6 +124,7 @@ class Running {
   HttpEngine engine;
   int port = 0;
   int release_after_ms = 50;
+  std::atomic<int> deferrals{0};  // requests that reached /later's handler
   std::mutex mutex;
   std::vector<std::thread> later;
   std::thread thread;
@@ -283,11 +286,14 @@ TEST(HttpEngine, IdleAndStalledConnectionsAreClosed) {
 
 TEST(HttpEngine, StoppingLetsTheRequestInProgressBeAnswered) {
   auto server = std::make_unique<Running>();
-  server->release_after_ms = 300;
+  server->release_after_ms = 1000;  // stop() comes well before the answer
   const int port = server->port;
   Client client(port);
   client.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the handler has deferred
+  // Stop only once the request is in progress (its handler has deferred).
+  for (int i = 0; i < 1000 && server->deferrals == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(server->deferrals, 1);
   auto stopped = std::async(std::launch::async, [&server] { server.reset(); });
   const auto answer = client.responses(1);
   ASSERT_EQ(answer.size(), 1u);
