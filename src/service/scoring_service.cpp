@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <exception>
@@ -14,6 +13,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/json_number.hpp"
 #include "ml/master_scale.hpp"
 #include "service/audit_service.hpp"
 #include "service/champion.hpp"
@@ -100,7 +100,6 @@ std::string inputs_json(const LoadedModel& loaded, const std::vector<double>& ra
   std::string out;
   out.reserve(loaded.json_keys_size() + raw.size() * 24 + 2);
   out.push_back('{');
-  char number[64];
   bool first = true;
   for (const std::size_t i : loaded.sorted_features()) {
     if (!first) out.push_back(',');
@@ -111,10 +110,7 @@ std::string inputs_json(const LoadedModel& loaded, const std::vector<double>& ra
       out += "null";
       continue;
     }
-    const auto [end, ec] = std::to_chars(number, number + sizeof number, value);
-    const std::string_view text(number, static_cast<std::size_t>(end - number));
-    out += text;
-    if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+    core::append_json_double(out, value);
   }
   out.push_back('}');
   return out;

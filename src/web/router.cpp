@@ -89,6 +89,25 @@ void authenticate(const httplib::Request& req, App& app, RequestContext& ctx) {
 
 namespace {
 
+// The error shape for `error`, as every route answers it.
+void answer_error(httplib::Response& res, const std::exception& error,
+                  const std::string& request_id) {
+  const auto mapped = map_error(error, request_id);
+  res.status = mapped.status;
+  res.set_content(mapped.body, "application/json");
+}
+
+// A finished request in the metrics and the access log.
+void record(Metrics& metrics, const std::string& method, const std::string& path, int status,
+            std::chrono::steady_clock::time_point started, const std::string& request_id,
+            const std::string& actor, const std::string& remote) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics.observe(path, method, status, seconds);
+  spdlog::info("request_id={} method={} route={} status={} ms={:.2f} actor={} remote={}",
+               request_id, method, path, status, seconds * 1000, actor, remote);
+}
+
 // The Completion of a deferred request: the headers the middleware set, then the handler's
 // answer (or its error, mapped), counted and logged as a synchronous answer is.
 class RouteCompletion final : public Completion,
@@ -119,9 +138,7 @@ class RouteCompletion final : public Completion,
     try {
       std::rethrow_exception(error);
     } catch (const std::exception& e) {
-      const auto mapped = map_error(e, call_.request_id);
-      res.status = mapped.status;
-      res.set_content(mapped.body, "application/json");
+      answer_error(res, e, call_.request_id);
     }
     finish(res);
   }
@@ -144,12 +161,8 @@ class RouteCompletion final : public Completion,
  private:
   void finish(httplib::Response& res) {
     for (const auto& [name, value] : call_.headers) res.headers.emplace(name, value);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - call_.started).count();
-    metrics_.observe(call_.path, call_.method, res.status, seconds);
-    spdlog::info("request_id={} method={} route={} status={} ms={:.2f} actor={} remote={}",
-                 call_.request_id, call_.method, call_.path, res.status, seconds * 1000,
-                 call_.actor, call_.remote);
+    record(metrics_, call_.method, call_.path, res.status, call_.started, call_.request_id,
+           call_.actor, call_.remote);
     deferred_->send(res);
   }
 
@@ -194,17 +207,11 @@ void Router::add(const std::string& method, const std::string& path, Access acce
         deferred->cancel();
         deferred.reset();
       }
-      const auto mapped = map_error(error, ctx.request_id);
-      res.status = mapped.status;
-      res.set_content(mapped.body, "application/json");
+      answer_error(res, error, ctx.request_id);
     }
     if (deferred) return;  // answered, counted and logged by the Completion
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    metrics_.observe(path, method, res.status, seconds);
-    spdlog::info("request_id={} method={} route={} status={} ms={:.2f} actor={} remote={}",
-                 ctx.request_id, method, path, res.status, seconds * 1000,
-                 ctx.actor ? ctx.actor->name : "-", req.remote_addr);
+    record(metrics_, method, path, res.status, started, ctx.request_id,
+           ctx.actor ? ctx.actor->name : "-", req.remote_addr);
   };
   const std::string pattern = route_pattern(path);
   if (method == "GET") server_.Get(pattern, wrapped);

@@ -1,24 +1,15 @@
 #include "web/detail/score_answer.hpp"
 
-#include <charconv>
 #include <nlohmann/json.hpp>
-#include <string_view>
 #include <vector>
+
+#include "core/json_number.hpp"
 
 namespace risklab::web::detail {
 namespace {
 
 void append_string(std::string& out, const std::string& text) {
   out += nlohmann::json(text).dump();  // nlohmann's escaping
-}
-
-// A double as the shortest text that reads back as it, always a floating-point literal ("1.0").
-void append_number(std::string& out, double value) {
-  char buffer[32];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  const std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
-  out += text;
-  if (text.find_first_of(".en") == std::string_view::npos) out += ".0";
 }
 
 void append_strings(std::string& out, const std::vector<std::string>& items) {
@@ -42,14 +33,14 @@ std::string score_answer(const service::ScoreResult& result) {
   for (std::size_t i = 0; i < result.drivers.size(); ++i) {
     const auto& driver = result.drivers[i];
     out += i ? ",{\"contribution\":" : "{\"contribution\":";
-    append_number(out, driver.contribution);
+    core::append_json_double(out, driver.contribution);
     out += ",\"direction\":";
     append_string(out, driver.direction);
     out += ",\"feature\":";
     append_string(out, driver.feature);
     out += ",\"value\":";
     if (driver.value) {
-      append_number(out, *driver.value);
+      core::append_json_double(out, *driver.value);
     } else {
       out += "null";
     }
@@ -70,15 +61,15 @@ std::string score_answer(const service::ScoreResult& result) {
     out += i ? ",{\"feature\":" : "{\"feature\":";
     append_string(out, item.feature);
     out += ",\"max\":";
-    append_number(out, item.max);
+    core::append_json_double(out, item.max);
     out += ",\"min\":";
-    append_number(out, item.min);
+    core::append_json_double(out, item.min);
     out += ",\"value\":";
-    append_number(out, item.value);
+    core::append_json_double(out, item.value);
     out += '}';
   }
   out += "],\"pd\":";
-  append_number(out, result.pd);
+  core::append_json_double(out, result.pd);
   out += ",\"recommendation\":";
   append_string(out, result.recommendation);
   out += '}';
