@@ -20,12 +20,7 @@ LoadedModel::LoadedModel(store::ModelRecord record, ml::Model model)
   const auto& names = model_.features;
   for (std::size_t i = 0; i < names.size(); ++i) {
     index_.emplace(names[i], i);
-    sorted_.push_back(i);
-    json_keys_.push_back(nlohmann::json(names[i]).dump() + ":");
-    json_keys_size_ += json_keys_.back().size();
   }
-  std::sort(sorted_.begin(), sorted_.end(),
-            [&names](std::size_t a, std::size_t b) { return names[a] < names[b]; });
 }
 
 std::optional<std::size_t> LoadedModel::feature_index(const std::string& name) const {

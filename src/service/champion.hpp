@@ -31,12 +31,6 @@ class LoadedModel {
   const ml::Model& model() const { return model_; }
   /// Position of feature `name` in the model, if it is one of its features.
   std::optional<std::size_t> feature_index(const std::string& name) const;
-  /// Feature positions in the order of their names (as a JSON object's keys are stored).
-  const std::vector<std::size_t>& sorted_features() const { return sorted_; }
-  /// Feature `i`'s name as a JSON object key, quoted and escaped, with the colon: `"name":`.
-  const std::string& json_key(std::size_t i) const { return json_keys_[i]; }
-  /// Total length of all json_key()s.
-  std::size_t json_keys_size() const { return json_keys_size_; }
 
   /// An explainer leased from the pool; returned when the lease ends.
   class ExplainerLease {
@@ -57,9 +51,6 @@ class LoadedModel {
   store::ModelRecord record_;
   ml::Model model_;
   std::unordered_map<std::string, std::size_t> index_;
-  std::vector<std::size_t> sorted_;
-  std::vector<std::string> json_keys_;
-  std::size_t json_keys_size_ = 0;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<ml::TreeExplainer>> pool_;
 };

@@ -1,14 +1,10 @@
 #include "service/monitoring_service.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <map>
-#include <string_view>
 #include <unordered_map>
 
 #include "core/clock.hpp"
@@ -17,6 +13,7 @@
 #include "ml/validation_report.hpp"
 #include "service/champion.hpp"
 #include "service/permissions.hpp"
+#include "service/stored_inputs.hpp"
 #include "store/database.hpp"
 #include "store/model_repository.hpp"
 #include "store/monitoring_repository.hpp"
@@ -57,59 +54,6 @@ std::optional<std::string> upper_bound_ts(const std::optional<std::string>& date
   if (!date) return std::nullopt;
   return *date + "T23:59:59Z";
 }
-
-/// Reads the numbers of one scoring's stored inputs object straight into a row (by the model's
-/// feature index) with simdjson's on-demand parser (Debian libsimdjson-dev): no document is
-/// built and numbers are parsed without strtod. The stored inputs of thousands of scorings
-/// (~4 KB each) are most of a monitoring page's work; nlohmann's SAX parser spent ~45 % of the
-/// whole report in its lexer. Inputs are stored in the model's feature order, so the next
-/// feature is tried before the name index. Non-numbers stay NaN (missing).
-class InputsReader {
- public:
-  explicit InputsReader(const std::vector<std::string>& features) : features_(features) {
-    for (std::size_t i = 0; i < features.size(); ++i) index_.emplace(features[i], i);
-  }
-
-  void read(const std::string& inputs, std::vector<double>& row) {
-    std::fill(row.begin(), row.end(), std::numeric_limits<double>::quiet_NaN());
-    buffer_.reserve(inputs.size() + simdjson::SIMDJSON_PADDING);
-    buffer_.assign(inputs);
-    try {
-      simdjson::ondemand::document doc = parser_.iterate(
-          simdjson::padded_string_view(buffer_.data(), buffer_.size(), buffer_.capacity()));
-      std::size_t next = 0;
-      for (auto field : doc.get_object()) {
-        const std::string_view key = field.unescaped_key();
-        std::size_t at = kNone;
-        if (next < features_.size() && features_[next] == key) {
-          at = next;
-        } else if (const auto it = index_.find(key); it != index_.end()) {
-          at = it->second;
-        }
-        if (at == kNone) continue;
-        next = at + 1;
-        double value = 0;
-        if (field.value().get_double().get(value) == simdjson::SUCCESS) row[at] = value;
-      }
-    } catch (const simdjson::simdjson_error& error) {
-      throw core::InvalidInput(
-          "bad_inputs", std::string("stored assessment inputs are not JSON: ") + error.what());
-    }
-  }
-
- private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const {
-      return std::hash<std::string_view>{}(text);
-    }
-  };
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  const std::vector<std::string>& features_;
-  std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
-  simdjson::ondemand::parser parser_;
-  std::string buffer_;
-};
 
 /// How an assessment's outcome stands on `as_of`.
 struct Outcome {
@@ -288,7 +232,7 @@ DriftReport MonitoringService::drift(const core::Actor& actor, const MonitoringQ
   if (scorings.empty()) return report;
 
   const std::size_t n_features = model.features.size();
-  InputsReader reader(model.features);
+  StoredInputsReader reader(model.features);
   std::vector<std::vector<double>> values(n_features);
   for (auto& column : values) column.reserve(scorings.size());
   std::vector<double> pds;

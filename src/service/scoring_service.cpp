@@ -18,8 +18,10 @@
 #include "service/audit_service.hpp"
 #include "service/champion.hpp"
 #include "service/permissions.hpp"
+#include "service/stored_inputs.hpp"
 #include "store/assessment_repository.hpp"
 #include "store/audit_repository.hpp"
+#include "store/model_repository.hpp"
 #include "store/statement_repository.hpp"
 #include "store/transaction.hpp"
 
@@ -90,30 +92,6 @@ Prepared prepare(const LoadedModel& loaded, const FeatureValues& features) {
   prepared.ignored.erase(std::unique(prepared.ignored.begin(), prepared.ignored.end()),
                          prepared.ignored.end());
   return prepared;
-}
-
-// The scored inputs as the JSON object stored in the assessment: every model feature, by name
-// in sorted order, a number or null. Written directly (names escaped once per model) rather
-// than through a JSON document: it is ~4 KB per scoring. Numbers are the shortest text that
-// reads back as the same double, and always read back as floating point ("1.0", not "1").
-std::string inputs_json(const LoadedModel& loaded, const std::vector<double>& raw) {
-  std::string out;
-  out.reserve(loaded.json_keys_size() + raw.size() * 24 + 2);
-  out.push_back('{');
-  bool first = true;
-  for (const std::size_t i : loaded.sorted_features()) {
-    if (!first) out.push_back(',');
-    first = false;
-    out += loaded.json_key(i);
-    const double value = raw[i];
-    if (std::isnan(value)) {
-      out += "null";
-      continue;
-    }
-    core::append_json_double(out, value);
-  }
-  out.push_back('}');
-  return out;
 }
 
 }  // namespace
@@ -231,7 +209,7 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
     }
   }
 
-  record.inputs_json = inputs_json(loaded, prepared.raw);
+  record.inputs_json = encode_stored_inputs(prepared.raw);
   record.pd = result.pd;
   record.grade = result.grade;
   record.recommendation = result.recommendation;
@@ -505,6 +483,13 @@ AssessmentView ScoringService::get(const core::Actor& /*actor*/, long long id) {
   store::Transaction tx(db_, store::Transaction::Mode::read);
   const auto record = store::AssessmentRepository().find(tx, id);
   if (!record) throw core::NotFound("assessment_not_found", "no assessment " + std::to_string(id));
+  // The stored inputs are the model's features by position (stored_inputs.hpp): named here.
+  const auto model = store::ModelRepository().find(tx, record->model_id);
+  if (!model) {
+    throw core::NotFound("model_not_found", "no model " + std::to_string(record->model_id) +
+                                                " (of assessment " + std::to_string(id) + ")");
+  }
+  const auto features = nlohmann::json::parse(model->features_json).get<std::vector<std::string>>();
   return {record->id,
           record->model_id,
           record->statement_id,
@@ -512,7 +497,7 @@ AssessmentView ScoringService::get(const core::Actor& /*actor*/, long long id) {
           record->pd,
           record->grade,
           record->recommendation,
-          nlohmann::json::parse(record->inputs_json),
+          stored_inputs_object(record->inputs_json, features),
           nlohmann::json::parse(record->drivers_json),
           nlohmann::json::parse(record->out_of_range_json),
           record->created_at,

@@ -15,7 +15,7 @@ struct AssessmentRecord {
   std::optional<long long> company_id;
   std::optional<std::string> company_ref;  ///< the caller's company reference, as given
   std::optional<long long> statement_id;
-  std::string inputs_json;                 ///< {"feature": value, ...} as scored
+  std::string inputs_json;  ///< the scored feature values, JSON (layout: the service's)
   double pd = 0.0;
   std::string grade;
   std::string recommendation;              ///< approve, refer or decline

@@ -153,6 +153,57 @@ TEST_P(ScoringServiceTest, StoredInputsReadBackAsTheScoredNumbers) {
   EXPECT_FALSE(view.inputs.contains("another"));
 }
 
+TEST_P(ScoringServiceTest, StoredInputsAreOneValuePerFeatureInModelOrder) {
+  ScoreInput in = input(4);
+  const auto& names = champion_->current()->model().features;
+  in.features.add(names[1], std::nullopt);
+  const auto result = scoring_->score(kAna, in);
+  store::Transaction tx(*db_, store::Transaction::Mode::read);
+  const auto record = store::AssessmentRepository().find(tx, result.assessment_id);
+  ASSERT_TRUE(record);
+  const auto stored = nlohmann::json::parse(record->inputs_json);
+  ASSERT_TRUE(stored.is_array()) << "names live once, in models.features: " << record->inputs_json;
+  ASSERT_EQ(stored.size(), names.size());
+  EXPECT_TRUE(stored[1].is_null());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i == 1) continue;
+    EXPECT_EQ(stored[i].get<double>(),
+              0.01 * static_cast<double>((4 * 7 + static_cast<int>(i)) % 100))
+        << names[i];
+  }
+}
+
+TEST_P(ScoringServiceTest, AssessmentsStoredWithNamedInputsStillReadByName) {
+  // Rows written before the array form keep their {"name": value} object (they are immutable).
+  const auto& loaded = *champion_->current();
+  const auto& names = loaded.model().features;
+  nlohmann::json object = nlohmann::json::object();
+  for (std::size_t i = 0; i < names.size(); ++i) object[names[i]] = 0.5 + static_cast<double>(i);
+  object[names[2]] = nullptr;
+  store::AssessmentRecord legacy;
+  legacy.model_id = loaded.record().id;
+  legacy.company_ref = "legacy";
+  legacy.inputs_json = object.dump();
+  legacy.pd = 0.02;
+  legacy.grade = "R3";
+  legacy.recommendation = "approve";
+  legacy.drivers_json = "[]";
+  legacy.out_of_range_json = "[]";
+  legacy.created_at = "2026-01-02T03:04:05Z";
+  legacy.created_by = "ana";
+  long long id = 0;
+  {
+    store::Transaction tx(*db_);
+    id = store::AssessmentRepository().insert(tx, legacy);
+    tx.commit();
+  }
+  const auto view = scoring_->get(kAna, id);
+  ASSERT_EQ(view.inputs.size(), names.size());
+  EXPECT_EQ(view.inputs[names[0]].get<double>(), 0.5);
+  EXPECT_TRUE(view.inputs[names[2]].is_null());
+  EXPECT_EQ(view.inputs[names.back()].get<double>(), 0.5 + static_cast<double>(names.size() - 1));
+}
+
 TEST_P(ScoringServiceTest, NonFiniteAndMissingFeaturesAreRefusedAndNothingIsStored) {
   const long long before = assessments();
   const auto& names = champion_->current()->model().features;
