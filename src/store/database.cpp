@@ -111,9 +111,11 @@ void prepare_session(soci::session& sql, Backend backend) {
       sql << "PRAGMA journal_mode = WAL";
       sql << "PRAGMA synchronous = NORMAL";
       // Checkpoints are the WalCheckpointer's (detail/wal_checkpointer.hpp), not the committing
-      // writer's; a WAL that was copied completely is cut back to 64 MiB when it restarts.
+      // writer's. A restarted WAL keeps its file up to 2 GiB (beyond the 1 GiB at which the
+      // checkpointer forces a restart), so that the writers overwrite blocks already allocated
+      // instead of truncating a large file in a commit and growing it again.
       sql << "PRAGMA wal_autocheckpoint = 0";
-      sql << "PRAGMA journal_size_limit = 67108864";
+      sql << "PRAGMA journal_size_limit = 2147483648";
       break;
     case Backend::mysql:
       sql << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ONLY_FULL_GROUP_BY'";
@@ -172,7 +174,7 @@ std::unique_ptr<Database> Database::open(const std::string& url_text, std::size_
   if (target.backend == Backend::sqlite) {
     try {
       impl->checkpointer = std::make_unique<detail::WalCheckpointer>(
-          target.soci_backend, target.connect, detail::kWalCheckpointInterval);
+          target.soci_backend, target.connect, detail::kWalCheckpointInterval, impl->writer);
     } catch (const soci::soci_error& error) {
       throw core::Unavailable("db_unreachable", "cannot open database " + url.redacted() + ": " +
                                                     std::string(error.get_error_message()));

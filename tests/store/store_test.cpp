@@ -1,8 +1,10 @@
 // Store tests, written once and run on SQLite, MariaDB and PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "core/error.hpp"
@@ -290,6 +292,40 @@ TEST(SqliteWal, CommitsLeaveCheckpointsToTheBackgroundCheckpointerWhichCopiesThe
     detail::sql(tx) << "SELECT COUNT(*) FROM blobs WHERE length(body) = 4000", soci::into(rows);
     EXPECT_EQ(rows, 2000);
   }
+}
+
+TEST(SqliteWal, UnderAStreamOfCommitsTheCheckpointerRestartsTheWalOnceItReachesTheCap) {
+  // A concurrent PASSIVE checkpoint never catches up with a writer that commits without pause,
+  // and SQLite restarts the WAL only after a checkpoint that caught up: without the forced
+  // restart the WAL grows by every commit for as long as the stream lasts.
+  test::TempDir dir;
+  const auto file = dir.path() / "stream.db";
+  const std::string connect = "db=" + file.string() + " timeout=30";
+  soci::session writer("sqlite3", connect);
+  detail::prepare_session(writer, Backend::sqlite);
+  writer << "CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL)";
+  std::recursive_mutex writers;
+  constexpr int kCapFrames = 64;  // 256 KiB of 4 KiB pages
+  detail::WalCheckpointer checkpointer("sqlite3", connect, std::chrono::milliseconds(20), writers,
+                                       kCapFrames);
+  const auto wal = std::filesystem::path(file.string() + "-wal");
+  constexpr int kCommits = 5000;  // ~60 MB of WAL frames (a 4 KB row and its page), back to back
+  std::uintmax_t largest = 0;
+  for (int i = 0; i < kCommits; ++i) {
+    const std::string body(4000, static_cast<char>('a' + i % 26));
+    {
+      const std::lock_guard lock(writers);  // as a store::Transaction does
+      writer << "BEGIN IMMEDIATE";
+      writer << "INSERT INTO blobs (body) VALUES (:body)", soci::use(body);
+      writer << "COMMIT";
+    }
+    largest = std::max(largest, std::filesystem::file_size(wal));
+  }
+  // It grows until the first rounds catch up (a few MB here), then restarts over and over.
+  EXPECT_LT(largest, 16u * 1024 * 1024) << "the WAL kept every commit instead of restarting";
+  long long rows = 0;
+  writer << "SELECT COUNT(*) FROM blobs WHERE length(body) = 4000", soci::into(rows);
+  EXPECT_EQ(rows, kCommits);
 }
 
 }  // namespace
