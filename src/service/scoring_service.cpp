@@ -276,9 +276,10 @@ namespace detail {
 // row); on SQLite those are serialised by the single writer lock, and every commit costs a WAL
 // append and lock round trip. Instead each scoring is queued, computed, and one writer thread
 // stores everything queued (up to kMaxBatch) in one transaction, then reports each scoring's
-// outcome to its callback, and goes on with whatever arrived meanwhile. Nobody waits on a
-// timer: a lone scoring is written at once, and under load the batch is whatever arrived while
-// the previous one was being written. A scoring's callback runs only after the transaction
+// outcome to its callback, and goes on with whatever arrived meanwhile. A lone scoring is
+// written at once; under load the batch is whatever arrived while the previous one was being
+// written, plus the scorings that were being computed (the writer waits at most kGather for
+// them). A scoring's callback runs only after the transaction
 // holding its assessment has committed. Callers do not wait for their turn (score_async), so
 // a request thread is free as soon as its scoring is queued. See
 // docs/adr/0006-group-commit-for-scorings.md.
