@@ -111,11 +111,11 @@ void prepare_session(soci::session& sql, Backend backend) {
       sql << "PRAGMA journal_mode = WAL";
       sql << "PRAGMA synchronous = NORMAL";
       // Checkpoints are the WalCheckpointer's (detail/wal_checkpointer.hpp), not the committing
-      // writer's. A restarted WAL keeps its file up to 2 GiB (beyond the 1 GiB at which the
+      // writer's. A restarted WAL keeps its file up to 5 GiB (beyond the 4 GiB at which the
       // checkpointer forces a restart), so that the writers overwrite blocks already allocated
       // instead of truncating a large file in a commit and growing it again.
       sql << "PRAGMA wal_autocheckpoint = 0";
-      sql << "PRAGMA journal_size_limit = 2147483648";
+      sql << "PRAGMA journal_size_limit = 5368709120";
       break;
     case Backend::mysql:
       sql << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ONLY_FULL_GROUP_BY'";

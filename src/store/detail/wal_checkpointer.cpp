@@ -47,7 +47,7 @@ void WalCheckpointer::round() {
   const std::lock_guard writers(writer_);
   const auto locked = std::chrono::steady_clock::now();
   pass();
-  spdlog::debug(
+  spdlog::info(
       "WAL restart: {} frames, the last {} copied with writers waiting ({} ms; {} ms to get the "
       "writer lock)",
       frames, frames - tail_from,

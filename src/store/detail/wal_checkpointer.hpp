@@ -18,13 +18,16 @@ namespace risklab::store::detail {
 /// WAL to some tens of MB at that rate.
 inline constexpr std::chrono::milliseconds kWalCheckpointInterval{1000};
 
-/// WAL length (frames; 1 GiB at 4 KiB pages) at which a checkpoint round makes the WAL restart
-/// (WalCheckpointer). Every forced restart makes in-process writers wait for a short final
-/// checkpoint pass, whose fsyncs took 5–75 ms here under full load (session 8): with a cap of
-/// 256 MiB that was a stall every ~2.5 s at 16,000 stored scorings/s and a client p99 of 12–30 ms,
-/// with 1 GiB one stall per ~10 s and p99 unchanged. Under light load the WAL restarts by itself
-/// long before (a round finds no writer in its way).
-inline constexpr int kWalRestartFrames = 262144;
+/// WAL length (frames; 4 GiB at 4 KiB pages) at which a checkpoint round makes the WAL restart
+/// (WalCheckpointer). Every forced restart makes in-process writers wait for the round's last
+/// pass, whose fsyncs took 5–290 ms here under full load (session 8: ext4, while the WAL still
+/// grows into new blocks). wrk charges such a wait to every request that would have been sent
+/// meanwhile (coordinated-omission correction: ~4,900 samples for a 290 ms wait at 64
+/// connections), and so would real clients arriving during it. The cap keeps those waits rare
+/// enough for the p99: once per ~50 s at full load with 4 GiB (~0.6 % of requests in the worst
+/// case); 1 GiB (one per ~13 s) gave client p99s of 80–170 ms in two of four 12 s runs, 256 MiB
+/// 12–30 ms. Under light load the WAL restarts by itself long before.
+inline constexpr int kWalRestartFrames = 1048576;
 
 /// Copies a SQLite database's write-ahead log into the database file in the background.
 ///
