@@ -321,8 +321,10 @@ TEST(SqliteWal, UnderAStreamOfCommitsTheCheckpointerRestartsTheWalOnceItReachesT
     }
     largest = std::max(largest, std::filesystem::file_size(wal));
   }
-  // It grows until the first rounds catch up (a few MB here), then restarts over and over.
-  EXPECT_LT(largest, 16u * 1024 * 1024) << "the WAL kept every commit instead of restarting";
+  // Without the restart the WAL ends at ~60 MB; with it, it grows until the first rounds catch
+  // up (a few MB on an idle machine, more when the checkpointer waits for a core), then restarts
+  // over and over.
+  EXPECT_LT(largest, 32u * 1024 * 1024) << "the WAL kept every commit instead of restarting";
   long long rows = 0;
   writer << "SELECT COUNT(*) FROM blobs WHERE length(body) = 4000", soci::into(rows);
   EXPECT_EQ(rows, kCommits);
