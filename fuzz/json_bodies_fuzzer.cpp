@@ -61,7 +61,7 @@ Outcome attempt(Read read) {
 std::map<std::string, std::optional<double>> last_values(
     const risklab::service::FeatureValues& features) {
   std::map<std::string, std::optional<double>> out;
-  for (const auto& [name, value] : features) out[name] = value;
+  for (const auto& [name, value] : features) out[std::string(name)] = value;
   return out;
 }
 

@@ -23,7 +23,7 @@ LoadedModel::LoadedModel(store::ModelRecord record, ml::Model model)
   }
 }
 
-std::optional<std::size_t> LoadedModel::feature_index(const std::string& name) const {
+std::optional<std::size_t> LoadedModel::feature_index(std::string_view name) const {
   const auto it = index_.find(name);
   if (it == index_.end()) return std::nullopt;
   return it->second;

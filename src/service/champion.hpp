@@ -1,10 +1,12 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -30,7 +32,7 @@ class LoadedModel {
   const store::ModelRecord& record() const { return record_; }
   const ml::Model& model() const { return model_; }
   /// Position of feature `name` in the model, if it is one of its features.
-  std::optional<std::size_t> feature_index(const std::string& name) const;
+  std::optional<std::size_t> feature_index(std::string_view name) const;
 
   /// An explainer leased from the pool; returned when the lease ends.
   class ExplainerLease {
@@ -50,7 +52,13 @@ class LoadedModel {
  private:
   store::ModelRecord record_;
   ml::Model model_;
-  std::unordered_map<std::string, std::size_t> index_;
+  struct NameHash {  // looks names up as string_views, without a std::string each
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> index_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<ml::TreeExplainer>> pool_;
 };

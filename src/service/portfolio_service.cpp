@@ -69,7 +69,7 @@ ImportReport PortfolioService::enter_statement(const core::Actor& actor, const S
   if (entry.company.empty()) throw core::InvalidInput("field_missing", "the company id is required");
   const auto dataset = find_dataset(db_, entry.dataset);
   std::unordered_map<std::string, std::optional<double>> given;
-  for (const auto& [name, value] : entry.features) given[name] = value;
+  for (const auto& [name, value] : entry.features) given[std::string(name)] = value;
   std::string header = "company_id,company_name,period";
   std::string row = csv_cell(entry.company) + "," +
                     csv_cell(entry.company_name.empty() ? entry.company : entry.company_name) + "," +

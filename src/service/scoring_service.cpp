@@ -64,7 +64,7 @@ Prepared prepare(const LoadedModel& loaded, const FeatureValues& features) {
   for (const auto& [name, value] : features) {  // a later value for a name wins
     const auto index = loaded.feature_index(name);
     if (!index) {
-      prepared.ignored.push_back(name);
+      prepared.ignored.emplace_back(name);
       continue;
     }
     seen[*index] = true;
@@ -131,11 +131,12 @@ std::string DecisionPolicy::recommend(const ml::MasterScale& scale, const std::s
   return "refer";
 }
 
-std::optional<double>& FeatureValues::operator[](const std::string& name) {
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    if (it->first == name) return it->second;
+std::optional<double>& FeatureValues::operator[](std::string_view name) {
+  for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) {
+    if (std::string_view(names_).substr(it->offset, it->length) == name) return it->value;
   }
-  return entries_.emplace_back(name, std::nullopt).second;
+  add(name, std::nullopt);
+  return slots_.back().value;
 }
 
 namespace detail {

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,27 +42,73 @@ struct DecisionPolicy {
 };
 
 /// Feature values by name (null = a known missing value), in the order given; a name given
-/// twice counts with its last value. A flat list: filling it from a request costs one
-/// allocation per name, where a map costs a node and a rebalance.
+/// twice counts with its last value. A flat list whose names share one buffer: filling it from
+/// a request costs no allocation per name (a map costs a node and a rebalance, a list of
+/// strings one allocation per name). Names read from it are views into that buffer, valid
+/// until the next add() or operator[].
 class FeatureValues {
  public:
-  using Entry = std::pair<std::string, std::optional<double>>;
+  using Entry = std::pair<std::string_view, std::optional<double>>;
 
   /// Adds a value; a later one for the same name wins.
-  void add(std::string name, std::optional<double> value) {
-    entries_.emplace_back(std::move(name), value);
+  void add(std::string_view name, std::optional<double> value) {
+    slots_.push_back({names_.size(), name.size(), value});
+    names_.append(name);
   }
   /// The latest value given for `name`, added (as null) if there is none yet.
-  std::optional<double>& operator[](const std::string& name);
+  std::optional<double>& operator[](std::string_view name);
 
-  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
-  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-  void reserve(std::size_t n) { entries_.reserve(n); }
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Entry;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Entry;
+
+    const_iterator() = default;
+    Entry operator*() const { return owner_->entry(at_); }
+    const_iterator& operator++() {
+      ++at_;
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator before = *this;
+      ++at_;
+      return before;
+    }
+    bool operator==(const const_iterator& other) const { return at_ == other.at_; }
+
+   private:
+    friend class FeatureValues;
+    const_iterator(const FeatureValues* owner, std::size_t at) : owner_(owner), at_(at) {}
+    const FeatureValues* owner_ = nullptr;
+    std::size_t at_ = 0;
+  };
+
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, slots_.size()}; }
+  std::size_t size() const { return slots_.size(); }
+  bool empty() const { return slots_.empty(); }
+  /// Room for `n` names of ~40 bytes.
+  void reserve(std::size_t n) {
+    slots_.reserve(n);
+    names_.reserve(n * 40);
+  }
 
  private:
-  std::vector<Entry> entries_;
+  struct Slot {
+    std::size_t offset;
+    std::size_t length;
+    std::optional<double> value;
+  };
+  Entry entry(std::size_t i) const {
+    const Slot& slot = slots_[i];
+    return {std::string_view(names_).substr(slot.offset, slot.length), slot.value};
+  }
+
+  std::string names_;
+  std::vector<Slot> slots_;
 };
 
 /// What to score: a stored statement, or feature values given directly. A feature given as

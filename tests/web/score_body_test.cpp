@@ -30,7 +30,7 @@ std::string outcome(const std::function<service::ScoreInput()>& read) {
     out.precision(17);
     // By name, the last value given for a name counting (as a JSON object's keys do).
     std::map<std::string, std::optional<double>> features;
-    for (const auto& [name, value] : input.features) features[name] = value;
+    for (const auto& [name, value] : input.features) features[std::string(name)] = value;
     for (const auto& [name, value] : features) {
       out << " [" << name << "]=";
       if (value) {

@@ -148,6 +148,7 @@ class ScoreBodyReader {
       if (member_ == &features_ && kind == Kind::object) {
         in_features_ = true;
         feature_values_ = {};
+        feature_values_.reserve(128);
         not_numeric_.clear();
       }
     } else if (depth_ == 2 && in_features_) {
