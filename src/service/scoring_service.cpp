@@ -294,7 +294,8 @@ class GroupCommit {
   static constexpr std::size_t kBusy = 8;
 
   /// Counts a scoring being computed for this writer, from before its computation until it is
-  /// queued (or failed): the writer waits for such scorings to join its next batch. See run().
+  /// queued (submit() and store() end the count) or its computation failed (the destructor):
+  /// the writer waits for such scorings to join its next batch. See run().
   class Computing {
    public:
     explicit Computing(GroupCommit& owner) : owner_(owner) {
@@ -305,8 +306,7 @@ class GroupCommit {
       bool wake = false;
       {
         const std::lock_guard lock(owner_.mutex_);
-        --owner_.computing_;
-        wake = owner_.gathering_ && owner_.gathered();
+        wake = end_locked();
       }
       if (wake) owner_.wake_.notify_one();
     }
@@ -314,7 +314,17 @@ class GroupCommit {
     Computing& operator=(const Computing&) = delete;
 
    private:
+    friend class GroupCommit;
+    // Ends the count once, holding owner_.mutex_; true if the gathering writer should look.
+    bool end_locked() {
+      if (!counting_) return false;
+      counting_ = false;
+      --owner_.computing_;
+      return owner_.gathering_ && owner_.gathered();
+    }
+
     GroupCommit& owner_;
+    bool counting_ = true;
   };
 
   explicit GroupCommit(store::Database& db) : db_(db), writer_([this] { run(); }) {}
@@ -333,25 +343,29 @@ class GroupCommit {
   GroupCommit& operator=(const GroupCommit&) = delete;
 
   // Queues `computed` (with its audit row) for the writer, who calls `done` once.
-  void submit(const std::string& actor, Computed computed, ScoreCallback done) {
+  // Ends `computing`'s count in the same step.
+  void submit(Computing& computing, const std::string& actor, Computed computed,
+              ScoreCallback done) {
     auto pending = std::make_unique<Pending>(Pending{actor, std::move(computed), std::move(done)});
     bool wake = false;
     {
       std::lock_guard lock(mutex_);
       queue_.push_back(std::move(pending));
+      computing.end_locked();
       wake = idle_ || (gathering_ && gathered());
     }
     if (wake) wake_.notify_one();  // a busy writer looks at the queue again anyway
   }
 
   // Stores `computed` and returns its result once committed; throws what storing threw.
-  ScoreResult store(const std::string& actor, Computed computed) {
+  // Ends `computing`'s count once queued, before waiting for the commit.
+  ScoreResult store(Computing& computing, const std::string& actor, Computed computed) {
     std::mutex mutex;
     std::condition_variable stored;
     bool done = false;
     ScoreResult result;
     std::exception_ptr failure;
-    submit(actor, std::move(computed), [&](ScoreResult* r, std::exception_ptr error) {
+    submit(computing, actor, std::move(computed), [&](ScoreResult* r, std::exception_ptr error) {
       // Notified under the lock: this caller cannot see `done`, return and destroy the
       // condition variable before notify_one() has returned.
       std::lock_guard lock(mutex);
@@ -482,16 +496,17 @@ ScoringService::~ScoringService() = default;
 ScoreResult ScoringService::score(const core::Actor& actor, const ScoreInput& input) {
   require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
   const auto loaded = require_champion(champion_);
-  const detail::GroupCommit::Computing computing(*commits_);
-  return commits_->store(actor.name, compute(db_, actor, *loaded, policy_, input));
+  detail::GroupCommit::Computing computing(*commits_);
+  return commits_->store(computing, actor.name, compute(db_, actor, *loaded, policy_, input));
 }
 
 void ScoringService::score_async(const core::Actor& actor, const ScoreInput& input,
                                  ScoreCallback done) {
   require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
   const auto loaded = require_champion(champion_);
-  const detail::GroupCommit::Computing computing(*commits_);
-  commits_->submit(actor.name, compute(db_, actor, *loaded, policy_, input), std::move(done));
+  detail::GroupCommit::Computing computing(*commits_);
+  commits_->submit(computing, actor.name, compute(db_, actor, *loaded, policy_, input),
+                   std::move(done));
 }
 
 std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
