@@ -1,10 +1,9 @@
 #include "service/champion.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -16,17 +15,10 @@
 namespace risklab::service {
 
 LoadedModel::LoadedModel(store::ModelRecord record, ml::Model model)
-    : record_(std::move(record)), model_(std::move(model)) {
-  const auto& names = model_.features;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    index_.emplace(names[i], i);
-  }
-}
+    : record_(std::move(record)), model_(std::move(model)), index_(model_.features) {}
 
 std::optional<std::size_t> LoadedModel::feature_index(std::string_view name) const {
-  const auto it = index_.find(name);
-  if (it == index_.end()) return std::nullopt;
-  return it->second;
+  return index_.find(name);
 }
 
 LoadedModel::ExplainerLease::ExplainerLease(const LoadedModel& owner,

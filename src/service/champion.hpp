@@ -1,15 +1,14 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "core/name_index.hpp"
 #include "ml/model.hpp"
 #include "ml/tree_shap.hpp"
 #include "store/model_repository.hpp"
@@ -52,13 +51,7 @@ class LoadedModel {
  private:
   store::ModelRecord record_;
   ml::Model model_;
-  struct NameHash {  // looks names up as string_views, without a std::string each
-    using is_transparent = void;
-    std::size_t operator()(std::string_view name) const {
-      return std::hash<std::string_view>{}(name);
-    }
-  };
-  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> index_;
+  core::NameIndex index_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<ml::TreeExplainer>> pool_;
 };

@@ -3,12 +3,12 @@
 #include <simdjson.h>
 
 #include <cmath>
-#include <functional>
 #include <limits>
-#include <unordered_map>
+#include <optional>
 
 #include "core/error.hpp"
 #include "core/json_number.hpp"
+#include "core/name_index.hpp"
 
 namespace risklab::service {
 
@@ -32,17 +32,7 @@ std::string encode_stored_inputs(const std::vector<double>& raw) {
 // parsed without strtod. The stored inputs of thousands of scorings are most of a monitoring
 // page's work; nlohmann's SAX parser spent ~45 % of the whole report in its lexer.
 struct StoredInputsReader::Impl {
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const {
-      return std::hash<std::string_view>{}(text);
-    }
-  };
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-
-  explicit Impl(const std::vector<std::string>& names) : features(names) {
-    for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], i);
-  }
+  explicit Impl(const std::vector<std::string>& names) : features(names), index(names) {}
 
   void read_array(simdjson::ondemand::array array, std::vector<double>& row) {
     std::size_t count = 0;
@@ -66,21 +56,21 @@ struct StoredInputsReader::Impl {
     std::size_t next = 0;
     for (auto field : object) {
       const std::string_view key = field.unescaped_key();
-      std::size_t at = kNone;
+      std::optional<std::size_t> at;
       if (next < features.size() && features[next] == key) {
         at = next;
-      } else if (const auto it = index.find(key); it != index.end()) {
-        at = it->second;
+      } else {
+        at = index.find(key);
       }
-      if (at == kNone) continue;
-      next = at + 1;
+      if (!at) continue;
+      next = *at + 1;
       double value = 0;
-      if (field.value().get_double().get(value) == simdjson::SUCCESS) row[at] = value;
+      if (field.value().get_double().get(value) == simdjson::SUCCESS) row[*at] = value;
     }
   }
 
   const std::vector<std::string>& features;
-  std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index;
+  core::NameIndex index;
   simdjson::ondemand::parser parser;
   std::string buffer;
 };
