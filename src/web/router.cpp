@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "service/auth_service.hpp"
+#include "web/access_log.hpp"
 #include "web/detail/request_bodies.hpp"
 #include "web/error_mapping.hpp"
 #include "web/http_engine.hpp"
@@ -104,8 +105,8 @@ void record(Metrics& metrics, const std::string& method, const std::string& path
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics.observe(path, method, status, seconds);
-  spdlog::info("request_id={} method={} route={} status={} ms={:.2f} actor={} remote={}",
-               request_id, method, path, status, seconds * 1000, actor, remote);
+  access_log().info("request_id={} method={} route={} status={} ms={:.2f} actor={} remote={}",
+                    request_id, method, path, status, seconds * 1000, actor, remote);
 }
 
 // The Completion of a deferred request: the headers the middleware set, then the handler's

@@ -4,9 +4,11 @@
 // user text (with the CSP and content types), and secrets (passwords, tokens, session cookies)
 // never written to the log, the audit trail or the database in the clear.
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iterator>
 #include <set>
+#include <thread>
 
 #include "html_checks.hpp"
 #include "security_fixture.hpp"
@@ -535,6 +537,37 @@ TEST(SecretsInLogs, NoPasswordTokenOrSessionReachesTheLogTheAuditTrailOrTheDatab
     EXPECT_EQ(trail.find(secret), std::string::npos) << "the audit trail holds a secret";
     EXPECT_EQ(bytes.find(secret), std::string::npos) << "the database holds a secret in the clear";
   }
+}
+
+// The access log is block-buffered when stderr is a file (web/access_log.hpp): its lines must
+// still reach the log while the server runs, not only at shutdown.
+TEST(AccessLog, ARunningServersRequestLinesReachItsLogWithinSeconds) {
+  test::TempDir dir;
+  const std::string db_url = "sqlite://" + (dir.path() / "risklab.db").string();
+  {
+    auto db = store::Database::open(db_url);
+    store::migrate(*db);
+  }
+  test::ServerProcess server(
+      {}, {{"RISKLAB_DB", db_url}, {"RISKLAB_LAKE", "file://" + (dir.path() / "lake").string()}},
+      dir.path());
+  httplib::Client c("127.0.0.1", server.port());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(c.Get("/metrics"));
+  const auto lines = [&server] {
+    const std::string log = server.log();
+    std::size_t count = 0;
+    for (auto pos = log.find("[access] [info]"); pos != std::string::npos;
+         pos = log.find("[access] [info]", pos + 1)) {
+      if (log.compare(log.find("route=", pos), 15, "route=/metrics ") == 0) ++count;
+    }
+    return count;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (lines() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(lines(), 3u) << server.log();
+  EXPECT_EQ(server.stop(), 0);
 }
 
 }  // namespace

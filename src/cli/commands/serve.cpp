@@ -1,4 +1,5 @@
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -7,22 +8,22 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
-#include <unistd.h>
 
 #include "cli/commands/common.hpp"
+#include "lake/lake.hpp"
 #include "service/audit_service.hpp"
 #include "service/auth_service.hpp"
 #include "service/champion.hpp"
-#include "lake/lake.hpp"
 #include "service/decision_service.hpp"
-#include "service/outcome_service.hpp"
 #include "service/monitoring_service.hpp"
+#include "service/outcome_service.hpp"
 #include "service/registry_service.hpp"
 #include "service/scoring_service.hpp"
 #include "service/snapshot_service.hpp"
 #include "service/training_service.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "web/access_log.hpp"
 #include "web/server.hpp"
 
 namespace risklab::cli {
@@ -46,6 +47,7 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  web::install_access_log();
 
   const std::size_t threads = options.server.threads ? options.server.threads : web::default_request_threads();
   auto db = store::Database::open(global.db_url, options.pool ? options.pool : threads + 3);
@@ -131,7 +133,7 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   // Release the signal waiter if the server stopped for another reason.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
-  spdlog::info("stopped");
+  spdlog::info("stopped");  // flushes the access log's last lines too (same stderr buffer)
 }
 
 }  // namespace
