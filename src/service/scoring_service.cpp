@@ -51,6 +51,7 @@ FeatureValues statement_features(const std::string& json_text) {
 
 struct Prepared {
   std::vector<double> raw;
+  std::vector<std::string_view> texts;  // raw's JSON text as the caller wrote it, if known
   std::vector<std::string> ignored;
   std::vector<std::string> imputed;
 };
@@ -59,9 +60,11 @@ Prepared prepare(const LoadedModel& loaded, const FeatureValues& features) {
   const auto& names = loaded.model().features;
   Prepared prepared;
   prepared.raw.assign(names.size(), std::numeric_limits<double>::quiet_NaN());
+  prepared.texts.assign(names.size(), std::string_view());
   std::vector<bool> seen(names.size(), false);
   std::vector<bool> not_finite(names.size(), false);
-  for (const auto& [name, value] : features) {  // a later value for a name wins
+  for (std::size_t i = 0; i < features.size(); ++i) {  // a later value for a name wins
+    const auto [name, value] = features.entry(i);
     const auto index = loaded.feature_index(name);
     if (!index) {
       prepared.ignored.emplace_back(name);
@@ -69,6 +72,7 @@ Prepared prepare(const LoadedModel& loaded, const FeatureValues& features) {
     }
     seen[*index] = true;
     prepared.raw[*index] = value ? *value : std::numeric_limits<double>::quiet_NaN();
+    prepared.texts[*index] = features.text(i);
     not_finite[*index] = value && !std::isfinite(*value);
   }
   // Errors name the first offending feature by name.
@@ -133,7 +137,10 @@ std::string DecisionPolicy::recommend(const ml::MasterScale& scale, const std::s
 
 std::optional<double>& FeatureValues::operator[](std::string_view name) {
   for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) {
-    if (std::string_view(names_).substr(it->offset, it->length) == name) return it->value;
+    if (std::string_view(names_).substr(it->offset, it->length) == name) {
+      it->text_length = 0;
+      return it->value;
+    }
   }
   add(name, std::nullopt);
   return slots_.back().value;
@@ -145,6 +152,7 @@ namespace detail {
 struct Computed {
   ScoreResult result;
   store::AssessmentRecord record;
+  std::string audit_after_json;  // the audit row's "after", made here rather than by the writer
 };
 
 }  // namespace detail
@@ -211,7 +219,7 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
     }
   }
 
-  record.inputs_json = encode_stored_inputs(prepared.raw);
+  record.inputs_json = encode_stored_inputs(prepared.raw, prepared.texts);
   record.pd = result.pd;
   record.grade = result.grade;
   record.recommendation = result.recommendation;
@@ -220,7 +228,13 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
   record.created_at = core::utc_now_iso8601();
   record.created_by = actor.name;
   result.created_at = record.created_at;
-  return {std::move(result), std::move(record)};
+  std::string audit_after = nlohmann::json{
+      {"model_version", result.model_version},
+      {"pd", result.pd},
+      {"grade", result.grade},
+      {"recommendation",
+       result.recommendation}}.dump();
+  return {std::move(result), std::move(record), std::move(audit_after)};
 }
 
 // One scoring to store, by whom.
@@ -249,11 +263,7 @@ void persist_all(store::Transaction& tx, const std::vector<ToStore>& items) {
     entry.action = "assessment.created";
     entry.entity_type = "assessment";
     entry.entity_id = std::to_string(result.assessment_id);
-    entry.after_json = nlohmann::json{{"model_version", result.model_version},
-                                      {"pd", result.pd},
-                                      {"grade", result.grade},
-                                      {"recommendation", result.recommendation}}
-                           .dump();
+    entry.after_json = items[i].computed->audit_after_json;  // kept for a retry
     entries.push_back(std::move(entry));
   }
   store::AuditRepository().append_all(tx, std::move(entries));

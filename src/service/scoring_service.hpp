@@ -50,13 +50,26 @@ class FeatureValues {
  public:
   using Entry = std::pair<std::string_view, std::optional<double>>;
 
-  /// Adds a value; a later one for the same name wins.
-  void add(std::string_view name, std::optional<double> value) {
-    slots_.push_back({names_.size(), name.size(), value});
+  /// Adds a value; a later one for the same name wins. `text`, when given, is the JSON number
+  /// the value was read from (so it reads back as exactly `value`): the stored inputs keep it
+  /// as the caller wrote it instead of printing the value again.
+  void add(std::string_view name, std::optional<double> value, std::string_view text = {}) {
+    slots_.push_back({names_.size(), name.size(), text.size(), value});
     names_.append(name);
+    names_.append(text);
   }
-  /// The latest value given for `name`, added (as null) if there is none yet.
+  /// The latest value given for `name`, added (as null) if there is none yet. Its JSON text,
+  /// if any, is dropped: the value may be changed through the reference.
   std::optional<double>& operator[](std::string_view name);
+  /// The i-th entry (in the order added) and the JSON text of its value (empty if none).
+  Entry entry(std::size_t i) const {
+    const Slot& slot = slots_[i];
+    return {std::string_view(names_).substr(slot.offset, slot.length), slot.value};
+  }
+  std::string_view text(std::size_t i) const {
+    const Slot& slot = slots_[i];
+    return std::string_view(names_).substr(slot.offset + slot.length, slot.text_length);
+  }
 
   class const_iterator {
    public:
@@ -90,22 +103,19 @@ class FeatureValues {
   const_iterator end() const { return {this, slots_.size()}; }
   std::size_t size() const { return slots_.size(); }
   bool empty() const { return slots_.empty(); }
-  /// Room for `n` names of ~40 bytes.
+  /// Room for `n` names of ~40 bytes and their values' text.
   void reserve(std::size_t n) {
     slots_.reserve(n);
-    names_.reserve(n * 40);
+    names_.reserve(n * 60);
   }
 
  private:
   struct Slot {
-    std::size_t offset;
+    std::size_t offset;  // of the name in names_, its value's text right after it
     std::size_t length;
+    std::size_t text_length;
     std::optional<double> value;
   };
-  Entry entry(std::size_t i) const {
-    const Slot& slot = slots_[i];
-    return {std::string_view(names_).substr(slot.offset, slot.length), slot.value};
-  }
 
   std::string names_;
   std::vector<Slot> slots_;

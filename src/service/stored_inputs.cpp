@@ -12,7 +12,10 @@
 
 namespace risklab::service {
 
-std::string encode_stored_inputs(const std::vector<double>& raw) {
+// Keeping the request's own text saves printing each double again (std::to_chars' shortest
+// form: ~4 % of the server's CPU per stored scoring of 95 features).
+std::string encode_stored_inputs(const std::vector<double>& raw,
+                                 const std::vector<std::string_view>& texts) {
   std::string out;
   out.reserve(raw.size() * 20 + 2);
   out.push_back('[');
@@ -20,6 +23,8 @@ std::string encode_stored_inputs(const std::vector<double>& raw) {
     if (i > 0) out.push_back(',');
     if (std::isnan(raw[i])) {
       out += "null";
+    } else if (i < texts.size() && !texts[i].empty()) {
+      out += texts[i];
     } else {
       core::append_json_double(out, raw[i]);
     }

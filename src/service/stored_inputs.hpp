@@ -16,9 +16,11 @@
 namespace risklab::service {
 
 /// The stored form of `raw` (model feature order; NaN = missing): `[0.25,null,1.0,...]`. Numbers
-/// are the shortest text that reads back as the same double and always read back as floating
-/// point ("1.0", not "1").
-std::string encode_stored_inputs(const std::vector<double>& raw);
+/// always read back as the same double, as floating point ("1.0", not "1"): `texts[i]`, when
+/// given and not empty, is raw[i] as the request wrote it (a JSON floating-point literal that
+/// was parsed into raw[i]) and is kept as it is; other values are printed, shortest first.
+std::string encode_stored_inputs(const std::vector<double>& raw,
+                                 const std::vector<std::string_view>& texts = {});
 
 /// Reads stored inputs into rows by model feature position, without building a document
 /// (simdjson on-demand). One reader per thread; reuse it for many rows.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -29,6 +30,22 @@ TEST(StoredInputsTest, EncodedValuesReadBackAsTheSameDoubles) {
   StoredInputsReader reader(kFeatures);
   std::vector<double> row;
   reader.read(encode_stored_inputs(raw), row);
+  ASSERT_EQ(row.size(), raw.size());
+  EXPECT_EQ(row[0], raw[0]);
+  EXPECT_EQ(row[1], raw[1]);
+  EXPECT_TRUE(std::isnan(row[2]));
+  EXPECT_EQ(row[3], raw[3]);
+}
+
+TEST(StoredInputsTest, TheRequestsOwnNumberTextIsKeptAndOtherValuesArePrinted) {
+  // As a request wrote them: trailing zeros, an exponent; no text for the second value, and a
+  // text beside a missing value is not used.
+  const std::vector<double> raw{0.25, 1e-7, kNaN, 1234.5};
+  const std::vector<std::string_view> texts{"0.2500", "", "0.5", "1.2345E+3"};
+  EXPECT_EQ(encode_stored_inputs(raw, texts), "[0.2500,1e-07,null,1.2345E+3]");
+  StoredInputsReader reader(kFeatures);
+  std::vector<double> row;
+  reader.read(encode_stored_inputs(raw, texts), row);
   ASSERT_EQ(row.size(), raw.size());
   EXPECT_EQ(row[0], raw[0]);
   EXPECT_EQ(row[1], raw[1]);

@@ -5,14 +5,17 @@
 #include "web/detail/score_body.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 #include "core/error.hpp"
@@ -60,8 +63,24 @@ std::string by_document(const std::string& body) {
   });
 }
 
+// The reader also keeps each floating-point value's text (FeatureValues::text, for the stored
+// inputs): when it does, the text must read back as exactly that value.
 std::string by_reader(const std::string& body) {
-  return outcome([&] { return read_score_body(body); });
+  return outcome([&] {
+    auto input = read_score_body(body);
+    for (std::size_t i = 0; i < input.features.size(); ++i) {
+      const auto text = input.features.text(i);
+      if (text.empty()) continue;
+      const auto value = input.features.entry(i).second;
+      double parsed = 0.0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+      if (!value || ec != std::errc() || end != text.data() + text.size() ||
+          std::memcmp(&parsed, &*value, sizeof parsed) != 0) {
+        throw std::runtime_error("text '" + std::string(text) + "' is not the value read");
+      }
+    }
+    return input;
+  });
 }
 
 const char* const kBodies[] = {
@@ -195,6 +214,20 @@ TEST(ScoreBodyTest, RandomMutationsAreJudgedAlike) {
   // Both kinds must be well represented for the comparison to mean something.
   EXPECT_GT(scored, 300);
   EXPECT_GT(json, 1000);
+}
+
+TEST(ScoreBodyTest, TheReaderKeepsTheTextOfFloatingPointValuesOnlyUntilAValueIsChanged) {
+  auto input = read_score_body(R"({"features":{"a":0.2500,"b":1E+5,"c":3,"d":null,"e":-0.0}})");
+  ASSERT_EQ(input.features.size(), 5U);
+  EXPECT_EQ(input.features.text(0), "0.2500");
+  EXPECT_EQ(input.features.text(1), "1E+5");
+  EXPECT_EQ(input.features.text(2), "") << "integers are printed again (as 3.0)";
+  EXPECT_EQ(input.features.text(3), "");
+  EXPECT_EQ(input.features.text(4), "-0.0");
+  input.features["a"] = 0.5;  // changed through the reference: its old text must not be kept
+  EXPECT_EQ(input.features.text(0), "");
+  EXPECT_EQ(input.features.entry(0).second, 0.5);
+  EXPECT_EQ(input.features.text(1), "1E+5");
 }
 
 }  // namespace
