@@ -4,13 +4,20 @@
 #include "service/scoring_service.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "core/error.hpp"
@@ -324,6 +331,35 @@ TEST_P(ScoringServiceTest, QueuedScoringsAreStoredBeforeTheServiceStops) {
   scoring_.reset();
   EXPECT_EQ(stored.load(), 30);
   EXPECT_EQ(assessments() - before, 30);
+}
+
+// Threads of this process at `nice` (field 19 of /proc/self/task/TID/stat).
+int threads_at_nice(int nice) {
+  int count = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));  // after "pid (comm) "
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+    }
+    if (field == std::to_string(nice)) ++count;
+  }
+  return count;
+}
+
+TEST_P(ScoringServiceTest, TheGroupCommitWriterRunsAtNiceMinus5WhereTheSystemAllowsIt) {
+  bool allowed = false;
+  std::thread probe(
+      [&allowed] { allowed = setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), -5) == 0; });
+  probe.join();
+  if (!allowed) {
+    EXPECT_EQ(threads_at_nice(-5), 0) << "without CAP_SYS_NICE the writer keeps nice 0";
+    return;
+  }
+  EXPECT_EQ(threads_at_nice(-5), 1) << "the writer, and only it";
+  scoring_.reset();
+  EXPECT_EQ(threads_at_nice(-5), 0) << "it was the service's writer";
 }
 
 TEST_P(ScoringServiceTest, BatchScoringStoresEveryRowInOrder) {
