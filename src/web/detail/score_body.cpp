@@ -300,13 +300,13 @@ class SimdJsonFeed {
       std::uint64_t integer = 0;
       return v.get_uint64().get(integer) == simdjson::SUCCESS && sax.number_unsigned(integer);
     }
-    // simdjson 3.0.1 rounds some literals of more than 19 digits differently from strtod (e.g.
-    // 0.1000000000000000055511151231257827): those are read by std::from_chars, which rounds
-    // correctly, as nlohmann's strtod does.
+    // simdjson checks the literal's grammar (std::from_chars alone would take "01.5" or ".5"),
+    // but 3.0.1 rounds some literals of more than 19 digits differently from strtod (e.g.
+    // 0.1000000000000000055511151231257827): those are read again by std::from_chars, which
+    // rounds correctly, as nlohmann's strtod does.
     double real = 0.0;
-    if (token.size() <= 19) {
-      if (v.get_double().get(real) != simdjson::SUCCESS) return false;
-    } else {
+    if (v.get_double().get(real) != simdjson::SUCCESS) return false;
+    if (token.size() > 19) {
       const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), real);
       if (ec != std::errc() || end != token.data() + token.size()) return false;
     }
