@@ -43,7 +43,9 @@ struct DecisionRecord {
 class AssessmentRepository {
  public:
   long long insert(Transaction& tx, const AssessmentRecord& assessment);
-  /// Inserts `assessments` in order with one statement prepared once; returns their ids.
+  /// Inserts `assessments` in order with one statement prepared once; returns their ids. On
+  /// SQLite their JSON columns (inputs, drivers, out_of_range) are not checked again by the
+  /// schema's CHECK (json_valid(...)): the caller writes them with a JSON encoder.
   std::vector<long long> insert_all(Transaction& tx, const std::vector<AssessmentRecord>& assessments);
   std::optional<AssessmentRecord> find(Transaction& tx, long long id);
   long long count(Transaction& tx);

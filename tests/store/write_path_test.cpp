@@ -95,6 +95,20 @@ TEST_P(WritePathTest, InsertAllStoresEveryAssessmentUnderItsOwnId) {
   EXPECT_EQ(AssessmentRepository().count(tx), 7);
 }
 
+// insert_all skips SQLite's CHECK (json_valid(...)) for its own rows only: on the same
+// connection, a later statement writing text that is not JSON is still refused.
+TEST_P(WritePathTest, InsertAllLeavesTheJsonChecksOnForLaterStatements) {
+  Transaction tx(*db_);
+  AssessmentRepository().insert_all(tx, {assessment(1), assessment(2)});
+  const auto insert_not_json = [&] {
+    detail::sql(tx) << "INSERT INTO assessments (model_id, inputs, pd, grade, recommendation, "
+                       "drivers, out_of_range, created_at, created_by) VALUES (:m, 'not json', "
+                       "0.5, 'R1', 'refer', '[]', '[]', '2026-11-29T10:00:00Z', 'ana')",
+        soci::use(model_id_);
+  };
+  EXPECT_THROW(insert_not_json(), soci::soci_error);
+}
+
 TEST_P(WritePathTest, AppendAllChainsExactlyAsAppendingOneByOne) {
   {
     Transaction tx(*db_);
