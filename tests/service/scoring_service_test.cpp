@@ -160,6 +160,23 @@ TEST_P(ScoringServiceTest, StoredInputsReadBackAsTheScoredNumbers) {
   EXPECT_FALSE(view.inputs.contains("another"));
 }
 
+TEST_P(ScoringServiceTest, FeaturesSentInAnyOrderScoreAndStoreAsInModelOrder) {
+  const ScoreInput ordered = input(4);
+  ScoreInput shuffled;
+  shuffled.top_k = ordered.top_k;
+  // Reversed, and a name that is not the model's first where the model's first would be.
+  shuffled.features.add("not a model feature", 1.0);
+  for (std::size_t i = ordered.features.size(); i-- > 0;) {
+    const auto [name, value] = ordered.features.entry(i);
+    shuffled.features.add(name, value);
+  }
+  const auto a = scoring_->score(kAna, ordered);
+  const auto b = scoring_->score(kAna, shuffled);
+  EXPECT_EQ(a.pd, b.pd);
+  EXPECT_EQ(b.ignored_features, std::vector<std::string>{"not a model feature"});
+  EXPECT_EQ(scoring_->get(kAna, a.assessment_id).inputs, scoring_->get(kAna, b.assessment_id).inputs);
+}
+
 TEST_P(ScoringServiceTest, StoredInputsAreOneValuePerFeatureInModelOrder) {
   ScoreInput in = input(4);
   const auto& names = champion_->current()->model().features;
