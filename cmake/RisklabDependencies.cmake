@@ -11,6 +11,9 @@ find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(simdjson REQUIRED)  # on-demand parsing of stored scoring inputs (monitoring)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+if(RISKLAB_MIMALLOC AND NOT RISKLAB_SANITIZE)
+  find_package(mimalloc 2.0 REQUIRED)  # the executable's malloc (docs/adr/0010-mimalloc.md)
+endif()
 
 # libcsv (Debian libcsv-dev): RFC 4180 streaming parser; no CMake config or .pc file.
 find_path(CSV_INCLUDE_DIR csv.h REQUIRED)

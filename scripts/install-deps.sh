@@ -21,7 +21,7 @@ apt_build=(
   libsoci-dev libsoci-sqlite3-4.0 libsoci-mysql4.0 libsoci-postgresql4.0 libboost-dev libsqlite3-dev
   libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsodium-dev
   libkainjow-mustache-dev libtbb-dev libtomlplusplus-dev libxgboost-dev
-  libcurl4-openssl-dev libssl-dev libcsv-dev libsimdjson-dev
+  libcurl4-openssl-dev libssl-dev libcsv-dev libsimdjson-dev libmimalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs
   clang-14 libfuzzer-14-dev libclang-rt-14-dev

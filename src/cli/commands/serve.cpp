@@ -26,6 +26,10 @@
 #include "web/access_log.hpp"
 #include "web/server.hpp"
 
+#ifdef RISKLAB_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 namespace risklab::cli {
 namespace {
 
@@ -48,6 +52,11 @@ void serve(const GlobalOptions& global, const ServeOptions& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   web::install_access_log();
+#ifdef RISKLAB_WITH_MIMALLOC
+  spdlog::debug("memory allocator: mimalloc {}", mi_version());
+#else
+  spdlog::debug("memory allocator: the C library's");
+#endif
 
   const std::size_t threads = options.server.threads ? options.server.threads : web::default_request_threads();
   auto db = store::Database::open(global.db_url, options.pool ? options.pool : threads + 3);
