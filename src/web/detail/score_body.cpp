@@ -96,7 +96,13 @@ class ScoreBodyReader {
   bool start_array(std::size_t) { return open(Kind::array); }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
+  // nlohmann reuses `name`'s buffer for the next token: the name is kept here.
   bool key(string_t& name) {
+    key_storage_ = name;
+    return key_view(key_storage_);
+  }
+  // `name` must stay valid until the member's value has been read.
+  bool key_view(std::string_view name) {
     if (depth_ == 1) {
       member_ = name == "top_k"          ? &top_k_
                 : name == "company"      ? &company_
@@ -182,18 +188,22 @@ class ScoreBodyReader {
   // clears the error, a non-number after a number is one.
   void set_feature(std::optional<double> v, std::string_view text = {}) {
     feature_values_.add(feature_, v, text);
-    if (!not_numeric_.empty()) not_numeric_.erase(feature_);
+    if (!not_numeric_.empty()) {
+      if (const auto it = not_numeric_.find(feature_); it != not_numeric_.end())
+        not_numeric_.erase(it);
+    }
   }
-  void set_not_numeric() { not_numeric_.insert(feature_); }
+  void set_not_numeric() { not_numeric_.emplace(feature_); }
 
   int depth_ = 0;
   bool root_is_object_ = false;
   bool in_features_ = false;
   Member* member_ = nullptr;
   Member top_k_, company_, statement_id_, features_;
-  std::string feature_;
+  std::string_view feature_;  // the current member's name (see key_view)
+  std::string key_storage_;
   service::FeatureValues feature_values_;
-  std::set<std::string> not_numeric_;
+  std::set<std::string, std::less<>> not_numeric_;
   long long integer_ = 0;
   std::uint64_t unsigned_ = 0;
   double float_ = 0.0;
@@ -246,8 +256,7 @@ class SimdJsonFeed {
           field.unescaped_key().get(key) != simdjson::SUCCESS) {
         return false;
       }
-      scratch_.assign(key);
-      sax.key(scratch_);
+      sax.key_view(key);  // in the parser's string buffer until the next document
       if (!value(field.value(), sax, depth)) return false;
     }
     return sax.end_object();
