@@ -32,6 +32,10 @@ class LoadedModel {
   const ml::Model& model() const { return model_; }
   /// Position of feature `name` in the model, if it is one of its features.
   std::optional<std::size_t> feature_index(std::string_view name) const;
+  /// The same, trying position `expected` first (core::NameIndex::find).
+  std::optional<std::size_t> feature_index(std::string_view name, std::size_t expected) const {
+    return index_.find(name, expected);
+  }
 
   /// An explainer leased from the pool; returned when the lease ends.
   class ExplainerLease {

@@ -61,12 +61,7 @@ struct StoredInputsReader::Impl {
     std::size_t next = 0;
     for (auto field : object) {
       const std::string_view key = field.unescaped_key();
-      std::optional<std::size_t> at;
-      if (next < features.size() && features[next] == key) {
-        at = next;
-      } else {
-        at = index.find(key);
-      }
+      const std::optional<std::size_t> at = index.find(key, next);
       if (!at) continue;
       next = *at + 1;
       double value = 0;
