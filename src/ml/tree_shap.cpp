@@ -203,6 +203,13 @@ void TreeExplainer::prepare_quadrature() {
   one_.assign(n_features_, 1.0);
   present_.assign(n_features_, 0);
   open_acc_.assign(n_features_, nullptr);
+  phi_points_.assign(n_features_ * max_points, 0.0);
+  order_.resize(plans_.size());
+  for (std::size_t t = 0; t < order_.size(); ++t) order_[t] = t;
+  std::stable_sort(order_.begin(), order_.end(), [this](std::size_t x, std::size_t y) {
+    return plans_[x].points < plans_[y].points;
+  });
+  select_points(plans_.empty() ? 1 : plans_[order_.front()].points);
 }
 
 TreeExplainer::TreeExplainer(const RandomForest& forest)
@@ -227,21 +234,44 @@ ShapValues TreeExplainer::explain(const double* row) {
   out.expected_value = expected_value_;
   out.contributions.assign(n_features_, 0.0);
   double* phi = out.contributions.data();
-  if (forest_ != nullptr) {
-    for (std::size_t t = 0; t < forest_->trees().size(); ++t) {
-      const DecisionTree& tree = forest_->trees()[t];
-      if (tree.size() > 1) explain_tree(ForestTree{tree}, plans_[t], row, phi);
+  // Trees in order of their point count: the per-point credits are weighed once per count.
+  for (const std::size_t t : order_) {
+    if (plans_[t].points != k_) {
+      flush_points(phi);
+      select_points(plans_[t].points);
     }
-  } else {
-    for (std::size_t t = 0; t < boosted_->n_trees(); ++t) {
+    if (forest_ != nullptr) {
+      const DecisionTree& tree = forest_->trees()[t];
+      if (tree.size() > 1) explain_tree(ForestTree{tree}, plans_[t], row);
+    } else {
       const BoostedTree tree(*boosted_, t);
-      if (tree.size() > 1) explain_tree(tree, plans_[t], row, phi);
+      if (tree.size() > 1) explain_tree(tree, plans_[t], row);
     }
   }
+  flush_points(phi);
   if (scale_ != 1.0) {
     for (double& c : out.contributions) c *= scale_;
   }
   return out;
+}
+
+void TreeExplainer::select_points(std::size_t k) {
+  k_ = k;
+  t_ = nodes_[k].data();
+  w_ = weights_[k].data();
+  inv_one_minus_t_ = inv_one_minus_t_table_[k].data();
+}
+
+void TreeExplainer::flush_points(double* phi) {
+  for (std::size_t f = 0; f < n_features_; ++f) {
+    double* credit = phi_points_.data() + f * k_;
+    double sum = 0.0;
+    for (std::size_t p = 0; p < k_; ++p) {
+      sum += w_[p] * credit[p];
+      credit[p] = 0.0;
+    }
+    phi[f] += sum;
+  }
 }
 
 namespace {
@@ -262,44 +292,42 @@ constexpr std::size_t kMaxFixedPoints = 32;
 }  // namespace
 
 template <class Tree>
-void TreeExplainer::explain_tree(const Tree& tree, const TreePlan& plan, const double* row,
-                                 double* phi) {
-  k_ = plan.points;
-  t_ = nodes_[k_].data();
-  w_ = weights_[k_].data();
-  inv_one_minus_t_ = inv_one_minus_t_table_[k_].data();
+void TreeExplainer::explain_tree(const Tree& tree, const TreePlan& plan, const double* row) {
   recurs_ = plan.recurs.data();
   std::fill_n(a_.begin(), k_, 1.0);
-  dispatch<Tree, 2>(tree, row, phi);
+  dispatch<Tree, 2>(tree, row);
 }
 
 template <class Tree, std::size_t K>
-void TreeExplainer::dispatch(const Tree& tree, const double* row, double* phi) {
+void TreeExplainer::dispatch(const Tree& tree, const double* row) {
   if constexpr (K > kMaxFixedPoints) {
-    visit(tree, 0, 0, row, phi, DynamicPoints{k_});
+    visit(tree, 0, 0, row, DynamicPoints{k_});
   } else {
     if (k_ == K) {
-      visit(tree, 0, 0, row, phi, FixedPoints<K>{});
+      visit(tree, 0, 0, row, FixedPoints<K>{});
     } else {
-      dispatch<Tree, K + 2>(tree, row, phi);
+      dispatch<Tree, K + 2>(tree, row);
     }
   }
 }
 
-// At `node` (depth `depth`), a_[depth] holds A(t) = prod over the path's distinct features
-// of (z_f (1 - t) + o_f t), where z_f is the share of training cover the path keeps and o_f whether
-// the row follows it. Leaves g_[depth] = sum over leaves below of value * A_leaf(t).
+// At `node` (depth `depth`, never a leaf), a_[depth] holds A(t) = prod over the path's distinct
+// features of (z_f (1 - t) + o_f t), where z_f is the share of training cover the path keeps
+// and o_f whether the row follows it. Leaves g_[depth] = sum over leaves below of
+// value * A_leaf(t), and adds each edge's credit, still to be weighed by the quadrature weights,
+// to phi_points_ (flush_points() applies the weights).
+//
+// Shortcuts, all exact: a leaf child is handled here (its credit is value * A / old factor, no
+// division by its own factor); a leaf of value 0 adds nothing to g or to any credit (TreeSHAP is
+// linear in the leaf values), so it costs nothing, and in a forest most leaves are 0 (pure
+// non-default); an edge with o = z = 0 (no cover, not followed) makes every A below it zero, so
+// its subtree is skipped.
 template <class Tree, class Points>
 void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth, const double* row,
-                          double* phi, Points points) {
+                          Points points) {
   const std::size_t k = points.size();
   const double* a = a_.data() + depth * k;
   double* g = g_.data() + depth * k;
-  if (tree.leaf(node)) {
-    const double value = tree.value(node);
-    for (std::size_t p = 0; p < k; ++p) g[p] = value * a[p];
-    return;
-  }
   for (std::size_t p = 0; p < k; ++p) g[p] = 0.0;
   const std::size_t feature = tree.feature(node);
   const std::size_t left = tree.left(node);
@@ -310,10 +338,13 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
   const double z_prev = zero_[feature];
   const double o_prev = one_[feature];
   double* const outer_acc = open_acc_[feature];
+  double* const credit = phi_points_.data() + feature * k;
   double* child_a = a_.data() + (depth + 1) * k;
   double* child_g = g_.data() + (depth + 1) * k;
   double* child_acc = acc_.data() + (depth + 1) * k;
   const bool recurs = recurs_[node] != 0;
+  const double* t = t_;
+  const double* inv_one_minus_t = inv_one_minus_t_;
 
   for (const std::size_t child : {left, right}) {
     const bool hot = (child == left) == goes_left;
@@ -322,14 +353,48 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
     const double share = cover > 0.0 ? tree.cover(child) / cover : 0.0;
     const double z = share * (was_present ? z_prev : 1.0);
     const double o = (hot ? 1.0 : 0.0) * (was_present ? o_prev : 1.0);
+    if (z == 0.0 && o == 0.0) continue;
+    if (tree.leaf(child)) {
+      const double value = tree.value(child);
+      if (value == 0.0) continue;
+      // The leaf's A is a * new factor / old factor; its credit divides the new factor out.
+      if (!was_present) {
+        const double c0 = value * z;
+        const double c1 = value * (o - z);
+        for (std::size_t p = 0; p < k; ++p) {
+          g[p] += a[p] * (c0 + c1 * t[p]);
+          credit[p] += c1 * a[p];
+        }
+      } else if (o_prev == 0.0) {
+        // Old factor z_prev (1 - t), and o = 0; a zero z_prev has already made A zero.
+        if (z_prev == 0.0) continue;
+        const double ratio = value * z / z_prev;
+        const double c = -value * z / z_prev;
+        for (std::size_t p = 0; p < k; ++p) {
+          g[p] += ratio * a[p];
+          credit[p] += c * a[p] * inv_one_minus_t[p];
+        }
+      } else {
+        const double c0 = value * z;
+        const double c1 = value * (o - z);
+        for (std::size_t p = 0; p < k; ++p) {
+          const double q = a[p] / (z_prev + (1.0 - z_prev) * t[p]);
+          g[p] += q * (c0 + c1 * t[p]);
+          credit[p] += c1 * q;
+        }
+      }
+      continue;
+    }
     if (!was_present) {
-      for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * (z + (o - z) * t_[p]);
+      for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * (z + (o - z) * t[p]);
     } else if (o_prev == 0.0) {
       // Both factors are z (1 - t); a zero z_prev has already made A zero.
       const double ratio = z_prev > 0.0 ? z / z_prev : 0.0;
       for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * ratio;
     } else {
-      for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * (z + (o - z) * t_[p]) / (z_prev + (1.0 - z_prev) * t_[p]);
+      for (std::size_t p = 0; p < k; ++p) {
+        child_a[p] = a[p] * (z + (o - z) * t[p]) / (z_prev + (1.0 - z_prev) * t[p]);
+      }
     }
     present_[feature] = 1;
     zero_[feature] = z;
@@ -338,36 +403,30 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
       for (std::size_t p = 0; p < k; ++p) child_acc[p] = 0.0;
       open_acc_[feature] = child_acc;
     }
-    visit(tree, child, depth + 1, row, phi, points);
+    visit(tree, child, depth + 1, row, points);
     // This edge is the deepest split on `feature` for the leaves below it except those under
     // a deeper split on the same feature (collected in child_acc, only when there is one);
-    // credit it for the rest. o is 0 or 1. A factor with o = 0 is z (1 - t), so dividing by it
-    // needs only the tabulated 1 / (1 - t); only o = 1 factors cost a division per point. An
-    // edge with o = z = 0 (no cover, not followed) leaves every A below it zero: no credit.
-    const auto credit = [&](auto below) {
-      double integral = 0.0;
+    // credit it for the rest, divided by its own factor. o is 0 or 1. A factor with o = 0 is
+    // z (1 - t): (o - z) / z = -1 and only the tabulated 1 / (1 - t) is needed; only o = 1
+    // factors cost a division per point.
+    const auto add_credit = [&](auto below) {
       if (o == 0.0) {
-        if (z == 0.0) {
-          for (std::size_t p = 0; p < k; ++p) g[p] += child_g[p];
-          return;
-        }
         for (std::size_t p = 0; p < k; ++p) {
-          integral += w_[p] * below(p) * inv_one_minus_t_[p];
+          credit[p] -= below(p) * inv_one_minus_t[p];
           g[p] += child_g[p];
         }
-        integral /= z;
       } else {
+        const double c = 1.0 - z;
         for (std::size_t p = 0; p < k; ++p) {
-          integral += w_[p] * below(p) / (z + (1.0 - z) * t_[p]);
+          credit[p] += c * below(p) / (z + c * t[p]);
           g[p] += child_g[p];
         }
       }
-      phi[feature] += (o - z) * integral;
     };
     if (recurs) {
-      credit([child_g, child_acc](std::size_t p) { return child_g[p] - child_acc[p]; });
+      add_credit([child_g, child_acc](std::size_t p) { return child_g[p] - child_acc[p]; });
     } else {
-      credit([child_g](std::size_t p) { return child_g[p]; });
+      add_credit([child_g](std::size_t p) { return child_g[p]; });
     }
   }
   present_[feature] = was_present ? 1 : 0;

@@ -57,12 +57,15 @@ class TreeExplainer {
   template <class Tree>
   void add_tree(const Tree& tree);
   void prepare_quadrature();
+  void select_points(std::size_t k);
+  /// Adds the weighed per-point credits to phi and clears them.
+  void flush_points(double* phi);
   template <class Tree>
-  void explain_tree(const Tree& tree, const TreePlan& plan, const double* row, double* phi);
+  void explain_tree(const Tree& tree, const TreePlan& plan, const double* row);
   template <class Tree, std::size_t K>
-  void dispatch(const Tree& tree, const double* row, double* phi);
+  void dispatch(const Tree& tree, const double* row);
   template <class Tree, class Points>
-  void visit(const Tree& tree, std::size_t node, std::size_t depth, const double* row, double* phi,
+  void visit(const Tree& tree, std::size_t node, std::size_t depth, const double* row,
              Points points);
 
   const RandomForest* forest_ = nullptr;
@@ -72,6 +75,8 @@ class TreeExplainer {
   double scale_ = 1.0;
   double expected_value_ = 0.0;
   std::vector<TreePlan> plans_;
+  /// Tree indices by point count.
+  std::vector<std::size_t> order_;
   /// Gauss-Legendre nodes and weights on [0, 1], indexed by point count.
   std::vector<std::vector<double>> nodes_;
   std::vector<std::vector<double>> weights_;
@@ -90,6 +95,9 @@ class TreeExplainer {
   std::vector<double> one_;
   std::vector<char> present_;
   std::vector<double*> open_acc_;
+  /// Per feature and point, the credits of the trees with the current point count, not yet
+  /// weighed: feature f's at [f * k_, (f + 1) * k_).
+  std::vector<double> phi_points_;
 };
 
 }  // namespace risklab::ml
