@@ -77,6 +77,26 @@ void BM_TreeShapOneRow(benchmark::State& state) {
 }
 BENCHMARK(BM_TreeShapOneRow)->Unit(benchmark::kMillisecond);
 
+// explain_batch over 16 prepared rows (one walk of each tree shares the per-edge work among
+// them), as /score's drivers are explained under load: items/s is rows/s.
+void BM_TreeShapBatch(benchmark::State& state) {
+  const Fixture& f = fixture();
+  TreeExplainer explainer(f.model.forest);
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::size_t width = f.model.features.size();
+  std::vector<double> prepared(n * width);
+  std::size_t row = 0;
+  for (auto _ : state) {
+    for (std::size_t r = 0; r < n; ++r) {
+      f.model.prepare(test_row(f, row++).data(), prepared.data() + r * width);
+    }
+    benchmark::DoNotOptimize(explainer.explain_batch(prepared.data(), n));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+  state.SetLabel("300 trees, exact");
+}
+BENCHMARK(BM_TreeShapBatch)->Arg(4)->Arg(16)->Unit(benchmark::kMillisecond);
+
 // The gbdt family (default parameters) on the same split: its exact TreeSHAP by our
 // TreeExplainer (what /score's drivers use) and by xgboost's pred_contribs through the C API.
 const Model& gbdt_model() {
@@ -99,6 +119,25 @@ void BM_GbdtTreeShapOneRow(benchmark::State& state) {
   state.SetLabel(std::to_string(model.booster.n_trees()) + " trees, exact (TreeExplainer)");
 }
 BENCHMARK(BM_GbdtTreeShapOneRow)->Unit(benchmark::kMicrosecond);
+
+void BM_GbdtTreeShapBatch(benchmark::State& state) {
+  const Model& model = gbdt_model();
+  const auto explainer = make_tree_explainer(model);
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::size_t width = model.features.size();
+  std::vector<double> raw(n * width);
+  std::size_t row = 0;
+  for (auto _ : state) {
+    for (std::size_t r = 0; r < n; ++r) {
+      const auto one = test_row(fixture(), row++);
+      std::copy(one.begin(), one.end(), raw.begin() + static_cast<std::ptrdiff_t>(r * width));
+    }
+    benchmark::DoNotOptimize(explainer->explain_batch(raw.data(), n));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+  state.SetLabel(std::to_string(model.booster.n_trees()) + " trees, exact (TreeExplainer)");
+}
+BENCHMARK(BM_GbdtTreeShapBatch)->Arg(16)->Unit(benchmark::kMicrosecond);
 
 void BM_GbdtXgboostShapOneRow(benchmark::State& state) {
   const Model& model = gbdt_model();

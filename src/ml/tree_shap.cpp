@@ -1,13 +1,27 @@
 #include "ml/tree_shap.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 #include "ml/detail/gbdt_trees.hpp"
 
 namespace risklab::ml {
 namespace {
+
+// The per-point loops work on blocks of two doubles (GCC's vector extension, one SSE2
+// instruction on every x86-64); point counts are even. Loads and stores go through memcpy, so
+// the arrays need no particular alignment.
+constexpr std::size_t kLanes = 2;
+using Block = double __attribute__((vector_size(kLanes * sizeof(double))));
+[[gnu::always_inline]] inline Block load(const double* p) {
+  Block b;
+  std::memcpy(&b, p, sizeof b);
+  return b;
+}
+[[gnu::always_inline]] inline void store(double* p, Block b) { std::memcpy(p, &b, sizeof b); }
 
 // Gauss-Legendre rule with n points mapped to [0, 1] (Newton on P_n from the usual cosine
 // guesses); exact for polynomials of degree <= 2n - 1.
@@ -171,11 +185,17 @@ void TreeExplainer::add_tree(const Tree& tree) {
   TreePlan plan;
   plan.depth = shape.depth;
   // A leaf polynomial divided by one factor has degree < U (distinct features on the path);
-  // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices. Rounded up to an
-  // even count (more points stay exact) so that few loop shapes need compiling.
+  // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices. Rounded up to a
+  // whole number of blocks (more points stay exact).
   const std::size_t needed = (shape.unique + 1) / 2;
-  plan.points = std::max<std::size_t>(2, needed + needed % 2);
+  plan.points = std::max<std::size_t>(kLanes, (needed + kLanes - 1) / kLanes * kLanes);
   plan.recurs = splits_again_below(tree, n_features_);
+  plan.share.assign(tree.size(), 0.0);
+  for (std::size_t n = 0; n < tree.size(); ++n) {
+    if (tree.leaf(n) || !(tree.cover(n) > 0.0)) continue;
+    plan.share[tree.left(n)] = tree.cover(tree.left(n)) / tree.cover(n);
+    plan.share[tree.right(n)] = tree.cover(tree.right(n)) / tree.cover(n);
+  }
   plans_.push_back(std::move(plan));
 }
 
@@ -188,22 +208,27 @@ void TreeExplainer::prepare_quadrature() {
   }
   nodes_.resize(max_points + 1);
   weights_.resize(max_points + 1);
-  inv_one_minus_t_table_.resize(max_points + 1);
+  minus_inv_table_.resize(max_points + 1);
   for (const TreePlan& plan : plans_) {
     const std::size_t k = plan.points;
     if (!nodes_[k].empty()) continue;
     gauss_legendre(k, nodes_[k], weights_[k]);
-    for (double t : nodes_[k]) inv_one_minus_t_table_[k].push_back(1.0 / (1.0 - t));
+    for (double t : nodes_[k]) minus_inv_table_[k].push_back(-1.0 / (1.0 - t));
   }
   const std::size_t levels = max_depth + 2;
-  a_.resize(levels * max_points);
-  g_.resize(levels * max_points);
-  acc_.resize(levels * max_points);
+  // At most ~4 MB of per-depth scratch: a batch of kMaxRows for trees of usual depths, fewer
+  // rows for extreme ones.
+  constexpr std::size_t kScratchDoubles = std::size_t{1} << 19;
+  max_rows_ = std::clamp<std::size_t>(kScratchDoubles / (levels * max_points), 1, kMaxRows);
+  a_.resize(levels * max_rows_ * max_points);
+  g_.resize(levels * max_rows_ * max_points);
+  acc_.resize(levels * max_rows_ * max_points);
   zero_.assign(n_features_, 1.0);
-  one_.assign(n_features_, 1.0);
+  one_.assign(n_features_ * kMaxRows, 1);
   present_.assign(n_features_, 0);
   open_acc_.assign(n_features_, nullptr);
-  phi_points_.assign(n_features_ * max_points, 0.0);
+  phi_points_.assign(max_rows_ * n_features_ * max_points, 0.0);
+  tables_.assign(8 * max_points, 0.0);
   order_.resize(plans_.size());
   for (std::size_t t = 0; t < order_.size(); ++t) order_[t] = t;
   std::stable_sort(order_.begin(), order_.end(), [this](std::size_t x, std::size_t y) {
@@ -230,27 +255,38 @@ TreeExplainer::TreeExplainer(const GbdtBooster& booster)
 }
 
 ShapValues TreeExplainer::explain(const double* row) {
-  ShapValues out;
-  out.expected_value = expected_value_;
-  out.contributions.assign(n_features_, 0.0);
-  double* phi = out.contributions.data();
-  // Trees in order of their point count: the per-point credits are weighed once per count.
-  for (const std::size_t t : order_) {
-    if (plans_[t].points != k_) {
-      flush_points(phi);
-      select_points(plans_[t].points);
-    }
-    if (forest_ != nullptr) {
-      const DecisionTree& tree = forest_->trees()[t];
-      if (tree.size() > 1) explain_tree(ForestTree{tree}, plans_[t], row);
-    } else {
-      const BoostedTree tree(*boosted_, t);
-      if (tree.size() > 1) explain_tree(tree, plans_[t], row);
-    }
+  return std::move(explain_batch(row, 1).front());
+}
+
+std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::size_t n_rows) {
+  std::vector<ShapValues> out(n_rows);
+  for (ShapValues& values : out) {
+    values.expected_value = expected_value_;
+    values.contributions.assign(n_features_, 0.0);
   }
-  flush_points(phi);
+  for (std::size_t first = 0; first < n_rows; first += max_rows_) {
+    n_ = std::min(max_rows_, n_rows - first);
+    rows_ = rows + first * n_features_;
+    // Trees in order of their point count: the per-point credits are weighed once per count.
+    for (const std::size_t t : order_) {
+      if (plans_[t].points != k_) {
+        flush_points(out.data() + first);
+        select_points(plans_[t].points);
+      }
+      if (forest_ != nullptr) {
+        const DecisionTree& tree = forest_->trees()[t];
+        if (tree.size() > 1) explain_tree(ForestTree{tree}, plans_[t]);
+      } else {
+        const BoostedTree tree(*boosted_, t);
+        if (tree.size() > 1) explain_tree(tree, plans_[t]);
+      }
+    }
+    flush_points(out.data() + first);
+  }
   if (scale_ != 1.0) {
-    for (double& c : out.contributions) c *= scale_;
+    for (ShapValues& values : out) {
+      for (double& c : values.contributions) c *= scale_;
+    }
   }
   return out;
 }
@@ -259,26 +295,29 @@ void TreeExplainer::select_points(std::size_t k) {
   k_ = k;
   t_ = nodes_[k].data();
   w_ = weights_[k].data();
-  inv_one_minus_t_ = inv_one_minus_t_table_[k].data();
+  minus_inv_ = minus_inv_table_[k].data();
 }
 
-void TreeExplainer::flush_points(double* phi) {
-  for (std::size_t f = 0; f < n_features_; ++f) {
-    double* credit = phi_points_.data() + f * k_;
-    double sum = 0.0;
-    for (std::size_t p = 0; p < k_; ++p) {
-      sum += w_[p] * credit[p];
-      credit[p] = 0.0;
+void TreeExplainer::flush_points(ShapValues* out) {
+  for (std::size_t r = 0; r < n_; ++r) {
+    double* phi = out[r].contributions.data();
+    for (std::size_t f = 0; f < n_features_; ++f) {
+      double* credit = phi_points_.data() + (f * n_ + r) * k_;
+      double sum = 0.0;
+      for (std::size_t p = 0; p < k_; ++p) {
+        sum += w_[p] * credit[p];
+        credit[p] = 0.0;
+      }
+      phi[f] += sum;
     }
-    phi[f] += sum;
   }
 }
 
 namespace {
 
 // The Gauss-Legendre point count of a tree, as a compile-time constant for the counts that
-// occur in practice (loops of known length unroll and vectorise, and zeroing needs no
-// memset call) or a run-time one beyond.
+// occur in practice (loops of known length unroll, and zeroing needs no memset call) or a
+// run-time one beyond.
 template <std::size_t K>
 struct FixedPoints {
   static constexpr std::size_t size() { return K; }
@@ -289,152 +328,182 @@ struct DynamicPoints {
 };
 constexpr std::size_t kMaxFixedPoints = 32;
 
+// out = x * y, per point.
+template <class Points>
+void multiply(double* out, const double* x, const double* y, Points points) {
+  for (std::size_t p = 0; p < points.size(); p += kLanes) store(out + p, load(x + p) * load(y + p));
+}
+
 }  // namespace
 
 template <class Tree>
-void TreeExplainer::explain_tree(const Tree& tree, const TreePlan& plan, const double* row) {
+void TreeExplainer::explain_tree(const Tree& tree, const TreePlan& plan) {
   recurs_ = plan.recurs.data();
-  std::fill_n(a_.begin(), k_, 1.0);
-  dispatch<Tree, 2>(tree, row);
+  share_ = plan.share.data();
+  std::fill_n(a_.begin(), n_ * k_, 1.0);
+  dispatch<Tree, kLanes>(tree);
 }
 
 template <class Tree, std::size_t K>
-void TreeExplainer::dispatch(const Tree& tree, const double* row) {
+void TreeExplainer::dispatch(const Tree& tree) {
   if constexpr (K > kMaxFixedPoints) {
-    visit(tree, 0, 0, row, DynamicPoints{k_});
+    visit(tree, 0, 0, DynamicPoints{k_});
   } else {
     if (k_ == K) {
-      visit(tree, 0, 0, row, FixedPoints<K>{});
+      visit(tree, 0, 0, FixedPoints<K>{});
     } else {
-      dispatch<Tree, K + 2>(tree, row);
+      dispatch<Tree, K + kLanes>(tree);
     }
   }
 }
 
-// At `node` (depth `depth`, never a leaf), a_[depth] holds A(t) = prod over the path's distinct
-// features of (z_f (1 - t) + o_f t), where z_f is the share of training cover the path keeps
-// and o_f whether the row follows it. Leaves g_[depth] = sum over leaves below of
-// value * A_leaf(t), and adds each edge's credit, still to be weighed by the quadrature weights,
-// to phi_points_ (flush_points() applies the weights).
+// At `node` (depth `depth`, never a leaf), for each row r of the batch, a_ at (depth, r) holds
+// A(t) = prod over the path's distinct features of (z_f (1 - t) + o_f t), where z_f is the share
+// of training cover the path keeps and o_f whether the row follows it. Leaves g_ at (depth, r)
+// = sum over leaves below of value * A_leaf(t), and adds each edge's credit, still to be
+// weighed by the quadrature weights, to phi_points_ (flush_points() applies the weights).
 //
-// Shortcuts, all exact: a leaf child is handled here (its credit is value * A / old factor, no
-// division by its own factor); a leaf of value 0 adds nothing to g or to any credit (TreeSHAP is
-// linear in the leaf values), so it costs nothing, and in a forest most leaves are 0 (pure
-// non-default); an edge with o = z = 0 (no cover, not followed) makes every A below it zero, so
-// its subtree is skipped.
+// The rows of a batch share everything that depends on the tree alone: the walk, each edge's
+// share z and the factor tables built from it (the divisions among them), so a row costs only
+// its multiply-adds. Per row, o is 0 or 1 and picks one of the tables, without a branch.
+//
+// Shortcuts, all exact: a leaf child is handled here; a leaf of value 0 adds nothing to g or to
+// any credit (TreeSHAP is linear in the leaf values), so it costs nothing, and in a forest most
+// leaves are 0 (pure non-default); an edge with z = 0 that no row follows makes every A below
+// it zero, so its subtree is skipped.
 template <class Tree, class Points>
-void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth, const double* row,
-                          Points points) {
+void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth, Points points) {
   const std::size_t k = points.size();
-  const double* a = a_.data() + depth * k;
-  double* g = g_.data() + depth * k;
-  for (std::size_t p = 0; p < k; ++p) g[p] = 0.0;
+  const std::size_t n = n_;
+  double* const a = a_.data() + depth * n * k;
+  double* const g = g_.data() + depth * n * k;
+  std::fill_n(g, n * k, 0.0);
   const std::size_t feature = tree.feature(node);
   const std::size_t left = tree.left(node);
   const std::size_t right = tree.right(node);
-  const bool goes_left = tree.goes_left(node, row);
-  const double cover = tree.cover(node);
   const bool was_present = present_[feature] != 0;
   const double z_prev = zero_[feature];
-  const double o_prev = one_[feature];
   double* const outer_acc = open_acc_[feature];
-  double* const credit = phi_points_.data() + feature * k;
-  double* child_a = a_.data() + (depth + 1) * k;
-  double* child_g = g_.data() + (depth + 1) * k;
-  double* child_acc = acc_.data() + (depth + 1) * k;
+  unsigned char* const one = one_.data() + feature * kMaxRows;
+  double* const child_a = a_.data() + (depth + 1) * n * k;
+  double* const child_g = g_.data() + (depth + 1) * n * k;
+  double* const child_acc = acc_.data() + (depth + 1) * n * k;
   const bool recurs = recurs_[node] != 0;
-  const double* t = t_;
-  const double* inv_one_minus_t = inv_one_minus_t_;
+  const std::size_t credit_stride = k;
+  double* const credit = phi_points_.data() + feature * n * k;
 
+  // Per row: o of the feature so far (1 when not yet on the path) and the side it takes here.
+  std::array<unsigned char, kMaxRows> o_prev{};
+  std::array<unsigned char, kMaxRows> goes_left{};
+  bool any_o_prev_zero = false;
+  for (std::size_t r = 0; r < n; ++r) {
+    o_prev[r] = was_present ? one[r] : 1;
+    any_o_prev_zero |= o_prev[r] == 0;
+    goes_left[r] = tree.goes_left(node, rows_ + r * n_features_) ? 1 : 0;
+  }
+
+  // Factor tables for an edge, indexed by 2 o_prev + o (the new factor over the feature's old
+  // one) and by o (the credit's 1 / new factor times (o - z)).
+  double* const f0 = tables_.data();  // z (1 - t)
+  double* const f1 = f0 + k;          // z + (1 - z) t
+  double* const c1 = f1 + k;          // (1 - z) / (z + (1 - z) t)
+  double* const ratio = c1 + k;       // z / z_prev, o_prev = 0
+  double* const f0_old = ratio + k;   // f0 / (z_prev + (1 - z_prev) t), o_prev = 1
+  double* const f1_old = f0_old + k;  // f1 / (z_prev + (1 - z_prev) t), o_prev = 1
+  const double* factor[4] = {ratio, ratio, was_present ? f0_old : f0, was_present ? f1_old : f1};
+  const double* const credit_factor[2] = {minus_inv_, c1};
+
+  std::array<unsigned char, kMaxRows> o{};
   for (const std::size_t child : {left, right}) {
-    const bool hot = (child == left) == goes_left;
+    const unsigned char is_left = child == left ? 1 : 0;
     // A feature met again combines with its earlier fractions (its old factor is divided out).
     // A node without training cover (possible in a boosted tree) passes none to its children.
-    const double share = cover > 0.0 ? tree.cover(child) / cover : 0.0;
-    const double z = share * (was_present ? z_prev : 1.0);
-    const double o = (hot ? 1.0 : 0.0) * (was_present ? o_prev : 1.0);
-    if (z == 0.0 && o == 0.0) continue;
-    if (tree.leaf(child)) {
-      const double value = tree.value(child);
-      if (value == 0.0) continue;
-      // The leaf's A is a * new factor / old factor; its credit divides the new factor out.
-      if (!was_present) {
-        const double c0 = value * z;
-        const double c1 = value * (o - z);
-        for (std::size_t p = 0; p < k; ++p) {
-          g[p] += a[p] * (c0 + c1 * t[p]);
-          credit[p] += c1 * a[p];
-        }
-      } else if (o_prev == 0.0) {
-        // Old factor z_prev (1 - t), and o = 0; a zero z_prev has already made A zero.
-        if (z_prev == 0.0) continue;
-        const double ratio = value * z / z_prev;
-        const double c = -value * z / z_prev;
-        for (std::size_t p = 0; p < k; ++p) {
-          g[p] += ratio * a[p];
-          credit[p] += c * a[p] * inv_one_minus_t[p];
-        }
-      } else {
-        const double c0 = value * z;
-        const double c1 = value * (o - z);
-        for (std::size_t p = 0; p < k; ++p) {
-          const double q = a[p] / (z_prev + (1.0 - z_prev) * t[p]);
-          g[p] += q * (c0 + c1 * t[p]);
-          credit[p] += c1 * q;
+    const double z = share_[child] * (was_present ? z_prev : 1.0);
+    unsigned ones = 0;  // rows with o = 1
+    for (std::size_t r = 0; r < n; ++r) {
+      o[r] = static_cast<unsigned char>(static_cast<unsigned>(goes_left[r] == is_left) & o_prev[r]);
+      ones += o[r];
+    }
+    const bool any_o = ones > 0;
+    const bool any_not_o = ones < n;
+    if (z == 0.0 && !any_o) continue;
+    const bool is_leaf = tree.leaf(child);
+    const double value = is_leaf ? tree.value(child) : 0.0;
+    if (is_leaf && value == 0.0) continue;
+    // The tables this edge's rows use. A zero z_prev has already made A zero for rows with
+    // o_prev = 0 (ratio 0 keeps it so).
+    for (std::size_t p = 0; p < k; p += kLanes) {
+      const Block t = load(t_ + p);
+      const Block new0 = z * (1.0 - t);
+      const Block new1 = z + (1.0 - z) * t;
+      store(f0 + p, new0);
+      store(f1 + p, new1);
+      if (any_o) store(c1 + p, (1.0 - z) / new1);
+      if (was_present) {
+        if (any_o_prev_zero) store(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
+        const Block old = z_prev + (1.0 - z_prev) * t;
+        if (any_not_o) store(f0_old + p, new0 / old);
+        if (any_o) store(f1_old + p, new1 / old);
+      }
+    }
+    if (is_leaf) {
+      // Its A is a * factor; it adds value * A to g and credits value * A / new factor.
+      for (std::size_t r = 0; r < n; ++r) {
+        const double* m = factor[2 * o_prev[r] + o[r]];
+        const double* c = credit_factor[o[r]];
+        const double* ar = a + r * k;
+        double* gr = g + r * k;
+        double* cr = credit + r * credit_stride;
+        for (std::size_t p = 0; p < k; p += kLanes) {
+          const Block leaf_a = value * load(ar + p) * load(m + p);
+          store(gr + p, load(gr + p) + leaf_a);
+          store(cr + p, load(cr + p) + leaf_a * load(c + p));
         }
       }
       continue;
     }
-    if (!was_present) {
-      for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * (z + (o - z) * t[p]);
-    } else if (o_prev == 0.0) {
-      // Both factors are z (1 - t); a zero z_prev has already made A zero.
-      const double ratio = z_prev > 0.0 ? z / z_prev : 0.0;
-      for (std::size_t p = 0; p < k; ++p) child_a[p] = a[p] * ratio;
-    } else {
-      for (std::size_t p = 0; p < k; ++p) {
-        child_a[p] = a[p] * (z + (o - z) * t[p]) / (z_prev + (1.0 - z_prev) * t[p]);
-      }
+    for (std::size_t r = 0; r < n; ++r) {
+      multiply(child_a + r * k, a + r * k, factor[2 * o_prev[r] + o[r]], points);
+      one[r] = o[r];
     }
     present_[feature] = 1;
     zero_[feature] = z;
-    one_[feature] = o;
     if (recurs) {
-      for (std::size_t p = 0; p < k; ++p) child_acc[p] = 0.0;
+      std::fill_n(child_acc, n * k, 0.0);
       open_acc_[feature] = child_acc;
     }
-    visit(tree, child, depth + 1, row, points);
+    visit(tree, child, depth + 1, points);
     // This edge is the deepest split on `feature` for the leaves below it except those under
     // a deeper split on the same feature (collected in child_acc, only when there is one);
-    // credit it for the rest, divided by its own factor. o is 0 or 1. A factor with o = 0 is
-    // z (1 - t): (o - z) / z = -1 and only the tabulated 1 / (1 - t) is needed; only o = 1
-    // factors cost a division per point.
-    const auto add_credit = [&](auto below) {
-      if (o == 0.0) {
-        for (std::size_t p = 0; p < k; ++p) {
-          credit[p] -= below(p) * inv_one_minus_t[p];
-          g[p] += child_g[p];
-        }
-      } else {
-        const double c = 1.0 - z;
-        for (std::size_t p = 0; p < k; ++p) {
-          credit[p] += c * below(p) / (z + c * t[p]);
-          g[p] += child_g[p];
-        }
+    // credit it for the rest, divided by its own factor, times (o - z). With o = 0 the factor
+    // is z (1 - t), so that is -1 / (1 - t), tabulated. visit() has reused the tables.
+    if (any_o) {
+      for (std::size_t p = 0; p < k; p += kLanes) {
+        const Block new1 = z + (1.0 - z) * load(t_ + p);
+        store(c1 + p, (1.0 - z) / new1);
       }
-    };
-    if (recurs) {
-      add_credit([child_g, child_acc](std::size_t p) { return child_g[p] - child_acc[p]; });
-    } else {
-      add_credit([child_g](std::size_t p) { return child_g[p]; });
+    }
+    for (std::size_t r = 0; r < n; ++r) {
+      const double* c = credit_factor[o[r]];
+      const double* gr_child = child_g + r * k;
+      const double* acc_child = child_acc + r * k;
+      double* gr = g + r * k;
+      double* cr = credit + r * credit_stride;
+      for (std::size_t p = 0; p < k; p += kLanes) {
+        const Block below_g = load(gr_child + p);
+        const Block below = recurs ? below_g - load(acc_child + p) : below_g;
+        store(cr + p, load(cr + p) + below * load(c + p));
+        store(gr + p, load(gr + p) + below_g);
+      }
     }
   }
   present_[feature] = was_present ? 1 : 0;
   zero_[feature] = z_prev;
-  one_[feature] = o_prev;
+  for (std::size_t r = 0; r < n; ++r) one[r] = o_prev[r];
   open_acc_[feature] = outer_acc;
   if (outer_acc != nullptr) {
-    for (std::size_t p = 0; p < k; ++p) outer_acc[p] += g[p];
+    for (std::size_t i = 0; i < n * k; i += kLanes)
+      store(outer_acc + i, load(outer_acc + i) + load(g + i));
   }
 }
 

@@ -44,6 +44,16 @@ class TreeExplainer {
   /// SHAP values of one row: for a forest scaled (the model's features in order), for a
   /// boosted model raw.
   ShapValues explain(const double* row);
+  /// SHAP values of `n_rows` rows stored one after the other (n_features() values each), the
+  /// same values explain() gives each row (up to rounding), at a fraction of the cost per row:
+  /// up to kMaxRows rows share one walk of each tree and the per-edge factor tables.
+  std::vector<ShapValues> explain_batch(const double* rows, std::size_t n_rows);
+
+  /// The most rows one walk of the trees explains together (explain_batch splits larger
+  /// batches; trees of extreme depth take fewer, to bound the scratch memory).
+  static constexpr std::size_t kMaxRows = 16;
+
+  std::size_t n_features() const { return n_features_; }
 
   double expected_value() const { return expected_value_; }
 
@@ -53,20 +63,23 @@ class TreeExplainer {
     std::size_t depth = 0;
     /// Per node: 1 when its feature is split on again below it.
     std::vector<char> recurs;
+    /// Per node: its share of its parent's training cover (0 for the root, or under a parent
+    /// without cover).
+    std::vector<double> share;
   };
   template <class Tree>
   void add_tree(const Tree& tree);
   void prepare_quadrature();
   void select_points(std::size_t k);
-  /// Adds the weighed per-point credits to phi and clears them.
-  void flush_points(double* phi);
+  /// Adds the weighed per-point credits of the batch's rows to their contributions and clears
+  /// them.
+  void flush_points(ShapValues* out);
   template <class Tree>
-  void explain_tree(const Tree& tree, const TreePlan& plan, const double* row);
+  void explain_tree(const Tree& tree, const TreePlan& plan);
   template <class Tree, std::size_t K>
-  void dispatch(const Tree& tree, const double* row);
+  void dispatch(const Tree& tree);
   template <class Tree, class Points>
-  void visit(const Tree& tree, std::size_t node, std::size_t depth, const double* row,
-             Points points);
+  void visit(const Tree& tree, std::size_t node, std::size_t depth, Points points);
 
   const RandomForest* forest_ = nullptr;
   const detail::GbdtTrees* boosted_ = nullptr;
@@ -80,24 +93,34 @@ class TreeExplainer {
   /// Gauss-Legendre nodes and weights on [0, 1], indexed by point count.
   std::vector<std::vector<double>> nodes_;
   std::vector<std::vector<double>> weights_;
-  // Scratch for the current tree: per depth, the path product A, the subtree sum G and the
-  // accumulator of deeper same-feature splits; per feature, its current fractions.
+  /// Per point count: -1 / (1 - t) at each point.
+  std::vector<std::vector<double>> minus_inv_table_;
+  // The current batch: its rows, their count, and at most how many one walk takes.
+  const double* rows_ = nullptr;
+  std::size_t n_ = 0;
+  std::size_t max_rows_ = 1;
+  // The current point count and its tables, and the current tree's plan.
   std::size_t k_ = 1;
   const double* t_ = nullptr;
   const double* w_ = nullptr;
-  const double* inv_one_minus_t_ = nullptr;
+  const double* minus_inv_ = nullptr;
   const char* recurs_ = nullptr;
-  std::vector<std::vector<double>> inv_one_minus_t_table_;
+  const double* share_ = nullptr;
+  // Scratch for the current tree, per depth and row: the path product A, the subtree sum G and
+  // the accumulator of deeper same-feature splits ([depth][row][point]); per feature its
+  // presence on the path and z, and per feature and row its o ([feature][kMaxRows]).
   std::vector<double> a_;
   std::vector<double> g_;
   std::vector<double> acc_;
   std::vector<double> zero_;
-  std::vector<double> one_;
+  std::vector<unsigned char> one_;
   std::vector<char> present_;
   std::vector<double*> open_acc_;
-  /// Per feature and point, the credits of the trees with the current point count, not yet
-  /// weighed: feature f's at [f * k_, (f + 1) * k_).
+  /// Per row, feature and point ([row][feature][point]), the credits of the trees with the
+  /// current point count, not yet weighed.
   std::vector<double> phi_points_;
+  /// One edge's factor tables (visit()).
+  std::vector<double> tables_;
 };
 
 }  // namespace risklab::ml

@@ -299,4 +299,37 @@ TEST(TreeShap, ContributionsPlusExpectedValueEqualTheScoreOnEveryReferenceTestRo
   EXPECT_LT(worst, 1e-9);
 }
 
+// explain_batch shares each tree walk among up to kMaxRows rows; every row must get what
+// explain() gives it alone, in batches that are partial, exactly full and split in several.
+TEST(TreeShap, ABatchGivesEveryRowTheValuesItGetsAlone) {
+  const Dataset all =
+      read_csv(risklab::test::shared_data("taiwan_bankruptcy.csv"), {"Bankrupt?", "", {}});
+  const SplitIndices split = stratified_split(all.y, 0.2, 42);
+  TrainParams params;
+  params.n_trees = 20;
+  const Model model = train_model(all.select_rows(split.train), params, {2, {}, ""});
+  TreeExplainer explainer(model.forest);
+  const Dataset test = all.select_rows(split.test);
+  const std::size_t width = model.features.size();
+  for (const std::size_t n :
+       {std::size_t{3}, TreeExplainer::kMaxRows, 2 * TreeExplainer::kMaxRows + 5}) {
+    std::vector<double> raw(width), prepared(n * width);
+    for (std::size_t r = 0; r < n; ++r) {
+      for (std::size_t col = 0; col < width; ++col) raw[col] = test.at(r * 7 % test.n_rows, col);
+      model.prepare(raw.data(), prepared.data() + r * width);
+    }
+    const std::vector<ShapValues> batch = explainer.explain_batch(prepared.data(), n);
+    ASSERT_EQ(batch.size(), n);
+    for (std::size_t r = 0; r < n; ++r) {
+      const ShapValues alone = explainer.explain(prepared.data() + r * width);
+      EXPECT_DOUBLE_EQ(batch[r].expected_value, alone.expected_value);
+      ASSERT_EQ(batch[r].contributions.size(), width);
+      for (std::size_t f = 0; f < width; ++f) {
+        EXPECT_NEAR(batch[r].contributions[f], alone.contributions[f], 1e-12)
+            << "batch of " << n << ", row " << r << ", feature " << f;
+      }
+    }
+  }
+}
+
 }  // namespace risklab::ml
