@@ -22,6 +22,7 @@ using Block = double __attribute__((vector_size(kLanes * sizeof(double))));
   return b;
 }
 [[gnu::always_inline]] inline void store(double* p, Block b) { std::memcpy(p, &b, sizeof b); }
+[[gnu::always_inline]] inline double sum(Block b) { return b[0] + b[1]; }
 
 // Gauss-Legendre rule with n points mapped to [0, 1] (Newton on P_n from the usual cosine
 // guesses); exact for polynomials of degree <= 2n - 1.
@@ -208,12 +209,14 @@ void TreeExplainer::prepare_quadrature() {
   }
   nodes_.resize(max_points + 1);
   weights_.resize(max_points + 1);
-  minus_inv_table_.resize(max_points + 1);
+  minus_w_inv_table_.resize(max_points + 1);
   for (const TreePlan& plan : plans_) {
     const std::size_t k = plan.points;
     if (!nodes_[k].empty()) continue;
     gauss_legendre(k, nodes_[k], weights_[k]);
-    for (double t : nodes_[k]) minus_inv_table_[k].push_back(-1.0 / (1.0 - t));
+    for (std::size_t p = 0; p < k; ++p) {
+      minus_w_inv_table_[k].push_back(-weights_[k][p] / (1.0 - nodes_[k][p]));
+    }
   }
   const std::size_t levels = max_depth + 2;
   // At most ~4 MB of per-depth scratch: a batch of kMaxRows for trees of usual depths, fewer
@@ -227,14 +230,7 @@ void TreeExplainer::prepare_quadrature() {
   one_.assign(n_features_ * kMaxRows, 1);
   present_.assign(n_features_, 0);
   open_acc_.assign(n_features_, nullptr);
-  phi_points_.assign(max_rows_ * n_features_ * max_points, 0.0);
-  tables_.assign(8 * max_points, 0.0);
-  order_.resize(plans_.size());
-  for (std::size_t t = 0; t < order_.size(); ++t) order_[t] = t;
-  std::stable_sort(order_.begin(), order_.end(), [this](std::size_t x, std::size_t y) {
-    return plans_[x].points < plans_[y].points;
-  });
-  select_points(plans_.empty() ? 1 : plans_[order_.front()].points);
+  tables_.assign(levels * 6 * max_points, 0.0);
 }
 
 TreeExplainer::TreeExplainer(const RandomForest& forest)
@@ -267,12 +263,9 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
   for (std::size_t first = 0; first < n_rows; first += max_rows_) {
     n_ = std::min(max_rows_, n_rows - first);
     rows_ = rows + first * n_features_;
-    // Trees in order of their point count: the per-point credits are weighed once per count.
-    for (const std::size_t t : order_) {
-      if (plans_[t].points != k_) {
-        flush_points(out.data() + first);
-        select_points(plans_[t].points);
-      }
+    for (std::size_t r = 0; r < n_; ++r) phi_[r] = out[first + r].contributions.data();
+    for (std::size_t t = 0; t < plans_.size(); ++t) {
+      select_points(plans_[t].points);
       if (forest_ != nullptr) {
         const DecisionTree& tree = forest_->trees()[t];
         if (tree.size() > 1) explain_tree(ForestTree{tree}, plans_[t]);
@@ -281,7 +274,6 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
         if (tree.size() > 1) explain_tree(tree, plans_[t]);
       }
     }
-    flush_points(out.data() + first);
   }
   if (scale_ != 1.0) {
     for (ShapValues& values : out) {
@@ -295,22 +287,7 @@ void TreeExplainer::select_points(std::size_t k) {
   k_ = k;
   t_ = nodes_[k].data();
   w_ = weights_[k].data();
-  minus_inv_ = minus_inv_table_[k].data();
-}
-
-void TreeExplainer::flush_points(ShapValues* out) {
-  for (std::size_t r = 0; r < n_; ++r) {
-    double* phi = out[r].contributions.data();
-    for (std::size_t f = 0; f < n_features_; ++f) {
-      double* credit = phi_points_.data() + (f * n_ + r) * k_;
-      double sum = 0.0;
-      for (std::size_t p = 0; p < k_; ++p) {
-        sum += w_[p] * credit[p];
-        credit[p] = 0.0;
-      }
-      phi[f] += sum;
-    }
-  }
+  minus_w_inv_ = minus_w_inv_table_[k].data();
 }
 
 namespace {
@@ -377,7 +354,7 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
   const std::size_t n = n_;
   double* const a = a_.data() + depth * n * k;
   double* const g = g_.data() + depth * n * k;
-  std::fill_n(g, n * k, 0.0);
+  bool g_set = false;  // the first contributing child sets g, the next adds to it
   const std::size_t feature = tree.feature(node);
   const std::size_t left = tree.left(node);
   const std::size_t right = tree.right(node);
@@ -389,8 +366,6 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
   double* const child_g = g_.data() + (depth + 1) * n * k;
   double* const child_acc = acc_.data() + (depth + 1) * n * k;
   const bool recurs = recurs_[node] != 0;
-  const std::size_t credit_stride = k;
-  double* const credit = phi_points_.data() + feature * n * k;
 
   // Per row: o of the feature so far (1 when not yet on the path) and the side it takes here.
   std::array<unsigned char, kMaxRows> o_prev{};
@@ -403,15 +378,15 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
   }
 
   // Factor tables for an edge, indexed by 2 o_prev + o (the new factor over the feature's old
-  // one) and by o (the credit's 1 / new factor times (o - z)).
-  double* const f0 = tables_.data();  // z (1 - t)
+  // one) and by o (the credit's quadrature weight times (o - z) / new factor).
+  double* const f0 = tables_.data() + depth * 6 * k;  // z (1 - t)
   double* const f1 = f0 + k;          // z + (1 - z) t
-  double* const c1 = f1 + k;          // (1 - z) / (z + (1 - z) t)
+  double* const c1 = f1 + k;          // w (1 - z) / (z + (1 - z) t)
   double* const ratio = c1 + k;       // z / z_prev, o_prev = 0
   double* const f0_old = ratio + k;   // f0 / (z_prev + (1 - z_prev) t), o_prev = 1
   double* const f1_old = f0_old + k;  // f1 / (z_prev + (1 - z_prev) t), o_prev = 1
   const double* factor[4] = {ratio, ratio, was_present ? f0_old : f0, was_present ? f1_old : f1};
-  const double* const credit_factor[2] = {minus_inv_, c1};
+  const double* const credit_factor[2] = {minus_w_inv_, c1};
 
   std::array<unsigned char, kMaxRows> o{};
   for (const std::size_t child : {left, right}) {
@@ -438,28 +413,37 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
       const Block new1 = z + (1.0 - z) * t;
       store(f0 + p, new0);
       store(f1 + p, new1);
-      if (any_o) store(c1 + p, (1.0 - z) / new1);
+      if (any_o) store(c1 + p, load(w_ + p) * (1.0 - z) / new1);
       if (was_present) {
         if (any_o_prev_zero) store(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
-        const Block old = z_prev + (1.0 - z_prev) * t;
-        if (any_not_o) store(f0_old + p, new0 / old);
-        if (any_o) store(f1_old + p, new1 / old);
+        const Block inv_old = 1.0 / (z_prev + (1.0 - z_prev) * t);
+        if (any_not_o) store(f0_old + p, new0 * inv_old);
+        if (any_o) store(f1_old + p, new1 * inv_old);
       }
     }
     if (is_leaf) {
       // Its A is a * factor; it adds value * A to g and credits value * A / new factor.
-      for (std::size_t r = 0; r < n; ++r) {
-        const double* m = factor[2 * o_prev[r] + o[r]];
-        const double* c = credit_factor[o[r]];
-        const double* ar = a + r * k;
-        double* gr = g + r * k;
-        double* cr = credit + r * credit_stride;
-        for (std::size_t p = 0; p < k; p += kLanes) {
-          const Block leaf_a = value * load(ar + p) * load(m + p);
-          store(gr + p, load(gr + p) + leaf_a);
-          store(cr + p, load(cr + p) + leaf_a * load(c + p));
+      const auto leaf = [&]<bool kAdd>() {
+        for (std::size_t r = 0; r < n; ++r) {
+          const double* m = factor[2 * o_prev[r] + o[r]];
+          const double* c = credit_factor[o[r]];
+          const double* ar = a + r * k;
+          double* gr = g + r * k;
+          Block credit{};
+          for (std::size_t p = 0; p < k; p += kLanes) {
+            const Block leaf_a = value * load(ar + p) * load(m + p);
+            store(gr + p, kAdd ? load(gr + p) + leaf_a : leaf_a);
+            credit += leaf_a * load(c + p);
+          }
+          phi_[r][feature] += sum(credit);
         }
+      };
+      if (g_set) {
+        leaf.template operator()<true>();
+      } else {
+        leaf.template operator()<false>();
       }
+      g_set = true;
       continue;
     }
     for (std::size_t r = 0; r < n; ++r) {
@@ -476,27 +460,37 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
     // This edge is the deepest split on `feature` for the leaves below it except those under
     // a deeper split on the same feature (collected in child_acc, only when there is one);
     // credit it for the rest, divided by its own factor, times (o - z). With o = 0 the factor
-    // is z (1 - t), so that is -1 / (1 - t), tabulated. visit() has reused the tables.
-    if (any_o) {
-      for (std::size_t p = 0; p < k; p += kLanes) {
-        const Block new1 = z + (1.0 - z) * load(t_ + p);
-        store(c1 + p, (1.0 - z) / new1);
+    // is z (1 - t), so that is -1 / (1 - t), tabulated.
+    const auto credit_edge = [&]<bool kRecurs, bool kAdd>() {
+      for (std::size_t r = 0; r < n; ++r) {
+        const double* c = credit_factor[o[r]];
+        const double* gr_child = child_g + r * k;
+        const double* acc_child = child_acc + r * k;
+        double* gr = g + r * k;
+        Block credit{};
+        for (std::size_t p = 0; p < k; p += kLanes) {
+          const Block below_g = load(gr_child + p);
+          const Block below = kRecurs ? below_g - load(acc_child + p) : below_g;
+          credit += below * load(c + p);
+          store(gr + p, kAdd ? load(gr + p) + below_g : below_g);
+        }
+        phi_[r][feature] += sum(credit);
       }
-    }
-    for (std::size_t r = 0; r < n; ++r) {
-      const double* c = credit_factor[o[r]];
-      const double* gr_child = child_g + r * k;
-      const double* acc_child = child_acc + r * k;
-      double* gr = g + r * k;
-      double* cr = credit + r * credit_stride;
-      for (std::size_t p = 0; p < k; p += kLanes) {
-        const Block below_g = load(gr_child + p);
-        const Block below = recurs ? below_g - load(acc_child + p) : below_g;
-        store(cr + p, load(cr + p) + below * load(c + p));
-        store(gr + p, load(gr + p) + below_g);
+    };
+    if (recurs) {
+      if (g_set) {
+        credit_edge.template operator()<true, true>();
+      } else {
+        credit_edge.template operator()<true, false>();
       }
+    } else if (g_set) {
+      credit_edge.template operator()<false, true>();
+    } else {
+      credit_edge.template operator()<false, false>();
     }
+    g_set = true;
   }
+  if (!g_set) std::fill_n(g, n * k, 0.0);
   present_[feature] = was_present ? 1 : 0;
   zero_[feature] = z_prev;
   for (std::size_t r = 0; r < n; ++r) one[r] = o_prev[r];

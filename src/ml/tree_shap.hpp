@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -51,7 +52,7 @@ class TreeExplainer {
 
   /// The most rows one walk of the trees explains together (explain_batch splits larger
   /// batches; trees of extreme depth take fewer, to bound the scratch memory).
-  static constexpr std::size_t kMaxRows = 16;
+  static constexpr std::size_t kMaxRows = 32;
 
   std::size_t n_features() const { return n_features_; }
 
@@ -71,9 +72,6 @@ class TreeExplainer {
   void add_tree(const Tree& tree);
   void prepare_quadrature();
   void select_points(std::size_t k);
-  /// Adds the weighed per-point credits of the batch's rows to their contributions and clears
-  /// them.
-  void flush_points(ShapValues* out);
   template <class Tree>
   void explain_tree(const Tree& tree, const TreePlan& plan);
   template <class Tree, std::size_t K>
@@ -88,13 +86,11 @@ class TreeExplainer {
   double scale_ = 1.0;
   double expected_value_ = 0.0;
   std::vector<TreePlan> plans_;
-  /// Tree indices by point count.
-  std::vector<std::size_t> order_;
   /// Gauss-Legendre nodes and weights on [0, 1], indexed by point count.
   std::vector<std::vector<double>> nodes_;
   std::vector<std::vector<double>> weights_;
-  /// Per point count: -1 / (1 - t) at each point.
-  std::vector<std::vector<double>> minus_inv_table_;
+  /// Per point count: -w / (1 - t) at each point (w its quadrature weight).
+  std::vector<std::vector<double>> minus_w_inv_table_;
   // The current batch: its rows, their count, and at most how many one walk takes.
   const double* rows_ = nullptr;
   std::size_t n_ = 0;
@@ -103,7 +99,7 @@ class TreeExplainer {
   std::size_t k_ = 1;
   const double* t_ = nullptr;
   const double* w_ = nullptr;
-  const double* minus_inv_ = nullptr;
+  const double* minus_w_inv_ = nullptr;
   const char* recurs_ = nullptr;
   const double* share_ = nullptr;
   // Scratch for the current tree, per depth and row: the path product A, the subtree sum G and
@@ -116,10 +112,9 @@ class TreeExplainer {
   std::vector<unsigned char> one_;
   std::vector<char> present_;
   std::vector<double*> open_acc_;
-  /// Per row, feature and point ([row][feature][point]), the credits of the trees with the
-  /// current point count, not yet weighed.
-  std::vector<double> phi_points_;
-  /// One edge's factor tables (visit()).
+  /// Per row of the batch, its contributions.
+  std::array<double*, kMaxRows> phi_{};
+  /// Per depth, the factor tables of the edge being walked (visit()).
   std::vector<double> tables_;
 };
 
