@@ -255,11 +255,31 @@ std::unique_ptr<TreeExplainer> make_tree_explainer(const Model& model) {
 }
 
 std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw, std::size_t k) {
-  // A boosted model explains the raw row (NaN routed natively); a forest the prepared one.
-  if (model.is_gbdt()) return rank_drivers(model, explainer.explain(raw).contributions, k);
-  std::vector<double> row(model.features.size());
-  model.prepare(raw, row.data());
-  return rank_drivers(model, explainer.explain(row.data()).contributions, k);
+  const std::vector<const double*> raws{raw};
+  const std::vector<std::size_t> ks{k};
+  return std::move(top_drivers(model, explainer, raws, ks).front());
+}
+
+std::vector<std::vector<Driver>> top_drivers(const Model& model, TreeExplainer& explainer,
+                                             const std::vector<const double*>& raws,
+                                             const std::vector<std::size_t>& ks) {
+  // A boosted model explains the raw rows (NaN routed natively); a forest the prepared ones.
+  const std::size_t width = model.features.size();
+  std::vector<double> rows(raws.size() * width);
+  for (std::size_t r = 0; r < raws.size(); ++r) {
+    if (model.is_gbdt()) {
+      std::copy_n(raws[r], width, rows.begin() + static_cast<std::ptrdiff_t>(r * width));
+    } else {
+      model.prepare(raws[r], rows.data() + r * width);
+    }
+  }
+  const std::vector<ShapValues> values = explainer.explain_batch(rows.data(), raws.size());
+  std::vector<std::vector<Driver>> out;
+  out.reserve(raws.size());
+  for (std::size_t r = 0; r < raws.size(); ++r) {
+    out.push_back(rank_drivers(model, values[r].contributions, ks.at(r)));
+  }
+  return out;
 }
 
 Explainer::Explainer(const Model& model) : model_(model), explainer_(make_tree_explainer(model)) {}

@@ -131,6 +131,11 @@ std::unique_ptr<TreeExplainer> make_tree_explainer(const Model& model);
 /// order). `explainer` must come from make_tree_explainer(model).
 std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw,
                                 std::size_t k);
+/// The same for many raw rows at once (TreeExplainer::explain_batch: the rows share each walk
+/// of the trees, several times cheaper per row): row i gets its top ks[i] drivers.
+std::vector<std::vector<Driver>> top_drivers(const Model& model, TreeExplainer& explainer,
+                                             const std::vector<const double*>& raws,
+                                             const std::vector<std::size_t>& ks);
 
 /// Explains rows of either family with its own TreeExplainer. Like TreeExplainer, one
 /// Explainer must not be shared between threads.

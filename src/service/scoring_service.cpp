@@ -10,6 +10,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -157,6 +158,9 @@ struct Computed {
   ScoreResult result;
   store::AssessmentRecord record;
   std::string audit_after_json;  // the audit row's "after", made here rather than by the writer
+  /// The model's raw features (NaN = missing), kept while the drivers are still to come.
+  std::vector<double> raw;
+  std::size_t top_k = 0;  ///< drivers still to add (add_drivers)
 };
 
 }  // namespace detail
@@ -165,10 +169,42 @@ namespace {
 
 using detail::Computed;
 
-// Everything but the writes: the model, TreeSHAP and the JSON run outside any write
+// Sets the scoring's drivers from the top ones TreeSHAP found for its raw row.
+void add_drivers(Computed& computed, const LoadedModel& loaded,
+                 const std::vector<ml::Driver>& top) {
+  ScoreResult& result = computed.result;
+  for (const auto& driver : top) {
+    const auto index = loaded.feature_index(driver.feature);
+    std::optional<double> value;
+    if (index && !std::isnan(computed.raw[*index])) value = computed.raw[*index];
+    result.drivers.push_back({driver.feature, value, driver.contribution,
+                              driver.contribution >= 0 ? "increases_risk" : "decreases_risk"});
+  }
+  computed.record.drivers_json = drivers_json(result.drivers).dump();
+  computed.top_k = 0;
+  computed.raw = {};
+}
+
+// Adds their drivers to scorings of one model (explained together: ml::top_drivers of many
+// rows shares each walk of the trees among them).
+void explain_all(const LoadedModel& loaded, const std::vector<Computed*>& scorings) {
+  std::vector<const double*> raws;
+  std::vector<std::size_t> ks;
+  for (const Computed* computed : scorings) {
+    raws.push_back(computed->raw.data());
+    ks.push_back(computed->top_k);
+  }
+  auto lease = loaded.explainer();
+  const auto top = ml::top_drivers(loaded.model(), lease.get(), raws, ks);
+  for (std::size_t i = 0; i < scorings.size(); ++i) add_drivers(*scorings[i], loaded, top[i]);
+}
+
+// Everything but the writes: the model, the JSON and (unless `defer_drivers`, when the caller
+// explains the row later with others: Computed::top_k > 0) TreeSHAP run outside any write
 // transaction, so on SQLite they never hold the database's single writer lock.
 Computed compute(store::Database& db, const core::Actor& actor, const LoadedModel& loaded,
-                 const DecisionPolicy& policy, const ScoreInput& input) {
+                 const DecisionPolicy& policy, const ScoreInput& input,
+                 bool defer_drivers = false) {
   // assessments.company_ref holds 200 characters. A longer reference is the caller's mistake
   // (422) caught here, not a database error (503 on MariaDB and PostgreSQL) that would also
   // fail every other scoring sharing its group commit.
@@ -212,17 +248,6 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
       result.out_of_range.push_back({model.features[i], value, profile.min, profile.max});
     }
   }
-  if (input.top_k > 0) {
-    auto lease = loaded.explainer();
-    for (const auto& driver : ml::top_drivers(model, lease.get(), prepared.raw.data(), input.top_k)) {
-      const auto index = loaded.feature_index(driver.feature);
-      std::optional<double> value;
-      if (index && !std::isnan(prepared.raw[*index])) value = prepared.raw[*index];
-      result.drivers.push_back({driver.feature, value, driver.contribution,
-                                driver.contribution >= 0 ? "increases_risk" : "decreases_risk"});
-    }
-  }
-
   record.inputs_json = encode_stored_inputs(prepared.raw, prepared.texts);
   record.pd = result.pd;
   record.grade = result.grade;
@@ -238,7 +263,13 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
       {"grade", result.grade},
       {"recommendation",
        result.recommendation}}.dump();
-  return {std::move(result), std::move(record), std::move(audit_after)};
+  Computed computed{std::move(result), std::move(record), std::move(audit_after), {}, 0};
+  if (input.top_k > 0) {
+    computed.raw = std::move(prepared.raw);
+    computed.top_k = input.top_k;
+    if (!defer_drivers) explain_all(loaded, {&computed});
+  }
+  return computed;
 }
 
 // One scoring to store, by whom.
@@ -517,13 +548,103 @@ class GroupCommit {
   std::thread writer_;  // last: started once everything above exists
 };
 
+// Explains queued scorings in batches on its own threads, then queues each for the group
+// commit. TreeSHAP is by far the dearest part of a scoring with drivers (a forest of deep trees
+// takes milliseconds a row); rows explained together share each walk of the trees
+// (TreeExplainer::explain_batch), which costs several times less per row. A lone scoring is
+// explained at once, alone; under load a thread takes whatever has queued meanwhile (up to
+// TreeExplainer::kMaxRows of one model), oldest first, so the batch grows with the load and
+// adds no wait of its own. See docs/adr/0011-batched-explanations.md.
+class Explanations {
+ public:
+  struct Job {
+    std::shared_ptr<const LoadedModel> loaded;
+    std::string actor;
+    Computed computed;  // top_k > 0 and raw set: everything but the drivers
+    ScoreCallback done;
+  };
+
+  explicit Explanations(GroupCommit& commits) : commits_(commits) {}
+
+  // Explains and queues for storing whatever is still queued, then stops the threads.
+  ~Explanations() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& thread : threads_) thread.join();
+  }
+
+  Explanations(const Explanations&) = delete;
+  Explanations& operator=(const Explanations&) = delete;
+
+  void submit(Job job) {
+    {
+      std::lock_guard lock(mutex_);
+      // Threads start with the first scoring that needs them, one per core.
+      if (threads_.empty()) {
+        const std::size_t n = std::max(1U, std::thread::hardware_concurrency());
+        for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { run(); });
+      }
+      queue_.push_back(std::move(job));
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::vector<Job> batch;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, nothing left
+        const LoadedModel* model = queue_.front().loaded.get();
+        while (!queue_.empty() && batch.size() < ml::TreeExplainer::kMaxRows &&
+               queue_.front().loaded.get() == model) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        // More queued: another thread may take it meanwhile.
+        if (!queue_.empty()) wake_.notify_one();
+      }
+      explain_and_store(batch);
+    }
+  }
+
+  void explain_and_store(std::vector<Job>& batch) {
+    try {
+      std::vector<Computed*> scorings;
+      for (Job& job : batch) scorings.push_back(&job.computed);
+      explain_all(*batch.front().loaded, scorings);
+    } catch (...) {
+      // Nothing stored: each caller gets the error, as if storing had failed.
+      for (Job& job : batch) job.done(nullptr, std::current_exception());
+      return;
+    }
+    for (Job& job : batch) {
+      GroupCommit::Computing computing(commits_);
+      commits_.submit(computing, job.actor, std::move(job.computed), std::move(job.done));
+    }
+  }
+
+  GroupCommit& commits_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
 }  // namespace detail
 
 ScoringService::ScoringService(store::Database& db, Champion& champion, DecisionPolicy policy)
     : db_(db),
       champion_(champion),
       policy_(std::move(policy)),
-      commits_(std::make_unique<detail::GroupCommit>(db)) {}
+      commits_(std::make_unique<detail::GroupCommit>(db)),
+      explanations_(std::make_unique<detail::Explanations>(*commits_)) {}
 
 ScoringService::~ScoringService() = default;
 
@@ -537,7 +658,13 @@ ScoreResult ScoringService::score(const core::Actor& actor, const ScoreInput& in
 void ScoringService::score_async(const core::Actor& actor, const ScoreInput& input,
                                  ScoreCallback done) {
   require_role(actor, {core::Role::analyst, core::Role::risk_officer}, "score companies");
-  const auto loaded = require_champion(champion_);
+  auto loaded = require_champion(champion_);
+  if (input.top_k > 0) {
+    // Explained with whatever other scorings are waiting for their drivers.
+    Computed computed = compute(db_, actor, *loaded, policy_, input, /*defer_drivers=*/true);
+    explanations_->submit({std::move(loaded), actor.name, std::move(computed), std::move(done)});
+    return;
+  }
   detail::GroupCommit::Computing computing(*commits_);
   commits_->submit(computing, actor.name, compute(db_, actor, *loaded, policy_, input),
                    std::move(done));
@@ -560,12 +687,23 @@ std::vector<ScoreResult> ScoringService::score_batch(const core::Actor& actor,
   computed.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     try {
-      computed.push_back(compute(db_, actor, model, policy_, inputs[i]));
+      computed.push_back(compute(db_, actor, model, policy_, inputs[i], /*defer_drivers=*/true));
     } catch (const core::InvalidInput& error) {
       throw core::InvalidInput(error.code(), "row " + std::to_string(i) + ": " + error.what());
     } catch (const core::NotFound& error) {
       throw core::NotFound(error.code(), "row " + std::to_string(i) + ": " + error.what());
     }
+  }
+  // The rows that want drivers, explained together.
+  std::vector<Computed*> to_explain;
+  for (auto& item : computed) {
+    if (item.top_k > 0) to_explain.push_back(&item);
+  }
+  for (std::size_t first = 0; first < to_explain.size(); first += ml::TreeExplainer::kMaxRows) {
+    const auto last = std::min(to_explain.size(), first + ml::TreeExplainer::kMaxRows);
+    explain_all(model,
+                std::vector<Computed*>(to_explain.begin() + static_cast<std::ptrdiff_t>(first),
+                                       to_explain.begin() + static_cast<std::ptrdiff_t>(last)));
   }
   std::vector<ToStore> items;
   items.reserve(computed.size());

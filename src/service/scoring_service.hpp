@@ -27,6 +27,7 @@ class Champion;
 class LoadedModel;
 namespace detail {
 class GroupCommit;
+class Explanations;
 }
 
 /// Turns a grade into the model's recommendation: grades up to `approve_up_to` → approve, from
@@ -224,6 +225,8 @@ class ScoringService {
   Champion& champion_;
   DecisionPolicy policy_;
   std::unique_ptr<detail::GroupCommit> commits_;
+  /// Declared after commits_: stopping, it explains what is queued and hands it to commits_.
+  std::unique_ptr<detail::Explanations> explanations_;
 };
 
 }  // namespace risklab::service

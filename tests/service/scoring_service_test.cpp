@@ -336,6 +336,58 @@ TEST_P(ScoringServiceTest, AsyncScoringsAreAnsweredOnceEachAfterTheirCommit) {
   EXPECT_EQ(assessments() - before, kScorings);
 }
 
+// Scorings with drivers queued together are explained together (one walk of the trees for the
+// batch); each gets the drivers its row gets alone, and a batch scoring's rows too.
+TEST_P(ScoringServiceTest, ScoringsExplainedTogetherGetTheDriversEachRowGetsAlone) {
+  constexpr int kScorings = 45;  // more than one batch of ml::TreeExplainer::kMaxRows
+  const auto loaded = champion_->current();
+  ml::Explainer alone(loaded->model());
+  const auto expected_drivers = [&](int seed) {
+    std::vector<double> raw;
+    const ScoreInput in = input(seed);
+    for (std::size_t i = 0; i < in.features.size(); ++i)
+      raw.push_back(*in.features.entry(i).second);
+    return alone.top_drivers(raw.data(), 5);
+  };
+  const auto expect_same = [&](const std::vector<ScoreDriver>& got, int seed) {
+    const auto expected = expected_drivers(seed);
+    ASSERT_EQ(got.size(), expected.size()) << "scoring " << seed;
+    for (std::size_t d = 0; d < got.size(); ++d) {
+      EXPECT_EQ(got[d].feature, expected[d].feature) << "scoring " << seed << ", driver " << d;
+      EXPECT_NEAR(got[d].contribution, expected[d].contribution, 1e-12)
+          << "scoring " << seed << ", driver " << d;
+    }
+  };
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::map<int, std::vector<ScoreDriver>> drivers;
+  for (int i = 0; i < kScorings; ++i) {
+    ScoreInput in = input(i);
+    in.top_k = 5;
+    scoring_->score_async(kAna, in, [&, i](ScoreResult* result, std::exception_ptr error) {
+      ASSERT_TRUE(result);
+      ASSERT_FALSE(error);
+      std::lock_guard lock(mutex);
+      drivers[i] = result->drivers;
+      if (drivers.size() == kScorings) all_done.notify_one();
+    });
+  }
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(60),
+                                  [&] { return drivers.size() == kScorings; }));
+  }
+  for (int i = 0; i < kScorings; ++i) expect_same(drivers[i], i);
+
+  std::vector<ScoreInput> inputs;
+  for (int i = 0; i < kScorings; ++i) {
+    inputs.push_back(input(i));
+    inputs.back().top_k = 5;
+  }
+  const auto results = scoring_->score_batch(kAna, inputs);
+  for (int i = 0; i < kScorings; ++i) expect_same(results[static_cast<std::size_t>(i)].drivers, i);
+}
+
 // Scorings still queued when the service goes away are stored first (nothing accepted is lost).
 TEST_P(ScoringServiceTest, QueuedScoringsAreStoredBeforeTheServiceStops) {
   const long long before = assessments();
