@@ -288,4 +288,9 @@ std::vector<Driver> Explainer::top_drivers(const double* raw, std::size_t k) {
   return ml::top_drivers(model_, *explainer_, raw, k);
 }
 
+std::vector<std::vector<Driver>> Explainer::top_drivers(const std::vector<const double*>& raws,
+                                                        std::size_t k) {
+  return ml::top_drivers(model_, *explainer_, raws, std::vector<std::size_t>(raws.size(), k));
+}
+
 }  // namespace risklab::ml

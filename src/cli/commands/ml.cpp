@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -9,11 +10,10 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/commands/commands.hpp"
 #include "core/csv_reader.hpp"
@@ -233,16 +233,31 @@ void predict(const PredictArgs& args) {
   std::printf("\n");
   std::unique_ptr<ml::Explainer> explainer;
   if (args.explain > 0) explainer = std::make_unique<ml::Explainer>(model);
-  std::vector<double> raw(model.features.size());
-  for (std::size_t row = 0; row < data.n_rows; ++row) {
-    std::printf("%s,%.17g,%s", core::csv_field(data.ids[row]).c_str(), scored[row].pd, core::csv_field(scored[row].grade).c_str());
+  // Rows are explained in chunks: one walk of the trees serves up to kMaxRows rows.
+  const std::size_t width = model.features.size();
+  constexpr std::size_t kChunk = ml::TreeExplainer::kMaxRows;
+  std::vector<double> raw(kChunk * width);
+  for (std::size_t first = 0; first < data.n_rows; first += kChunk) {
+    const std::size_t n = std::min(kChunk, data.n_rows - first);
+    std::vector<std::vector<ml::Driver>> drivers(n);
     if (explainer) {
-      for (std::size_t col = 0; col < raw.size(); ++col) raw[col] = data.at(row, col);
-      for (const auto& driver : explainer->top_drivers(raw.data(), args.explain)) {
+      std::vector<const double*> rows;
+      for (std::size_t r = 0; r < n; ++r) {
+        for (std::size_t col = 0; col < width; ++col)
+          raw[r * width + col] = data.at(first + r, col);
+        rows.push_back(raw.data() + r * width);
+      }
+      drivers = explainer->top_drivers(rows, args.explain);
+    }
+    for (std::size_t r = 0; r < n; ++r) {
+      const std::size_t row = first + r;
+      std::printf("%s,%.17g,%s", core::csv_field(data.ids[row]).c_str(), scored[row].pd,
+                  core::csv_field(scored[row].grade).c_str());
+      for (const auto& driver : drivers[r]) {
         std::printf(",%s,%.6g", core::csv_field(driver.feature).c_str(), driver.contribution);
       }
+      std::printf("\n");
     }
-    std::printf("\n");
   }
 }
 
