@@ -277,16 +277,29 @@ TEST(TreeShap, StumpsGiveTheClosedForm) {
   for (std::size_t f = 0; f < 3; ++f) EXPECT_NEAR(shap.contributions[f], expected[f], 1e-14);
 }
 
-// The acceptance property on every row of the reference test split (25 trees keep
-// the sanitizer build fast; additivity does not depend on the tree count).
-TEST(TreeShap, ContributionsPlusExpectedValueEqualTheScoreOnEveryReferenceTestRow) {
+namespace {
+
+// A forest of `trees` trained on the reference data's training split, and its test split.
+struct ReferenceForest {
+  Model model;
+  Dataset test;
+};
+ReferenceForest reference_forest(std::size_t trees) {
   const Dataset all = read_csv(risklab::test::shared_data("taiwan_bankruptcy.csv"), {"Bankrupt?", "", {}});
   const SplitIndices split = stratified_split(all.y, 0.2, 42);
   TrainParams params;
-  params.n_trees = 25;
-  const Model model = train_model(all.select_rows(split.train), params, {2, {}, ""});
+  params.n_trees = trees;
+  return {train_model(all.select_rows(split.train), params, {2, {}, ""}),
+          all.select_rows(split.test)};
+}
+
+}  // namespace
+
+// The acceptance property on every row of the reference test split (25 trees keep
+// the sanitizer build fast; additivity does not depend on the tree count).
+TEST(TreeShap, ContributionsPlusExpectedValueEqualTheScoreOnEveryReferenceTestRow) {
+  const auto [model, test] = reference_forest(25);
   TreeExplainer explainer(model.forest);
-  const Dataset test = all.select_rows(split.test);
   std::vector<double> raw(model.features.size()), prepared(model.features.size());
   double worst = 0.0;
   for (std::size_t row = 0; row < test.n_rows; ++row) {
@@ -302,14 +315,8 @@ TEST(TreeShap, ContributionsPlusExpectedValueEqualTheScoreOnEveryReferenceTestRo
 // explain_batch shares each tree walk among up to kMaxRows rows; every row must get what
 // explain() gives it alone, in batches that are partial, exactly full and split in several.
 TEST(TreeShap, ABatchGivesEveryRowTheValuesItGetsAlone) {
-  const Dataset all =
-      read_csv(risklab::test::shared_data("taiwan_bankruptcy.csv"), {"Bankrupt?", "", {}});
-  const SplitIndices split = stratified_split(all.y, 0.2, 42);
-  TrainParams params;
-  params.n_trees = 20;
-  const Model model = train_model(all.select_rows(split.train), params, {2, {}, ""});
+  const auto [model, test] = reference_forest(20);
   TreeExplainer explainer(model.forest);
-  const Dataset test = all.select_rows(split.test);
   const std::size_t width = model.features.size();
   for (const std::size_t n :
        {std::size_t{3}, TreeExplainer::kMaxRows, 2 * TreeExplainer::kMaxRows + 5}) {
