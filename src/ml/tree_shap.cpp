@@ -66,9 +66,8 @@ struct ForestTree {
   std::size_t feature(std::size_t n) const { return static_cast<std::size_t>(tree.feature()[n]); }
   double cover(std::size_t n) const { return tree.cover()[n]; }
   double value(std::size_t n) const { return tree.value()[n]; }
-  bool goes_left(std::size_t n, const double* row) const {
-    return row[feature(n)] <= tree.threshold()[n];
-  }
+  /// Whether value `x` of the node's feature goes left.
+  bool goes_left(std::size_t n, double x) const { return x <= tree.threshold()[n]; }
 };
 
 // One tree of a boosted model (detail::GbdtTrees), walked as xgboost 1.7 walks it.
@@ -91,8 +90,7 @@ struct BoostedTree {
   std::size_t feature(std::size_t i) const { return nodes[i].feature; }
   double cover(std::size_t i) const { return covers[i]; }
   double value(std::size_t i) const { return values[i]; }
-  bool goes_left(std::size_t i, const double* row) const {
-    const double x = row[nodes[i].feature];
+  bool goes_left(std::size_t i, double x) const {
     if (std::isnan(x)) return nodes[i].default_right == 0;
     return static_cast<float>(x) < nodes[i].threshold;
   }
@@ -231,6 +229,8 @@ void TreeExplainer::prepare_quadrature() {
   present_.assign(n_features_, 0);
   open_acc_.assign(n_features_, nullptr);
   tables_.assign(levels * 6 * max_points, 0.0);
+  values_.assign(n_features_ * max_rows_, 0.0);
+  phi_.assign(n_features_ * max_rows_, 0.0);
 }
 
 TreeExplainer::TreeExplainer(const RandomForest& forest)
@@ -262,8 +262,14 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
   }
   for (std::size_t first = 0; first < n_rows; first += max_rows_) {
     n_ = std::min(max_rows_, n_rows - first);
-    rows_ = rows + first * n_features_;
-    for (std::size_t r = 0; r < n_; ++r) phi_[r] = out[first + r].contributions.data();
+    // Feature-major copies of the rows and their contributions: a node reads one feature of
+    // every row, an edge credits one feature of every row, each from a few adjacent lines.
+    for (std::size_t r = 0; r < n_; ++r) {
+      for (std::size_t f = 0; f < n_features_; ++f) {
+        values_[f * n_ + r] = rows[(first + r) * n_features_ + f];
+      }
+    }
+    std::fill_n(phi_.begin(), n_features_ * n_, 0.0);
     for (std::size_t t = 0; t < plans_.size(); ++t) {
       select_points(plans_[t].points);
       if (forest_ != nullptr) {
@@ -272,6 +278,11 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
       } else {
         const BoostedTree tree(*boosted_, t);
         if (tree.size() > 1) explain_tree(tree, plans_[t]);
+      }
+    }
+    for (std::size_t r = 0; r < n_; ++r) {
+      for (std::size_t f = 0; f < n_features_; ++f) {
+        out[first + r].contributions[f] = phi_[f * n_ + r];
       }
     }
   }
@@ -337,8 +348,8 @@ void TreeExplainer::dispatch(const Tree& tree) {
 // At `node` (depth `depth`, never a leaf), for each row r of the batch, a_ at (depth, r) holds
 // A(t) = prod over the path's distinct features of (z_f (1 - t) + o_f t), where z_f is the share
 // of training cover the path keeps and o_f whether the row follows it. Leaves g_ at (depth, r)
-// = sum over leaves below of value * A_leaf(t), and adds each edge's credit, still to be
-// weighed by the quadrature weights, to phi_points_ (flush_points() applies the weights).
+// = sum over leaves below of value * A_leaf(t), and adds each edge's credit (the quadrature's
+// weighted sum over the points, the weights folded into the credit tables) to phi_.
 //
 // The rows of a batch share everything that depends on the tree alone: the walk, each edge's
 // share z and the factor tables built from it (the divisions among them), so a row costs only
@@ -368,13 +379,15 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
   const bool recurs = recurs_[node] != 0;
 
   // Per row: o of the feature so far (1 when not yet on the path) and the side it takes here.
+  const double* const values = values_.data() + feature * n;  // the feature, per row
+  double* const phi = phi_.data() + feature * n;              // its contribution, per row
   std::array<unsigned char, kMaxRows> o_prev{};
   std::array<unsigned char, kMaxRows> goes_left{};
   bool any_o_prev_zero = false;
   for (std::size_t r = 0; r < n; ++r) {
     o_prev[r] = was_present ? one[r] : 1;
     any_o_prev_zero |= o_prev[r] == 0;
-    goes_left[r] = tree.goes_left(node, rows_ + r * n_features_) ? 1 : 0;
+    goes_left[r] = tree.goes_left(node, values[r]) ? 1 : 0;
   }
 
   // Factor tables for an edge, indexed by 2 o_prev + o (the new factor over the feature's old
@@ -435,7 +448,7 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
             store(gr + p, kAdd ? load(gr + p) + leaf_a : leaf_a);
             credit += leaf_a * load(c + p);
           }
-          phi_[r][feature] += sum(credit);
+          phi[r] += sum(credit);
         }
       };
       if (g_set) {
@@ -474,7 +487,7 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
           credit += below * load(c + p);
           store(gr + p, kAdd ? load(gr + p) + below_g : below_g);
         }
-        phi_[r][feature] += sum(credit);
+        phi[r] += sum(credit);
       }
     };
     if (recurs) {

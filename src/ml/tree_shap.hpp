@@ -91,8 +91,7 @@ class TreeExplainer {
   std::vector<std::vector<double>> weights_;
   /// Per point count: -w / (1 - t) at each point (w its quadrature weight).
   std::vector<std::vector<double>> minus_w_inv_table_;
-  // The current batch: its rows, their count, and at most how many one walk takes.
-  const double* rows_ = nullptr;
+  // The current batch: its row count, and at most how many one walk takes.
   std::size_t n_ = 0;
   std::size_t max_rows_ = 1;
   // The current point count and its tables, and the current tree's plan.
@@ -112,8 +111,9 @@ class TreeExplainer {
   std::vector<unsigned char> one_;
   std::vector<char> present_;
   std::vector<double*> open_acc_;
-  /// Per row of the batch, its contributions.
-  std::array<double*, kMaxRows> phi_{};
+  /// The batch's rows and their contributions, feature-major ([feature][row]).
+  std::vector<double> values_;
+  std::vector<double> phi_;
   /// Per depth, the factor tables of the edge being walked (visit()).
   std::vector<double> tables_;
 };
