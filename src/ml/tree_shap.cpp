@@ -177,6 +177,59 @@ std::vector<char> splits_again_below(const Tree& tree, std::size_t n_features) {
 
 }  // namespace
 
+// Per node: for a leaf of non-zero value, the distinct features on its path; otherwise 0.
+template <class Tree>
+std::vector<std::size_t> leaf_unique_features(const Tree& tree, std::size_t n_features) {
+  std::vector<std::size_t> unique_at(tree.size(), 0);
+  std::vector<int> count(n_features, 0);
+  std::size_t unique = 0;
+  struct Step {
+    std::size_t node;
+    bool leaving;
+  };
+  std::vector<Step> stack{{0, false}};
+  while (!stack.empty()) {
+    const Step step = stack.back();
+    stack.pop_back();
+    if (tree.leaf(step.node)) {
+      if (tree.value(step.node) != 0.0) unique_at[step.node] = std::max<std::size_t>(unique, 1);
+      continue;
+    }
+    const std::size_t f = tree.feature(step.node);
+    if (step.leaving) {
+      if (--count[f] == 0) --unique;
+      continue;
+    }
+    if (count[f]++ == 0) ++unique;
+    stack.push_back({step.node, true});
+    stack.push_back({tree.right(step.node), false});
+    stack.push_back({tree.left(step.node), false});
+  }
+  return unique_at;
+}
+
+// Per node: does its subtree hold a leaf whose point count is in (low, high]? The number of such
+// nodes goes to `live_nodes`.
+template <class Tree>
+std::vector<char> live_below(const Tree& tree, const std::vector<std::size_t>& leaf_points,
+                             std::size_t low, std::size_t high, std::size_t& live_nodes) {
+  std::vector<std::size_t> order{0};  // preorder; reversed, children come before parents
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (tree.leaf(order[i])) continue;
+    order.push_back(tree.left(order[i]));
+    order.push_back(tree.right(order[i]));
+  }
+  std::vector<char> live(tree.size(), 0);
+  live_nodes = 0;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const std::size_t n = *it;
+    live[n] = tree.leaf(n) ? (leaf_points[n] > low && leaf_points[n] <= high)
+                           : (live[tree.left(n)] || live[tree.right(n)]);
+    live_nodes += live[n] != 0 ? 1 : 0;
+  }
+  return live;
+}
+
 template <class Tree>
 void TreeExplainer::add_tree(const Tree& tree) {
   expected_value_ += tree_expected_value(tree);
@@ -185,9 +238,49 @@ void TreeExplainer::add_tree(const Tree& tree) {
   plan.depth = shape.depth;
   // A leaf polynomial divided by one factor has degree < U (distinct features on the path);
   // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices. Rounded up to a
-  // whole number of blocks (more points stay exact).
-  const std::size_t needed = (shape.unique + 1) / 2;
-  plan.points = std::max<std::size_t>(kLanes, (needed + kLanes - 1) / kLanes * kLanes);
+  // whole number of blocks (more points stay exact). Leaves of value 0 add nothing.
+  const auto points_for = [](std::size_t unique) {
+    const std::size_t needed = (unique + 1) / 2;
+    return std::max<std::size_t>(kLanes, (needed + kLanes - 1) / kLanes * kLanes);
+  };
+  std::vector<std::size_t> leaf_points = leaf_unique_features(tree, n_features_);
+  std::vector<std::size_t> counts;  // the point counts the leaves need, ascending
+  for (std::size_t& points : leaf_points) {
+    if (points == 0) continue;
+    points = points_for(points);
+    counts.push_back(points);
+  }
+  std::sort(counts.begin(), counts.end());
+  counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+  // TreeSHAP is linear in the leaf values: the tree's values are the sum of two walks', each
+  // over some of its leaves (the others counted as 0). Deep leaves need many points, shallow
+  // ones few; when it saves work, the leaves needing at most `split` points get a walk of
+  // their own with `split` points and the rest one with the most (work ~ nodes walked x points).
+  if (!counts.empty()) {
+    const std::size_t most = counts.back();
+    std::size_t live_nodes = 0;
+    std::vector<char> all = live_below(tree, leaf_points, 0, most, live_nodes);
+    std::size_t best_work = live_nodes * most;
+    std::size_t best_split = most;
+    for (std::size_t i = 0; i + 1 < counts.size(); ++i) {
+      std::size_t low_nodes = 0;
+      std::size_t high_nodes = 0;
+      live_below(tree, leaf_points, 0, counts[i], low_nodes);
+      live_below(tree, leaf_points, counts[i], most, high_nodes);
+      const std::size_t work = low_nodes * counts[i] + high_nodes * most;
+      if (work < best_work) {
+        best_work = work;
+        best_split = counts[i];
+      }
+    }
+    if (best_split == most) {
+      plan.walks.push_back({most, std::move(all)});
+    } else {
+      std::size_t unused = 0;
+      plan.walks.push_back({best_split, live_below(tree, leaf_points, 0, best_split, unused)});
+      plan.walks.push_back({most, live_below(tree, leaf_points, best_split, most, unused)});
+    }
+  }
   plan.recurs = splits_again_below(tree, n_features_);
   plan.share.assign(tree.size(), 0.0);
   for (std::size_t n = 0; n < tree.size(); ++n) {
@@ -202,18 +295,20 @@ void TreeExplainer::prepare_quadrature() {
   std::size_t max_points = 1;
   std::size_t max_depth = 0;
   for (const TreePlan& plan : plans_) {
-    max_points = std::max(max_points, plan.points);
+    for (const TreePlan::Walk& walk : plan.walks) max_points = std::max(max_points, walk.points);
     max_depth = std::max(max_depth, plan.depth);
   }
   nodes_.resize(max_points + 1);
   weights_.resize(max_points + 1);
   minus_w_inv_table_.resize(max_points + 1);
   for (const TreePlan& plan : plans_) {
-    const std::size_t k = plan.points;
-    if (!nodes_[k].empty()) continue;
-    gauss_legendre(k, nodes_[k], weights_[k]);
-    for (std::size_t p = 0; p < k; ++p) {
-      minus_w_inv_table_[k].push_back(-weights_[k][p] / (1.0 - nodes_[k][p]));
+    for (const TreePlan::Walk& walk : plan.walks) {
+      const std::size_t k = walk.points;
+      if (!nodes_[k].empty()) continue;
+      gauss_legendre(k, nodes_[k], weights_[k]);
+      for (std::size_t p = 0; p < k; ++p) {
+        minus_w_inv_table_[k].push_back(-weights_[k][p] / (1.0 - nodes_[k][p]));
+      }
     }
   }
   const std::size_t levels = max_depth + 2;
@@ -271,13 +366,15 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
     }
     std::fill_n(phi_.begin(), n_features_ * n_, 0.0);
     for (std::size_t t = 0; t < plans_.size(); ++t) {
-      select_points(plans_[t].points);
-      if (forest_ != nullptr) {
-        const DecisionTree& tree = forest_->trees()[t];
-        if (tree.size() > 1) explain_tree(ForestTree{tree}, plans_[t]);
-      } else {
-        const BoostedTree tree(*boosted_, t);
-        if (tree.size() > 1) explain_tree(tree, plans_[t]);
+      for (const TreePlan::Walk& walk : plans_[t].walks) {
+        select_points(walk.points);
+        if (forest_ != nullptr) {
+          const DecisionTree& tree = forest_->trees()[t];
+          if (tree.size() > 1) explain_tree(ForestTree{tree}, plans_[t], walk);
+        } else {
+          const BoostedTree tree(*boosted_, t);
+          if (tree.size() > 1) explain_tree(tree, plans_[t], walk);
+        }
       }
     }
     for (std::size_t r = 0; r < n_; ++r) {
@@ -325,9 +422,11 @@ void multiply(double* out, const double* x, const double* y, Points points) {
 }  // namespace
 
 template <class Tree>
-void TreeExplainer::explain_tree(const Tree& tree, const TreePlan& plan) {
+void TreeExplainer::explain_tree(const Tree& tree, const TreePlan& plan,
+                                 const TreePlan::Walk& walk) {
   recurs_ = plan.recurs.data();
   share_ = plan.share.data();
+  live_ = walk.live.data();
   std::fill_n(a_.begin(), n_ * k_, 1.0);
   dispatch<Tree, kLanes>(tree);
 }
@@ -355,10 +454,11 @@ void TreeExplainer::dispatch(const Tree& tree) {
 // share z and the factor tables built from it (the divisions among them), so a row costs only
 // its multiply-adds. Per row, o is 0 or 1 and picks one of the tables, without a branch.
 //
-// Shortcuts, all exact: a leaf child is handled here; a leaf of value 0 adds nothing to g or to
-// any credit (TreeSHAP is linear in the leaf values), so it costs nothing, and in a forest most
-// leaves are 0 (pure non-default); an edge with z = 0 that no row follows makes every A below
-// it zero, so its subtree is skipped.
+// Shortcuts, all exact: a leaf child is handled here; only the walk's live subtrees are entered
+// (TreeSHAP is linear in the leaf values: a leaf of value 0 adds nothing to g or to any credit,
+// and in a forest most leaves are 0, pure non-default; a leaf left to the tree's other walk
+// counts as 0 in this one); an edge with z = 0 that no row follows makes every A below it
+// zero, so its subtree is skipped.
 template <class Tree, class Points>
 void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth, Points points) {
   const std::size_t k = points.size();
@@ -414,10 +514,9 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
     }
     const bool any_o = ones > 0;
     const bool any_not_o = ones < n;
-    if (z == 0.0 && !any_o) continue;
+    if ((z == 0.0 && !any_o) || live_[child] == 0) continue;
     const bool is_leaf = tree.leaf(child);
     const double value = is_leaf ? tree.value(child) : 0.0;
-    if (is_leaf && value == 0.0) continue;
     // The tables this edge's rows use. A zero z_prev has already made A zero for rows with
     // o_prev = 0 (ratio 0 keeps it so).
     for (std::size_t p = 0; p < k; p += kLanes) {

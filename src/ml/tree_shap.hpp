@@ -60,7 +60,14 @@ class TreeExplainer {
 
  private:
   struct TreePlan {
-    std::size_t points = 1;  ///< Gauss-Legendre nodes for this tree
+    /// One walk over some of the tree's leaves (values(tree) = sum over its walks).
+    struct Walk {
+      std::size_t points = 1;  ///< Gauss-Legendre nodes, enough for its leaves
+      /// Per node: 1 when its subtree holds one of the walk's leaves (non-zero values only).
+      std::vector<char> live;
+    };
+    /// None for a tree whose leaves are all 0; two when shallow leaves need fewer points.
+    std::vector<Walk> walks;
     std::size_t depth = 0;
     /// Per node: 1 when its feature is split on again below it.
     std::vector<char> recurs;
@@ -73,7 +80,7 @@ class TreeExplainer {
   void prepare_quadrature();
   void select_points(std::size_t k);
   template <class Tree>
-  void explain_tree(const Tree& tree, const TreePlan& plan);
+  void explain_tree(const Tree& tree, const TreePlan& plan, const TreePlan::Walk& walk);
   template <class Tree, std::size_t K>
   void dispatch(const Tree& tree);
   template <class Tree, class Points>
@@ -101,6 +108,7 @@ class TreeExplainer {
   const double* minus_w_inv_ = nullptr;
   const char* recurs_ = nullptr;
   const double* share_ = nullptr;
+  const char* live_ = nullptr;
   // Scratch for the current tree, per depth and row: the path product A, the subtree sum G and
   // the accumulator of deeper same-feature splits ([depth][row][point]); per feature its
   // presence on the path and z, and per feature and row its o ([feature][kMaxRows]).
