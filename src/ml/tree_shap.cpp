@@ -107,16 +107,18 @@ double tree_expected_value(const Tree& tree) {
 }
 
 struct TreeShape {
-  std::size_t unique = 0;  // the most distinct features on any root-to-leaf path
-  std::size_t depth = 0;   // the longest root-to-leaf path, in splits
+  /// Per node: for a leaf of non-zero value, the distinct features on its path (at least 1);
+  /// otherwise 0. Its polynomials' degree bound.
+  std::vector<std::size_t> leaf_unique;
+  std::size_t depth = 0;  // the longest root-to-leaf path, in splits
 };
 
-// The degree bound (distinct features per path) and the depth of a tree.
 template <class Tree>
 TreeShape tree_shape(const Tree& tree, std::size_t n_features) {
   std::vector<int> count(n_features, 0);
   std::size_t unique = 0;
   TreeShape shape;
+  shape.leaf_unique.assign(tree.size(), 0);
   struct Step {
     std::size_t node;
     std::size_t depth;
@@ -127,7 +129,8 @@ TreeShape tree_shape(const Tree& tree, std::size_t n_features) {
     const Step step = stack.back();
     stack.pop_back();
     if (tree.leaf(step.node)) {
-      shape.unique = std::max(shape.unique, unique);
+      if (tree.value(step.node) != 0.0)
+        shape.leaf_unique[step.node] = std::max<std::size_t>(unique, 1);
       shape.depth = std::max(shape.depth, step.depth);
       continue;
     }
@@ -175,39 +178,6 @@ std::vector<char> splits_again_below(const Tree& tree, std::size_t n_features) {
   return recurs;
 }
 
-}  // namespace
-
-// Per node: for a leaf of non-zero value, the distinct features on its path; otherwise 0.
-template <class Tree>
-std::vector<std::size_t> leaf_unique_features(const Tree& tree, std::size_t n_features) {
-  std::vector<std::size_t> unique_at(tree.size(), 0);
-  std::vector<int> count(n_features, 0);
-  std::size_t unique = 0;
-  struct Step {
-    std::size_t node;
-    bool leaving;
-  };
-  std::vector<Step> stack{{0, false}};
-  while (!stack.empty()) {
-    const Step step = stack.back();
-    stack.pop_back();
-    if (tree.leaf(step.node)) {
-      if (tree.value(step.node) != 0.0) unique_at[step.node] = std::max<std::size_t>(unique, 1);
-      continue;
-    }
-    const std::size_t f = tree.feature(step.node);
-    if (step.leaving) {
-      if (--count[f] == 0) --unique;
-      continue;
-    }
-    if (count[f]++ == 0) ++unique;
-    stack.push_back({step.node, true});
-    stack.push_back({tree.right(step.node), false});
-    stack.push_back({tree.left(step.node), false});
-  }
-  return unique_at;
-}
-
 // Per node: does its subtree hold a leaf whose point count is in (low, high]? The number of such
 // nodes goes to `live_nodes`.
 template <class Tree>
@@ -230,10 +200,12 @@ std::vector<char> live_below(const Tree& tree, const std::vector<std::size_t>& l
   return live;
 }
 
+}  // namespace
+
 template <class Tree>
 void TreeExplainer::add_tree(const Tree& tree) {
   expected_value_ += tree_expected_value(tree);
-  const TreeShape shape = tree_shape(tree, n_features_);
+  TreeShape shape = tree_shape(tree, n_features_);
   TreePlan plan;
   plan.depth = shape.depth;
   // A leaf polynomial divided by one factor has degree < U (distinct features on the path);
@@ -243,7 +215,7 @@ void TreeExplainer::add_tree(const Tree& tree) {
     const std::size_t needed = (unique + 1) / 2;
     return std::max<std::size_t>(kLanes, (needed + kLanes - 1) / kLanes * kLanes);
   };
-  std::vector<std::size_t> leaf_points = leaf_unique_features(tree, n_features_);
+  std::vector<std::size_t> leaf_points = std::move(shape.leaf_unique);
   std::vector<std::size_t> counts;  // the point counts the leaves need, ascending
   for (std::size_t& points : leaf_points) {
     if (points == 0) continue;
