@@ -450,9 +450,9 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
   double* const child_acc = acc_.data() + (depth + 1) * n * k;
   const bool recurs = recurs_[node] != 0;
 
-  // Per row: o of the feature so far (1 when not yet on the path) and the side it takes here.
   const double* const values = values_.data() + feature * n;  // the feature, per row
   double* const phi = phi_.data() + feature * n;              // its contribution, per row
+  // Per row: o of the feature so far (1 when not yet on the path) and the side it takes here.
   std::array<unsigned char, kMaxRows> o_prev{};
   std::array<unsigned char, kMaxRows> goes_left{};
   bool any_o_prev_zero = false;
@@ -475,6 +475,7 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
 
   std::array<unsigned char, kMaxRows> o{};
   for (const std::size_t child : {left, right}) {
+    if (live_[child] == 0) continue;  // none of this walk's leaves below
     const unsigned char is_left = child == left ? 1 : 0;
     // A feature met again combines with its earlier fractions (its old factor is divided out).
     // A node without training cover (possible in a boosted tree) passes none to its children.
@@ -486,7 +487,7 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
     }
     const bool any_o = ones > 0;
     const bool any_not_o = ones < n;
-    if ((z == 0.0 && !any_o) || live_[child] == 0) continue;
+    if (z == 0.0 && !any_o) continue;
     const bool is_leaf = tree.leaf(child);
     const double value = is_leaf ? tree.value(child) : 0.0;
     // The tables this edge's rows use. A zero z_prev has already made A zero for rows with

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -53,8 +52,6 @@ class TreeExplainer {
   /// The most rows one walk of the trees explains together (explain_batch splits larger
   /// batches; trees of extreme depth take fewer, to bound the scratch memory).
   static constexpr std::size_t kMaxRows = 32;
-
-  std::size_t n_features() const { return n_features_; }
 
   double expected_value() const { return expected_value_; }
 
