@@ -24,6 +24,9 @@ using Block = double __attribute__((vector_size(kLanes * sizeof(double))));
 [[gnu::always_inline]] inline void store(double* p, Block b) { std::memcpy(p, &b, sizeof b); }
 [[gnu::always_inline]] inline double sum(Block b) { return b[0] + b[1]; }
 
+// visit()'s factor tables per edge (f0, f1, c1, ratio, f0_old, f1_old), each one point count long.
+constexpr std::size_t kEdgeTables = 6;
+
 // Gauss-Legendre rule with n points mapped to [0, 1] (Newton on P_n from the usual cosine
 // guesses); exact for polynomials of degree <= 2n - 1.
 void gauss_legendre(std::size_t n, std::vector<double>& nodes, std::vector<double>& weights) {
@@ -295,7 +298,7 @@ void TreeExplainer::prepare_quadrature() {
   one_.assign(n_features_ * kMaxRows, 1);
   present_.assign(n_features_, 0);
   open_acc_.assign(n_features_, nullptr);
-  tables_.assign(levels * 6 * max_points, 0.0);
+  tables_.assign(levels * kEdgeTables * max_points, 0.0);
   values_.assign(n_features_ * max_rows_, 0.0);
   phi_.assign(n_features_ * max_rows_, 0.0);
 }
@@ -464,7 +467,7 @@ void TreeExplainer::visit(const Tree& tree, std::size_t node, std::size_t depth,
 
   // Factor tables for an edge, indexed by 2 o_prev + o (the new factor over the feature's old
   // one) and by o (the credit's quadrature weight times (o - z) / new factor).
-  double* const f0 = tables_.data() + depth * 6 * k;  // z (1 - t)
+  double* const f0 = tables_.data() + depth * kEdgeTables * k;  // z (1 - t)
   double* const f1 = f0 + k;          // z + (1 - z) t
   double* const c1 = f1 + k;          // w (1 - z) / (z + (1 - z) t)
   double* const ratio = c1 + k;       // z / z_prev, o_prev = 0
