@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
+#include "ml/detail/tree_shap_walk.hpp"
 #include "ml/forest/decision_tree.hpp"
 #include "ml/forest/random_forest.hpp"
 #include "ml/gbdt.hpp"
@@ -51,7 +53,7 @@ class TreeExplainer {
 
   /// The most rows one walk of the trees explains together (explain_batch splits larger
   /// batches; trees of extreme depth take fewer, to bound the scratch memory).
-  static constexpr std::size_t kMaxRows = 32;
+  static constexpr std::size_t kMaxRows = detail::kShapMaxRows;
 
   double expected_value() const { return expected_value_; }
 
@@ -74,14 +76,7 @@ class TreeExplainer {
   };
   template <class Tree>
   void add_tree(const Tree& tree);
-  void prepare_quadrature();
-  void select_points(std::size_t k);
-  template <class Tree>
-  void explain_tree(const Tree& tree, const TreePlan& plan, const TreePlan::Walk& walk);
-  template <class Tree, std::size_t K>
-  void dispatch(const Tree& tree);
-  template <class Tree, class Points>
-  void visit(const Tree& tree, std::size_t node, std::size_t depth, Points points);
+  void prepare_walk();
 
   const RandomForest* forest_ = nullptr;
   const detail::GbdtTrees* boosted_ = nullptr;
@@ -90,37 +85,20 @@ class TreeExplainer {
   double scale_ = 1.0;
   double expected_value_ = 0.0;
   std::vector<TreePlan> plans_;
-  /// Gauss-Legendre nodes and weights on [0, 1], indexed by point count.
+  /// Gauss-Legendre nodes and weights on [0, 1] and -w / (1 - t) at each, by point count.
   std::vector<std::vector<double>> nodes_;
   std::vector<std::vector<double>> weights_;
-  /// Per point count: -w / (1 - t) at each point (w its quadrature weight).
   std::vector<std::vector<double>> minus_w_inv_table_;
-  // The current batch: its row count, and at most how many one walk takes.
-  std::size_t n_ = 0;
+  // What the walk reads, as raw arrays (detail/tree_shap_walk.hpp), and the walk itself.
+  std::vector<const double*> t_tables_;
+  std::vector<const double*> w_tables_;
+  std::vector<const double*> minus_w_inv_tables_;
+  std::vector<detail::ShapForestTree> forest_trees_;
+  std::vector<detail::ShapBoostedTree> boosted_trees_;
+  std::vector<detail::ShapTreePlan> walk_plans_;
+  std::unique_ptr<detail::ShapWalker> walker_;
   std::size_t max_rows_ = 1;
-  // The current point count and its tables, and the current tree's plan.
-  std::size_t k_ = 1;
-  const double* t_ = nullptr;
-  const double* w_ = nullptr;
-  const double* minus_w_inv_ = nullptr;
-  const char* recurs_ = nullptr;
-  const double* share_ = nullptr;
-  const char* live_ = nullptr;
-  // Scratch for the current tree, per depth and row: the path product A, the subtree sum G and
-  // the accumulator of deeper same-feature splits ([depth][row][point]); per feature its
-  // presence on the path and z, and per feature and row its o ([feature][kMaxRows]).
-  std::vector<double> a_;
-  std::vector<double> g_;
-  std::vector<double> acc_;
-  std::vector<double> zero_;
-  std::vector<unsigned char> one_;
-  std::vector<char> present_;
-  std::vector<double*> open_acc_;
-  /// The batch's rows and their contributions, feature-major ([feature][row]).
-  std::vector<double> values_;
-  std::vector<double> phi_;
-  /// Per depth, the factor tables of the edge being walked (visit()).
-  std::vector<double> tables_;
+  std::vector<double> out_;
 };
 
 }  // namespace risklab::ml

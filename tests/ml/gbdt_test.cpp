@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -14,6 +15,7 @@
 #include "fixtures.hpp"
 #include "ml/artifact.hpp"
 #include "ml/detail/gbdt_trees.hpp"
+#include "ml/detail/tree_shap_walk.hpp"
 #include "ml/metrics.hpp"
 #include "ml/model.hpp"
 
@@ -189,6 +191,36 @@ TEST(GbdtTreeShap, ABatchWithMissingValuesGivesEveryRowTheValuesItGetsAlone) {
     EXPECT_DOUBLE_EQ(batch[row].expected_value, alone.expected_value);
     for (std::size_t f = 0; f < width; ++f) {
       EXPECT_NEAR(batch[row].contributions[f], alone.contributions[f], 1e-12)
+          << "row " << row << ", feature " << f;
+    }
+  }
+}
+
+// The AVX2 walk (four rows a vector) and the portable one (RISKLAB_TREESHAP=sse2) route missing
+// values and float thresholds alike and give the same values, to rounding.
+TEST(GbdtTreeShap, TheAvx2AndPortableWalksGiveTheSameValuesWithMissingValues) {
+  if (!detail::shap_walker_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2 and FMA";
+  const Dataset train = synthetic_dataset(600, 5, 0.2);
+  const Dataset test = synthetic_dataset(40, 7, 0.2);
+  const Model model = train_gbdt_model(train, small_params(), one_thread());
+  std::vector<double> rows;
+  std::size_t missing = 0;
+  for (std::size_t row = 0; row < test.n_rows; ++row) {
+    const auto raw = row_of(test, row);
+    missing += static_cast<std::size_t>(
+        std::count_if(raw.begin(), raw.end(), [](double v) { return std::isnan(v); }));
+    rows.insert(rows.end(), raw.begin(), raw.end());
+  }
+  ASSERT_GT(missing, 0U);
+  TreeExplainer vectors_of_four(model.booster);
+  ::setenv("RISKLAB_TREESHAP", "sse2", 1);
+  TreeExplainer vectors_of_two(model.booster);
+  ::unsetenv("RISKLAB_TREESHAP");
+  const auto four = vectors_of_four.explain_batch(rows.data(), test.n_rows);
+  const auto two = vectors_of_two.explain_batch(rows.data(), test.n_rows);
+  for (std::size_t row = 0; row < test.n_rows; ++row) {
+    for (std::size_t f = 0; f < model.features.size(); ++f) {
+      EXPECT_NEAR(four[row].contributions[f], two[row].contributions[f], 1e-12)
           << "row " << row << ", feature " << f;
     }
   }

@@ -1,0 +1,79 @@
+#pragma once
+
+// The walk of TreeExplainer (ml/tree_shap.hpp) behind a plain interface, so that it can be
+// compiled twice: for any x86-64 (SSE2, two rows a vector) and for CPUs with AVX2 and FMA (four
+// rows a vector), the latter chosen at run time. Only raw arrays cross it: the AVX2 translation
+// unit must not instantiate a template that the rest of the program shares (the linker could
+// pick its AVX2 copy for everyone).
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ml/detail/gbdt_trees.hpp"
+
+namespace risklab::ml::detail {
+
+/// The most rows one walk of the trees explains together.
+inline constexpr std::size_t kShapMaxRows = 32;
+
+/// A random-forest tree (ml/forest): `row[feature] <= threshold` goes left; left < 0 is a leaf.
+struct ShapForestTree {
+  const std::int32_t* left;
+  const std::int32_t* right;
+  const std::int32_t* feature;
+  const double* threshold;
+  const double* value;
+};
+
+/// A boosted tree (GbdtTrees nodes [begin, begin + size)), walked as xgboost 1.7 walks it.
+struct ShapBoostedTree {
+  const GbdtTrees::Node* nodes;
+  const float* values;
+  std::size_t begin;
+};
+
+/// Per tree: its walks (each over some of its leaves, with enough Gauss-Legendre points for
+/// them), and per node whether its feature is split on again below it and its share of its
+/// parent's training cover.
+struct ShapTreePlan {
+  std::size_t size = 0;
+  std::size_t n_walks = 0;
+  std::size_t points[2] = {0, 0};
+  const char* live[2] = {nullptr, nullptr};
+  const char* recurs = nullptr;
+  const double* share = nullptr;
+};
+
+/// What the walk reads. Quadrature tables are indexed by point count (nodes t, weights w and
+/// -w / (1 - t) on [0, 1]).
+struct ShapWalkModel {
+  std::size_t n_trees = 0;
+  std::size_t n_features = 0;
+  std::size_t max_rows = 1;                  // rows one walk takes (<= kShapMaxRows)
+  std::size_t levels = 1;                    // deepest path + 2
+  std::size_t max_points = 2;                // most points of any walk
+  const ShapForestTree* forest = nullptr;    // n_trees of them, or null
+  const ShapBoostedTree* boosted = nullptr;  // n_trees of them, or null
+  const ShapTreePlan* plans = nullptr;
+  const double* const* t = nullptr;
+  const double* const* w = nullptr;
+  const double* const* minus_w_inv = nullptr;
+};
+
+/// Holds the scratch of one walk: not to be shared between threads.
+class ShapWalker {
+ public:
+  virtual ~ShapWalker() = default;
+  /// Sets out[r * n_features + f] to the sum over the trees of row r's TreeSHAP value of
+  /// feature f, for the n <= max_rows rows stored one after the other in `rows`.
+  virtual void explain(const double* rows, std::size_t n, double* out) = 0;
+};
+
+/// The walk for any x86-64 CPU. The caller owns the result (delete).
+ShapWalker* new_shap_walker_sse2(const ShapWalkModel& model);
+/// The walk for CPUs with AVX2 and FMA (shap_walker_has_avx2()). The caller owns the result.
+ShapWalker* new_shap_walker_avx2(const ShapWalkModel& model);
+/// Whether this CPU runs new_shap_walker_avx2's walk.
+bool shap_walker_has_avx2();
+
+}  // namespace risklab::ml::detail

@@ -1,0 +1,427 @@
+// The walk of TreeExplainer, included by tree_shap_walk_sse2.cpp and tree_shap_walk_avx2.cpp
+// with RISKLAB_SHAP_NS (a namespace of its own, so that no symbol is shared between the two)
+// and RISKLAB_SHAP_LANES (rows per vector: 2 with SSE2, 4 with AVX2). See tree_shap_walk.hpp:
+// only builtins, intrinsics and our own code here, no standard-library template.
+//
+// No include guard: meant to be included once per translation unit.
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include "ml/detail/tree_shap_walk.hpp"
+
+namespace risklab::ml::detail::RISKLAB_SHAP_NS {
+namespace {
+
+constexpr std::size_t kRowLanes = RISKLAB_SHAP_LANES;
+constexpr std::size_t kMaxBlocks = kShapMaxRows / kRowLanes;
+static_assert(kShapMaxRows % kRowLanes == 0);
+
+// kRowLanes rows' values at one point, and per row a mask (all ones or zeros).
+using RowVec = double __attribute__((vector_size(kRowLanes * sizeof(double))));
+using RowMask = std::int64_t __attribute__((vector_size(kRowLanes * sizeof(std::int64_t))));
+
+// The per-edge factor tables are computed two points at a time; point counts are even.
+using Block = double __attribute__((vector_size(2 * sizeof(double))));
+[[gnu::always_inline]] inline Block load(const double* p) {
+  Block b;
+  std::memcpy(&b, p, sizeof b);
+  return b;
+}
+[[gnu::always_inline]] inline void store(double* p, Block b) { std::memcpy(p, &b, sizeof b); }
+
+[[gnu::always_inline]] inline RowVec splat(double x) { return RowVec{} + x; }
+[[gnu::always_inline]] inline bool any(RowMask m) {
+  bool out = false;
+  for (std::size_t lane = 0; lane < kRowLanes; ++lane) out |= m[lane] != 0;
+  return out;
+}
+// Per lane: m ? x : y.
+[[gnu::always_inline]] inline RowVec select(RowMask m, RowVec x, RowVec y) {
+#ifdef __SSE4_1__
+  return m ? x : y;
+#else
+  // SSE2 has no blend.
+  return reinterpret_cast<RowVec>((m & reinterpret_cast<RowMask>(x)) |
+                                  (~m & reinterpret_cast<RowMask>(y)));
+#endif
+}
+// Per lane: x <= y (NaN is not). Intrinsics: GCC 12 cannot expand a comparison of double
+// vectors into 64-bit lane masks without SSE4.1.
+[[gnu::always_inline]] inline RowMask less_equal(RowVec x, double y) {
+#if RISKLAB_SHAP_LANES == 4
+  return reinterpret_cast<RowMask>(_mm256_cmp_pd(x, _mm256_set1_pd(y), _CMP_LE_OQ));
+#else
+  static_assert(kRowLanes == 2);
+  return reinterpret_cast<RowMask>(_mm_cmple_pd(x, _mm_set1_pd(y)));
+#endif
+}
+
+// The two kinds of trees, behind one interface (node indices local to the tree, the root at 0).
+struct ForestTree {
+  const ShapForestTree& tree;
+  bool leaf(std::size_t n) const { return tree.left[n] < 0; }
+  std::size_t left(std::size_t n) const { return static_cast<std::size_t>(tree.left[n]); }
+  std::size_t right(std::size_t n) const { return static_cast<std::size_t>(tree.right[n]); }
+  std::size_t feature(std::size_t n) const { return static_cast<std::size_t>(tree.feature[n]); }
+  double value(std::size_t n) const { return tree.value[n]; }
+  /// Per lane: whether the row's value x of the node's feature goes left.
+  RowMask goes_left(std::size_t n, RowVec x) const { return less_equal(x, tree.threshold[n]); }
+};
+
+struct BoostedTree {
+  const GbdtTrees::Node* nodes;
+  const float* values;
+  std::size_t begin;
+  explicit BoostedTree(const ShapBoostedTree& tree)
+      : nodes(tree.nodes), values(tree.values), begin(tree.begin) {}
+  bool leaf(std::size_t i) const { return std::isnan(nodes[i].threshold); }
+  std::size_t left(std::size_t i) const { return static_cast<std::size_t>(nodes[i].left) - begin; }
+  std::size_t right(std::size_t i) const { return left(i) + 1; }
+  std::size_t feature(std::size_t i) const { return nodes[i].feature; }
+  double value(std::size_t i) const { return values[i]; }
+  /// Per lane: NaN to the node's default child, otherwise the value as float < threshold.
+  RowMask goes_left(std::size_t i, RowVec x) const {
+    using Floats = float __attribute__((vector_size(kRowLanes * sizeof(float))));
+    using FloatMask = std::int32_t __attribute__((vector_size(kRowLanes * sizeof(float))));
+    const Floats as_float = __builtin_convertvector(x, Floats);
+    FloatMask below;
+    for (std::size_t lane = 0; lane < kRowLanes; ++lane)
+      below[lane] = as_float[lane] < nodes[i].threshold ? -1 : 0;
+    const RowMask by_value = __builtin_convertvector(below, RowMask);
+    const RowMask missing = ~less_equal(x, __builtin_inf());
+    const RowMask to_default = RowMask{} - (nodes[i].default_right == 0 ? 1 : 0);
+    return (missing & to_default) | (~missing & by_value);
+  }
+};
+
+template <class T>
+T* allocate(std::size_t n) {
+  T* p = static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{64}));
+  for (std::size_t i = 0; i < n; ++i) p[i] = T{};
+  return p;
+}
+template <class T>
+void release(T* p) {
+  ::operator delete (p, std::align_val_t{64});
+}
+
+// The compile-time number of row vectors of the current batch (a power of two).
+template <std::size_t N>
+struct Blocks {
+  static constexpr std::size_t size() { return N; }
+};
+
+// visit()'s factor tables per edge (f0, f1, c1, ratio, f0_old, f1_old), a point count long each.
+constexpr std::size_t kEdgeTables = 6;
+
+class Walker final : public ShapWalker {
+ public:
+  explicit Walker(const ShapWalkModel& model) : m_(model) {
+    std::size_t blocks = 1;
+    while (blocks * kRowLanes < m_.max_rows) blocks *= 2;
+    blocks_ = blocks;
+    const std::size_t width = blocks * kRowLanes;
+    const std::size_t per_level = m_.max_points * blocks;
+    a_ = allocate<RowVec>(m_.levels * per_level);
+    g_ = allocate<RowVec>(m_.levels * per_level);
+    acc_ = allocate<RowVec>(m_.levels * per_level);
+    tables_ = allocate<double>(m_.levels * kEdgeTables * m_.max_points);
+    values_ = allocate<double>(m_.n_features * width);
+    phi_ = allocate<double>(m_.n_features * width);
+    zero_ = allocate<double>(m_.n_features);
+    one_ = allocate<RowMask>(m_.n_features * kMaxBlocks);
+    present_ = allocate<char>(m_.n_features);
+    open_acc_ = allocate<RowVec*>(m_.n_features);
+    for (std::size_t f = 0; f < m_.n_features; ++f) zero_[f] = 1.0;
+  }
+  ~Walker() override {
+    release(a_);
+    release(g_);
+    release(acc_);
+    release(tables_);
+    release(values_);
+    release(phi_);
+    release(zero_);
+    release(one_);
+    release(present_);
+    release(open_acc_);
+  }
+  Walker(const Walker&) = delete;
+  Walker& operator=(const Walker&) = delete;
+
+  void explain(const double* rows, std::size_t n, double* out) override {
+    const std::size_t nf = m_.n_features;
+    n_ = n;
+    n_blocks_ = 1;
+    while (n_blocks_ * kRowLanes < n_) n_blocks_ *= 2;
+    const std::size_t width = n_blocks_ * kRowLanes;
+    // Feature-major copies of the rows and their contributions: a node reads one feature of
+    // every row, an edge credits one feature of every row, a few vectors each. Padding rows
+    // (to a whole number of vectors) never follow a path and are never read back.
+    for (std::size_t i = 0; i < nf * width; ++i) {
+      values_[i] = 0.0;
+      phi_[i] = 0.0;
+    }
+    for (std::size_t r = 0; r < n_; ++r) {
+      for (std::size_t f = 0; f < nf; ++f) values_[f * width + r] = rows[r * nf + f];
+    }
+    for (std::size_t b = 0; b < kMaxBlocks; ++b) {
+      for (std::size_t lane = 0; lane < kRowLanes; ++lane)
+        valid_[b][lane] = b * kRowLanes + lane < n_ ? -1 : 0;
+    }
+    for (std::size_t t = 0; t < m_.n_trees; ++t) {
+      const ShapTreePlan& plan = m_.plans[t];
+      if (plan.size <= 1) continue;
+      for (std::size_t walk = 0; walk < plan.n_walks; ++walk) {
+        if (m_.forest != nullptr) {
+          explain_tree(ForestTree{m_.forest[t]}, plan, walk);
+        } else {
+          explain_tree(BoostedTree(m_.boosted[t]), plan, walk);
+        }
+      }
+    }
+    for (std::size_t r = 0; r < n_; ++r) {
+      for (std::size_t f = 0; f < nf; ++f) out[r * nf + f] = phi_[f * width + r];
+    }
+  }
+
+ private:
+  template <class Tree>
+  void explain_tree(const Tree& tree, const ShapTreePlan& plan, std::size_t walk) {
+    k_ = plan.points[walk];
+    t_ = m_.t[k_];
+    w_ = m_.w[k_];
+    minus_w_inv_ = m_.minus_w_inv[k_];
+    recurs_ = plan.recurs;
+    share_ = plan.share;
+    live_ = plan.live[walk];
+    for (std::size_t i = 0; i < k_ * n_blocks_; ++i) a_[i] = splat(1.0);
+    dispatch<Tree, 1>(tree);
+  }
+
+  template <class Tree, std::size_t N>
+  void dispatch(const Tree& tree) {
+    if constexpr (N >= kMaxBlocks) {
+      visit(tree, 0, 0, Blocks<N>{});
+    } else {
+      if (n_blocks_ <= N) {
+        visit(tree, 0, 0, Blocks<N>{});
+      } else {
+        dispatch<Tree, 2 * N>(tree);
+      }
+    }
+  }
+
+  template <class Tree, class B>
+  void visit(const Tree& tree, std::size_t node, std::size_t depth, B blocks);
+
+  ShapWalkModel m_;
+  std::size_t blocks_ = 1;
+  RowVec* a_ = nullptr;
+  RowVec* g_ = nullptr;
+  RowVec* acc_ = nullptr;
+  double* tables_ = nullptr;
+  double* values_ = nullptr;
+  double* phi_ = nullptr;
+  double* zero_ = nullptr;
+  RowMask* one_ = nullptr;
+  char* present_ = nullptr;
+  RowVec** open_acc_ = nullptr;
+  std::size_t n_ = 0;
+  std::size_t n_blocks_ = 1;
+  std::size_t k_ = 2;
+  const double* t_ = nullptr;
+  const double* w_ = nullptr;
+  const double* minus_w_inv_ = nullptr;
+  const char* recurs_ = nullptr;
+  const double* share_ = nullptr;
+  const char* live_ = nullptr;
+  RowMask valid_[kMaxBlocks] = {};
+};
+
+// At `node` (depth `depth`, never a leaf), for each row r of the batch (a lane of a row vector),
+// a_ at (depth, point) holds A(t) = prod over the path's distinct features of
+// (z_f (1 - t) + o_f t), where z_f is the share of training cover the path keeps and o_f whether
+// the row follows it. Leaves g_ at (depth, point) = sum over leaves below of value * A_leaf(t),
+// and adds each edge's credit (the quadrature's weighted sum over the points, the weights
+// folded into the credit tables) to phi_.
+//
+// The rows of a batch share everything that depends on the tree alone: the walk, each edge's
+// share z and the factor tables built from it (the divisions among them), so a row costs only
+// its multiply-adds, a vector lane of them. Per row, o is 0 or 1 and picks one of the tables,
+// a lane mask.
+//
+// Shortcuts, all exact: a leaf child is handled here; only the walk's live subtrees are entered
+// (TreeSHAP is linear in the leaf values: a leaf of value 0 adds nothing to g or to any credit,
+// and in a forest most leaves are 0, pure non-default; a leaf left to the tree's other walk
+// counts as 0 in this one); an edge with z = 0 that no row follows makes every A below it
+// zero, so its subtree is skipped.
+template <class Tree, class B>
+void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B blocks) {
+  constexpr std::size_t nb = B::size();
+  const std::size_t k = k_;
+  RowVec* const a = a_ + depth * k * nb;
+  RowVec* const g = g_ + depth * k * nb;
+  bool g_set = false;  // the first contributing child sets g, the next adds to it
+  const std::size_t feature = tree.feature(node);
+  const std::size_t children[2] = {tree.left(node), tree.right(node)};
+  const bool was_present = present_[feature] != 0;
+  const double z_prev = zero_[feature];
+  RowVec* const outer_acc = open_acc_[feature];
+  RowMask* const one = one_ + feature * kMaxBlocks;
+  RowVec* const child_a = a_ + (depth + 1) * k * nb;
+  RowVec* const child_g = g_ + (depth + 1) * k * nb;
+  RowVec* const child_acc = acc_ + (depth + 1) * k * nb;
+  const bool recurs = recurs_[node] != 0;
+  const double* const values = values_ + feature * nb * kRowLanes;  // the feature, per row
+  double* const phi = phi_ + feature * nb * kRowLanes;              // its contribution, per row
+
+  // Per row: o of the feature so far (1 when not yet on the path; never for padding) and the
+  // side it takes here.
+  RowMask o_prev[nb];
+  RowMask goes_left[nb];
+  bool any_o_prev_zero = false;
+  for (std::size_t b = 0; b < nb; ++b) {
+    o_prev[b] = was_present ? one[b] : valid_[b];
+    any_o_prev_zero |= any(valid_[b] & ~o_prev[b]);
+    RowVec v;
+    std::memcpy(&v, values + b * kRowLanes, sizeof v);
+    goes_left[b] = tree.goes_left(node, v);
+  }
+
+  // Factor tables for an edge: the new factor over the feature's old one, chosen per row by
+  // o_prev and o, and the credit's quadrature weight times (o - z) / new factor, by o.
+  double* const f0 = tables_ + depth * kEdgeTables * k;  // z (1 - t)
+  double* const f1 = f0 + k;                             // z + (1 - z) t
+  double* const c1 = f1 + k;                             // w (1 - z) / (z + (1 - z) t)
+  double* const ratio = c1 + k;                          // z / z_prev, o_prev = 0
+  double* const f0_old = ratio + k;   // f0 / (z_prev + (1 - z_prev) t), o_prev = 1
+  double* const f1_old = f0_old + k;  // f1 / (z_prev + (1 - z_prev) t), o_prev = 1
+  const double* const new0 = was_present ? f0_old : f0;
+  const double* const new1 = was_present ? f1_old : f1;
+
+  RowMask o[nb];
+  for (std::size_t side = 0; side < 2; ++side) {
+    const std::size_t child = children[side];
+    if (live_[child] == 0) continue;  // none of this walk's leaves below
+    // A feature met again combines with its earlier fractions (its old factor is divided out).
+    // A node without training cover (possible in a boosted tree) passes none to its children.
+    const double z = share_[child] * (was_present ? z_prev : 1.0);
+    bool any_o = false;
+    bool any_not_o = false;
+    for (std::size_t b = 0; b < nb; ++b) {
+      o[b] = (side == 0 ? goes_left[b] : ~goes_left[b]) & o_prev[b];
+      any_o |= any(o[b]);
+      any_not_o |= any(valid_[b] & ~o[b]);
+    }
+    if (z == 0.0 && !any_o) continue;
+    const bool is_leaf = tree.leaf(child);
+    const double value = is_leaf ? tree.value(child) : 1.0;
+    // The tables this edge's rows use. A zero z_prev has already made A zero for rows with
+    // o_prev = 0 (ratio 0 keeps it so).
+    for (std::size_t p = 0; p < k; p += 2) {
+      const Block t = load(t_ + p);
+      const Block n0 = z * (1.0 - t);
+      const Block n1 = z + (1.0 - z) * t;
+      store(f0 + p, n0);
+      store(f1 + p, n1);
+      if (any_o) store(c1 + p, load(w_ + p) * (1.0 - z) / n1);
+      if (was_present) {
+        if (any_o_prev_zero) store(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
+        const Block inv_old = 1.0 / (z_prev + (1.0 - z_prev) * t);
+        if (any_not_o) store(f0_old + p, n0 * inv_old);
+        if (any_o) store(f1_old + p, n1 * inv_old);
+      }
+    }
+    // Runs body(index, block, factor, credit factor) over the points and row vectors, the
+    // factor being o_prev ? (o ? new1 : new0) : ratio per row, times the leaf's value for a leaf.
+    const auto walk_points = [&]<bool kPresent>(auto&& body) {
+      for (std::size_t p = 0; p < k; ++p) {
+        const RowVec v1 = splat(value * new1[p]);
+        const RowVec v0 = splat(value * new0[p]);
+        const RowVec vr = splat(kPresent ? value * ratio[p] : 0.0);
+        const RowVec credit1 = splat(c1[p]);
+        const RowVec credit0 = splat(minus_w_inv_[p]);
+        for (std::size_t b = 0; b < nb; ++b) {
+          RowVec factor = select(o[b], v1, v0);
+          if constexpr (kPresent) factor = select(o_prev[b], factor, vr);
+          body(p * nb + b, b, factor, select(o[b], credit1, credit0));
+        }
+      }
+    };
+    const auto walk = [&](auto&& body) {
+      if (was_present) {
+        walk_points.template operator()<true>(body);
+      } else {
+        walk_points.template operator()<false>(body);
+      }
+    };
+    RowVec credit[nb];
+    for (std::size_t b = 0; b < nb; ++b) credit[b] = RowVec{};
+    if (is_leaf) {
+      // Its A is a * factor; it adds value * A to g and credits value * A / new factor.
+      if (g_set) {
+        walk([&](std::size_t i, std::size_t b, RowVec factor, RowVec c) {
+          const RowVec leaf_a = a[i] * factor;
+          g[i] += leaf_a;
+          credit[b] += leaf_a * c;
+        });
+      } else {
+        walk([&](std::size_t i, std::size_t b, RowVec factor, RowVec c) {
+          const RowVec leaf_a = a[i] * factor;
+          g[i] = leaf_a;
+          credit[b] += leaf_a * c;
+        });
+      }
+    } else {
+      walk([&](std::size_t i, std::size_t, RowVec factor, RowVec) { child_a[i] = a[i] * factor; });
+      for (std::size_t b = 0; b < nb; ++b) one[b] = o[b];
+      present_[feature] = 1;
+      zero_[feature] = z;
+      if (recurs) {
+        for (std::size_t i = 0; i < k * nb; ++i) child_acc[i] = RowVec{};
+        open_acc_[feature] = child_acc;
+      }
+      visit(tree, child, depth + 1, blocks);
+      // This edge is the deepest split on `feature` for the leaves below it except those under
+      // a deeper split on the same feature (collected in child_acc, only when there is one);
+      // credit it for the rest, divided by its own factor, times (o - z). With o = 0 the
+      // factor is z (1 - t), so that is -1 / (1 - t), tabulated.
+      for (std::size_t p = 0; p < k; ++p) {
+        const RowVec credit1 = splat(c1[p]);
+        const RowVec credit0 = splat(minus_w_inv_[p]);
+        for (std::size_t b = 0; b < nb; ++b) {
+          const std::size_t i = p * nb + b;
+          const RowVec below_g = child_g[i];
+          const RowVec below = recurs ? below_g - child_acc[i] : below_g;
+          credit[b] += below * select(o[b], credit1, credit0);
+          g[i] = g_set ? g[i] + below_g : below_g;
+        }
+      }
+    }
+    for (std::size_t b = 0; b < nb; ++b) {
+      RowVec sum;
+      std::memcpy(&sum, phi + b * kRowLanes, sizeof sum);
+      sum += credit[b];
+      std::memcpy(phi + b * kRowLanes, &sum, sizeof sum);
+    }
+    g_set = true;
+  }
+  if (!g_set) {
+    for (std::size_t i = 0; i < k * nb; ++i) g[i] = RowVec{};
+  }
+  present_[feature] = was_present ? 1 : 0;
+  zero_[feature] = z_prev;
+  for (std::size_t b = 0; b < nb; ++b) one[b] = o_prev[b];
+  open_acc_[feature] = outer_acc;
+  if (outer_acc != nullptr) {
+    for (std::size_t i = 0; i < k * nb; ++i) outer_acc[i] += g[i];
+  }
+}
+
+}  // namespace
+}  // namespace risklab::ml::detail::RISKLAB_SHAP_NS
