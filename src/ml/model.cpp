@@ -232,7 +232,14 @@ Model train_model(const Dataset& train, const TrainParams& params, const TrainOp
   return model;
 }
 
-namespace {
+void explainer_row(const Model& model, const double* raw, double* out) {
+  // A boosted model explains the raw row (NaN routed natively); a forest the prepared one.
+  if (model.is_gbdt()) {
+    std::copy_n(raw, model.features.size(), out);
+  } else {
+    model.prepare(raw, out);
+  }
+}
 
 std::vector<Driver> rank_drivers(const Model& model, const std::vector<double>& contributions, std::size_t k) {
   std::vector<std::size_t> order(contributions.size());
@@ -246,8 +253,6 @@ std::vector<Driver> rank_drivers(const Model& model, const std::vector<double>& 
   }
   return drivers;
 }
-
-}  // namespace
 
 std::unique_ptr<TreeExplainer> make_tree_explainer(const Model& model) {
   if (model.is_gbdt()) return std::make_unique<TreeExplainer>(model.booster);
@@ -263,16 +268,10 @@ std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, co
 std::vector<std::vector<Driver>> top_drivers(const Model& model, TreeExplainer& explainer,
                                              const std::vector<const double*>& raws,
                                              const std::vector<std::size_t>& ks) {
-  // A boosted model explains the raw rows (NaN routed natively); a forest the prepared ones.
   const std::size_t width = model.features.size();
   std::vector<double> rows(raws.size() * width);
-  for (std::size_t r = 0; r < raws.size(); ++r) {
-    if (model.is_gbdt()) {
-      std::copy_n(raws[r], width, rows.begin() + static_cast<std::ptrdiff_t>(r * width));
-    } else {
-      model.prepare(raws[r], rows.data() + r * width);
-    }
-  }
+  for (std::size_t r = 0; r < raws.size(); ++r)
+    explainer_row(model, raws[r], rows.data() + r * width);
   const std::vector<ShapValues> values = explainer.explain_batch(rows.data(), raws.size());
   std::vector<std::vector<Driver>> out;
   out.reserve(raws.size());

@@ -127,6 +127,15 @@ struct Driver {
 /// must outlive it.
 std::unique_ptr<TreeExplainer> make_tree_explainer(const Model& model);
 
+/// The row that make_tree_explainer(model)'s explainer takes for raw row `raw`
+/// (features.size() values each): imputed and scaled for a forest, raw (NaN = missing) for gbdt.
+void explainer_row(const Model& model, const double* raw, double* out);
+
+/// The `k` features with the largest |contribution| (ties by model order), from one row's
+/// TreeSHAP contributions (features.size(), in model order).
+std::vector<Driver> rank_drivers(const Model& model, const std::vector<double>& contributions,
+                                 std::size_t k);
+
 /// The `k` features with the largest |SHAP contribution| for one raw row (ties by model
 /// order). `explainer` must come from make_tree_explainer(model).
 std::vector<Driver> top_drivers(const Model& model, TreeExplainer& explainer, const double* raw,

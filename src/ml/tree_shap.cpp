@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <numbers>
+#include <stdexcept>
 #include <string_view>
 
 #include "ml/detail/gbdt_trees.hpp"
@@ -349,9 +350,12 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
     values.expected_value = expected_value_;
     values.contributions.assign(n_features_, 0.0);
   }
+  if (!flight_.empty()) throw std::logic_error("TreeExplainer: explain_batch with rows in flight");
   for (std::size_t first = 0; first < n_rows; first += max_rows_) {
     const std::size_t n = std::min(max_rows_, n_rows - first);
-    walker_->explain(rows + first * n_features_, n, out_.data());
+    for (std::size_t r = 0; r < n; ++r) walker_->load(r, rows + (first + r) * n_features_);
+    for (std::size_t t = 0; t < plans_.size(); ++t) walker_->walk(t, n);
+    for (std::size_t r = 0; r < n; ++r) walker_->read(r, out_.data() + r * n_features_);
     for (std::size_t r = 0; r < n; ++r) {
       std::copy_n(out_.data() + r * n_features_, n_features_, out[first + r].contributions.begin());
     }
@@ -362,6 +366,43 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
     }
   }
   return out;
+}
+
+void TreeExplainer::join(std::uint64_t id, const double* row) {
+  if (!can_join()) throw std::logic_error("TreeExplainer: join with max_rows() rows in flight");
+  walker_->load(flight_.size(), row);
+  flight_.push_back({id, plans_.size()});
+}
+
+void TreeExplainer::step(std::vector<std::pair<std::uint64_t, ShapValues>>& done) {
+  if (flight_.empty()) return;
+  if (!plans_.empty()) {
+    walker_->walk(next_tree_, flight_.size());
+    next_tree_ = (next_tree_ + 1) % plans_.size();
+  }
+  // The finished rows leave; the last lanes' rows move into their place, so the rows in flight
+  // keep the lowest lanes.
+  for (std::size_t lane = 0; lane < flight_.size();) {
+    Flight& row = flight_[lane];
+    if (row.trees_left > 0) --row.trees_left;
+    if (row.trees_left > 0) {
+      ++lane;
+      continue;
+    }
+    ShapValues values;
+    values.expected_value = expected_value_;
+    values.contributions.assign(n_features_, 0.0);
+    walker_->read(lane, values.contributions.data());
+    for (double& c : values.contributions) c *= scale_;
+    done.emplace_back(row.id, std::move(values));
+    const std::size_t last = flight_.size() - 1;
+    if (lane != last) {
+      // Not yet counted down this step: the loop comes to it next, in this lane.
+      walker_->move(last, lane);
+      flight_[lane] = flight_[last];
+    }
+    flight_.pop_back();
+  }
 }
 
 namespace detail {

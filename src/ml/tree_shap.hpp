@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "ml/detail/tree_shap_walk.hpp"
@@ -51,6 +52,24 @@ class TreeExplainer {
   /// up to kMaxRows rows share one walk of each tree and the per-edge factor tables.
   std::vector<ShapValues> explain_batch(const double* rows, std::size_t n_rows);
 
+  /// Continuous batching, for rows that arrive one by one (the scoring service's drivers):
+  /// a row joins the rows in flight at whichever tree the walk has reached and leaves once
+  /// every tree has explained it, so it never waits for a batch to finish, and it gets the
+  /// values explain() gives it (up to rounding). Rows in flight must not be mixed with
+  /// explain() or explain_batch() on the same explainer.
+  ///
+  /// Whether one more row can join (fewer than max_rows() in flight).
+  bool can_join() const { return flight_.size() < max_rows_; }
+  std::size_t in_flight() const { return flight_.size(); }
+  /// Adds a row (as explain() takes it), known as `id`. Requires can_join().
+  void join(std::uint64_t id, const double* row);
+  /// Walks the next tree for every row in flight, and appends to `done` the rows (id and
+  /// values) that every tree has now explained; they leave.
+  void step(std::vector<std::pair<std::uint64_t, ShapValues>>& done);
+
+  /// The most rows one walk of the trees takes (kMaxRows, fewer for trees of extreme depth).
+  std::size_t max_rows() const { return max_rows_; }
+
   /// The most rows one walk of the trees explains together (explain_batch splits larger
   /// batches; trees of extreme depth take fewer, to bound the scratch memory).
   static constexpr std::size_t kMaxRows = detail::kShapMaxRows;
@@ -99,6 +118,13 @@ class TreeExplainer {
   std::unique_ptr<detail::ShapWalker> walker_;
   std::size_t max_rows_ = 1;
   std::vector<double> out_;
+  /// The rows in flight, by lane: their id and how many trees are still to explain them.
+  struct Flight {
+    std::uint64_t id;
+    std::size_t trees_left;
+  };
+  std::vector<Flight> flight_;
+  std::size_t next_tree_ = 0;  // the tree the next step() walks
 };
 
 }  // namespace risklab::ml

@@ -16,6 +16,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -548,13 +550,15 @@ class GroupCommit {
   std::thread writer_;  // last: started once everything above exists
 };
 
-// Explains queued scorings in batches on its own threads, then queues each for the group
-// commit. TreeSHAP is by far the dearest part of a scoring with drivers (a forest of deep trees
-// takes milliseconds a row); rows explained together share each walk of the trees
-// (TreeExplainer::explain_batch), which costs several times less per row. A lone scoring is
-// explained at once, alone; under load a thread takes whatever has queued meanwhile (up to
-// TreeExplainer::kMaxRows of one model), oldest first, so the batch grows with the load and
-// adds no wait of its own. See docs/adr/0011-batched-explanations.md.
+// Explains queued scorings on its own threads, then queues each for the group commit. TreeSHAP
+// is by far the dearest part of a scoring with drivers (a forest of deep trees takes
+// milliseconds a row); rows explained together share each walk of a tree, which costs several
+// times less per row. Each thread keeps up to TreeExplainer::kMaxRows scorings of one model in
+// flight (continuous batching, TreeExplainer::join/step): between two trees it lets in what has
+// queued meanwhile, oldest first, and hands on each scoring that every tree has explained. So
+// a scoring waits for no batch to finish: it is explained in one turn of the trees, shared with
+// whatever else is in flight, and a lone scoring is explained at once, alone. See
+// docs/adr/0011-batched-explanations.md.
 class Explanations {
  public:
   struct Job {
@@ -566,7 +570,8 @@ class Explanations {
 
   explicit Explanations(GroupCommit& commits) : commits_(commits) {}
 
-  // Explains and queues for storing whatever is still queued, then stops the threads.
+  // Explains and queues for storing whatever is still queued or in flight, then stops the
+  // threads.
   ~Explanations() {
     {
       std::lock_guard lock(mutex_);
@@ -593,40 +598,94 @@ class Explanations {
   }
 
  private:
+  // One thread's scorings in flight: all of one model, explained by one leased TreeExplainer.
+  struct Flight {
+    std::shared_ptr<const LoadedModel> loaded;
+    std::unique_ptr<LoadedModel::ExplainerLease> lease;
+    std::unordered_map<std::uint64_t, Job> jobs;  // by TreeExplainer id
+    std::uint64_t next_id = 0;
+  };
+
   void run() {
+    Flight flight;
+    std::vector<Job> joining;
+    std::vector<std::pair<std::uint64_t, ml::ShapValues>> done;
+    std::vector<double> row;
     for (;;) {
-      std::vector<Job> batch;
       {
         std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, nothing left
-        const LoadedModel* model = queue_.front().loaded.get();
-        while (!queue_.empty() && batch.size() < ml::TreeExplainer::kMaxRows &&
-               queue_.front().loaded.get() == model) {
-          batch.push_back(std::move(queue_.front()));
+        if (flight.jobs.empty() && joining.empty()) {
+          // Idle: the model and its explainer go back before the wait.
+          flight.lease.reset();
+          flight.loaded.reset();
+          wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+          if (queue_.empty()) return;  // stopping, nothing left
+          flight.loaded = queue_.front().loaded;
+        }
+        while (!queue_.empty() &&
+               flight.jobs.size() + joining.size() < ml::TreeExplainer::kMaxRows &&
+               queue_.front().loaded == flight.loaded) {
+          joining.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
         // More queued: another thread may take it meanwhile.
         if (!queue_.empty()) wake_.notify_one();
       }
-      explain_and_store(batch);
+      try {
+        if (!flight.lease) {
+          flight.lease.reset(new LoadedModel::ExplainerLease(flight.loaded->explainer()));
+        }
+        ml::TreeExplainer& explainer = flight.lease->get();
+        const ml::Model& model = flight.loaded->model();
+        row.resize(model.features.size());
+        // A model whose trees are too deep for kMaxRows rows a walk takes fewer: the rest wait
+        // for room here.
+        while (!joining.empty() && explainer.can_join()) {
+          Job& job = joining.front();
+          ml::explainer_row(model, job.computed.raw.data(), row.data());
+          const std::uint64_t id = flight.next_id++;
+          explainer.join(id, row.data());
+          flight.jobs.emplace(id, std::move(job));
+          joining.erase(joining.begin());
+        }
+        done.clear();
+        explainer.step(done);
+      } catch (...) {
+        // Nothing stored: each caller in flight gets the error, as if storing had failed.
+        fail(flight, joining, std::current_exception());
+        continue;
+      }
+      for (auto& [id, values] : done) {
+        const auto it = flight.jobs.find(id);
+        Job job = std::move(it->second);
+        flight.jobs.erase(it);
+        store(job, values);
+      }
     }
   }
 
-  void explain_and_store(std::vector<Job>& batch) {
+  // Adds the drivers of a scoring that every tree has explained and queues it for storing.
+  void store(Job& job, const ml::ShapValues& values) {
     try {
-      std::vector<Computed*> scorings;
-      for (Job& job : batch) scorings.push_back(&job.computed);
-      explain_all(*batch.front().loaded, scorings);
+      add_drivers(job.computed, *job.loaded,
+                  ml::rank_drivers(job.loaded->model(), values.contributions, job.computed.top_k));
     } catch (...) {
-      // Nothing stored: each caller gets the error, as if storing had failed.
-      for (Job& job : batch) job.done(nullptr, std::current_exception());
+      job.done(nullptr, std::current_exception());
       return;
     }
-    for (Job& job : batch) {
-      GroupCommit::Computing computing(commits_);
-      commits_.submit(computing, job.actor, std::move(job.computed), std::move(job.done));
-    }
+    GroupCommit::Computing computing(commits_);
+    commits_.submit(computing, job.actor, std::move(job.computed), std::move(job.done));
+  }
+
+  // Ends every scoring in flight or about to join with `error`; the explainer, whose rows
+  // in flight are lost, is dropped rather than returned to the pool.
+  static void fail(Flight& flight, std::vector<Job>& joining, const std::exception_ptr& error) {
+    for (auto& [id, job] : flight.jobs) job.done(nullptr, error);
+    for (Job& job : joining) job.done(nullptr, error);
+    flight.jobs.clear();
+    joining.clear();
+    if (flight.lease) flight.lease->discard();
+    flight.lease.reset();
   }
 
   GroupCommit& commits_;

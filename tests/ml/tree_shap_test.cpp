@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -338,6 +339,60 @@ TEST(TreeShap, ABatchGivesEveryRowTheValuesItGetsAlone) {
       }
     }
   }
+}
+
+// Continuous batching (the scoring service's drivers): rows join the walk at whichever tree it
+// has reached, up to kMaxRows in flight; each leaves after exactly one turn of the trees with
+// the values explain() gives it alone.
+TEST(TreeShap, RowsJoiningAtAnyTreeGetTheValuesTheyGetAlone) {
+  const auto [model, test] = reference_forest(20);
+  TreeExplainer explainer(model.forest);
+  const std::size_t width = model.features.size();
+  const std::size_t trees = model.forest.trees().size();
+  const std::size_t n = 2 * TreeExplainer::kMaxRows + 7;
+  std::vector<double> raw(width), prepared(n * width);
+  for (std::size_t r = 0; r < n; ++r) {
+    for (std::size_t col = 0; col < width; ++col) raw[col] = test.at(r * 3 % test.n_rows, col);
+    model.prepare(raw.data(), prepared.data() + r * width);
+  }
+  std::vector<std::pair<std::uint64_t, ShapValues>> done;
+  std::vector<std::size_t> joined_at(n);
+  std::size_t next = 0;
+  std::size_t steps = 0;
+  bool was_full = false;
+  while (done.size() < n) {
+    // Five rows try to join every third step: the explainer fills up and makes room.
+    for (std::size_t j = 0; steps % 3 == 0 && j < 5 && next < n; ++j) {
+      if (!explainer.can_join()) {
+        was_full = true;
+        break;
+      }
+      explainer.join(next, prepared.data() + next * width);
+      joined_at[next++] = steps;
+    }
+    ASSERT_LE(explainer.in_flight(), TreeExplainer::kMaxRows);
+    const std::size_t before = done.size();
+    explainer.step(done);
+    ++steps;
+    for (std::size_t i = before; i < done.size(); ++i) {
+      EXPECT_EQ(steps - joined_at[done[i].first], trees) << "row " << done[i].first;
+    }
+    ASSERT_LT(steps, 100 * trees);
+  }
+  EXPECT_TRUE(was_full);
+  EXPECT_EQ(explainer.in_flight(), 0U);
+  for (const auto& [id, values] : done) {
+    const ShapValues alone = explainer.explain(prepared.data() + id * width);
+    EXPECT_DOUBLE_EQ(values.expected_value, alone.expected_value);
+    ASSERT_EQ(values.contributions.size(), width);
+    for (std::size_t f = 0; f < width; ++f) {
+      EXPECT_NEAR(values.contributions[f], alone.contributions[f], 1e-12)
+          << "row " << id << ", feature " << f;
+    }
+  }
+  // A batch is refused while rows are in flight (they share the walk's lanes).
+  explainer.join(0, prepared.data());
+  EXPECT_THROW(explainer.explain_batch(prepared.data(), 1), std::logic_error);
 }
 
 // The walk runs four rows a vector where the CPU has AVX2 and FMA, two elsewhere

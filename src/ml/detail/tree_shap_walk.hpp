@@ -60,13 +60,19 @@ struct ShapWalkModel {
   const double* const* minus_w_inv = nullptr;
 };
 
-/// Holds the scratch of one walk: not to be shared between threads.
+/// Holds the rows being explained, a lane each, their contributions so far and the scratch of
+/// the walk: not to be shared between threads.
 class ShapWalker {
  public:
   virtual ~ShapWalker() = default;
-  /// Sets out[r * n_features + f] to the sum over the trees of row r's TreeSHAP value of
-  /// feature f, for the n <= max_rows rows stored one after the other in `rows`.
-  virtual void explain(const double* rows, std::size_t n, double* out) = 0;
+  /// Puts a row (n_features values) in `lane` (< max_rows), its contributions at 0.
+  virtual void load(std::size_t lane, const double* row) = 0;
+  /// Moves the row and contributions in lane `from` to lane `to`.
+  virtual void move(std::size_t from, std::size_t to) = 0;
+  /// Adds tree `tree`'s TreeSHAP values of the rows in lanes [0, n) to their contributions.
+  virtual void walk(std::size_t tree, std::size_t n) = 0;
+  /// Copies the contributions of the row in `lane` (n_features values) to `out`.
+  virtual void read(std::size_t lane, double* out) const = 0;
 };
 
 /// The walk for any x86-64 CPU. The caller owns the result (delete).

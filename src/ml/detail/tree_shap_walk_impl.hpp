@@ -26,12 +26,12 @@ using RowMask = std::int64_t __attribute__((vector_size(kRowLanes * sizeof(std::
 
 // The per-edge factor tables are computed two points at a time; point counts are even.
 using Block = double __attribute__((vector_size(2 * sizeof(double))));
-[[gnu::always_inline]] inline Block load(const double* p) {
+[[gnu::always_inline]] inline Block load_pair(const double* p) {
   Block b;
   std::memcpy(&b, p, sizeof b);
   return b;
 }
-[[gnu::always_inline]] inline void store(double* p, Block b) { std::memcpy(p, &b, sizeof b); }
+[[gnu::always_inline]] inline void store_pair(double* p, Block b) { std::memcpy(p, &b, sizeof b); }
 
 [[gnu::always_inline]] inline RowVec splat(double x) { return RowVec{} + x; }
 [[gnu::always_inline]] inline bool any(RowMask m) {
@@ -124,7 +124,8 @@ class Walker final : public ShapWalker {
     std::size_t blocks = 1;
     while (blocks * kRowLanes < m_.max_rows) blocks *= 2;
     blocks_ = blocks;
-    const std::size_t width = blocks * kRowLanes;
+    width_ = blocks * kRowLanes;
+    const std::size_t width = width_;
     const std::size_t per_level = m_.max_points * blocks;
     a_ = allocate<RowVec>(m_.levels * per_level);
     g_ = allocate<RowVec>(m_.levels * per_level);
@@ -153,39 +154,42 @@ class Walker final : public ShapWalker {
   Walker(const Walker&) = delete;
   Walker& operator=(const Walker&) = delete;
 
-  void explain(const double* rows, std::size_t n, double* out) override {
-    const std::size_t nf = m_.n_features;
+  // Rows and contributions are kept feature-major, a lane per row ([feature][lane]): a node
+  // reads one feature of every row, an edge credits one feature of every row, a few vectors
+  // each.
+  void load(std::size_t lane, const double* row) override {
+    for (std::size_t f = 0; f < m_.n_features; ++f) {
+      values_[f * width_ + lane] = row[f];
+      phi_[f * width_ + lane] = 0.0;
+    }
+  }
+  void move(std::size_t from, std::size_t to) override {
+    for (std::size_t f = 0; f < m_.n_features; ++f) {
+      values_[f * width_ + to] = values_[f * width_ + from];
+      phi_[f * width_ + to] = phi_[f * width_ + from];
+    }
+  }
+  void read(std::size_t lane, double* out) const override {
+    for (std::size_t f = 0; f < m_.n_features; ++f) out[f] = phi_[f * width_ + lane];
+  }
+  void walk(std::size_t tree, std::size_t n) override {
+    // The lanes past the rows (to a whole number of vectors) take part but never follow a path
+    // (valid_), and nothing reads them back.
     n_ = n;
     n_blocks_ = 1;
     while (n_blocks_ * kRowLanes < n_) n_blocks_ *= 2;
-    const std::size_t width = n_blocks_ * kRowLanes;
-    // Feature-major copies of the rows and their contributions: a node reads one feature of
-    // every row, an edge credits one feature of every row, a few vectors each. Padding rows
-    // (to a whole number of vectors) never follow a path and are never read back.
-    for (std::size_t i = 0; i < nf * width; ++i) {
-      values_[i] = 0.0;
-      phi_[i] = 0.0;
-    }
-    for (std::size_t r = 0; r < n_; ++r) {
-      for (std::size_t f = 0; f < nf; ++f) values_[f * width + r] = rows[r * nf + f];
-    }
     for (std::size_t b = 0; b < kMaxBlocks; ++b) {
       for (std::size_t lane = 0; lane < kRowLanes; ++lane)
         valid_[b][lane] = b * kRowLanes + lane < n_ ? -1 : 0;
     }
-    for (std::size_t t = 0; t < m_.n_trees; ++t) {
-      const ShapTreePlan& plan = m_.plans[t];
-      if (plan.size <= 1) continue;
-      for (std::size_t walk = 0; walk < plan.n_walks; ++walk) {
-        if (m_.forest != nullptr) {
-          explain_tree(ForestTree{m_.forest[t]}, plan, walk);
-        } else {
-          explain_tree(BoostedTree(m_.boosted[t]), plan, walk);
-        }
+    const ShapTreePlan& plan = m_.plans[tree];
+    if (plan.size <= 1) return;
+    for (std::size_t walk = 0; walk < plan.n_walks; ++walk) {
+      if (m_.forest != nullptr) {
+        explain_tree(ForestTree{m_.forest[tree]}, plan, walk);
+      } else {
+        explain_tree(BoostedTree(m_.boosted[tree]), plan, walk);
       }
-    }
-    for (std::size_t r = 0; r < n_; ++r) {
-      for (std::size_t f = 0; f < nf; ++f) out[r * nf + f] = phi_[f * width + r];
     }
   }
 
@@ -221,6 +225,7 @@ class Walker final : public ShapWalker {
 
   ShapWalkModel m_;
   std::size_t blocks_ = 1;
+  std::size_t width_ = kRowLanes;  // lanes per feature in values_ and phi_
   RowVec* a_ = nullptr;
   RowVec* g_ = nullptr;
   RowVec* acc_ = nullptr;
@@ -277,8 +282,8 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
   RowVec* const child_g = g_ + (depth + 1) * k * nb;
   RowVec* const child_acc = acc_ + (depth + 1) * k * nb;
   const bool recurs = recurs_[node] != 0;
-  const double* const values = values_ + feature * nb * kRowLanes;  // the feature, per row
-  double* const phi = phi_ + feature * nb * kRowLanes;              // its contribution, per row
+  const double* const values = values_ + feature * width_;  // the feature, per row
+  double* const phi = phi_ + feature * width_;              // its contribution, per row
 
   // Per row: o of the feature so far (1 when not yet on the path; never for padding) and the
   // side it takes here.
@@ -324,17 +329,17 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
     // The tables this edge's rows use. A zero z_prev has already made A zero for rows with
     // o_prev = 0 (ratio 0 keeps it so).
     for (std::size_t p = 0; p < k; p += 2) {
-      const Block t = load(t_ + p);
+      const Block t = load_pair(t_ + p);
       const Block n0 = z * (1.0 - t);
       const Block n1 = z + (1.0 - z) * t;
-      store(f0 + p, n0);
-      store(f1 + p, n1);
-      if (any_o) store(c1 + p, load(w_ + p) * (1.0 - z) / n1);
+      store_pair(f0 + p, n0);
+      store_pair(f1 + p, n1);
+      if (any_o) store_pair(c1 + p, load_pair(w_ + p) * (1.0 - z) / n1);
       if (was_present) {
-        if (any_o_prev_zero) store(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
+        if (any_o_prev_zero) store_pair(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
         const Block inv_old = 1.0 / (z_prev + (1.0 - z_prev) * t);
-        if (any_not_o) store(f0_old + p, n0 * inv_old);
-        if (any_o) store(f1_old + p, n1 * inv_old);
+        if (any_not_o) store_pair(f0_old + p, n0 * inv_old);
+        if (any_o) store_pair(f1_old + p, n1 * inv_old);
       }
     }
     // Runs body(index, block, factor, credit factor) over the points and row vectors, the
