@@ -70,6 +70,7 @@ struct ForestTree {
   double value(std::size_t n) const { return tree.value[n]; }
   /// Per lane: whether the row's value x of the node's feature goes left.
   RowMask goes_left(std::size_t n, RowVec x) const { return less_equal(x, tree.threshold[n]); }
+  bool goes_left(std::size_t n, double x) const { return x <= tree.threshold[n]; }
 };
 
 struct BoostedTree {
@@ -83,6 +84,10 @@ struct BoostedTree {
   std::size_t right(std::size_t i) const { return left(i) + 1; }
   std::size_t feature(std::size_t i) const { return nodes[i].feature; }
   double value(std::size_t i) const { return values[i]; }
+  bool goes_left(std::size_t i, double x) const {
+    if (std::isnan(x)) return nodes[i].default_right == 0;
+    return static_cast<float>(x) < nodes[i].threshold;
+  }
   /// Per lane: NaN to the node's default child, otherwise the value as float < threshold.
   RowMask goes_left(std::size_t i, RowVec x) const {
     using Floats = float __attribute__((vector_size(kRowLanes * sizeof(float))));
@@ -115,6 +120,18 @@ struct Blocks {
   static constexpr std::size_t size() { return N; }
 };
 
+// A lone row's point count, a compile-time constant for the counts that occur in practice
+// (loops of known length unroll) or a run-time one beyond.
+template <std::size_t K>
+struct FixedPoints {
+  static constexpr std::size_t size() { return K; }
+};
+struct DynamicPoints {
+  std::size_t n;
+  std::size_t size() const { return n; }
+};
+constexpr std::size_t kMaxFixedPoints = 32;
+
 // visit()'s factor tables per edge (f0, f1, c1, ratio, f0_old, f1_old), a point count long each.
 constexpr std::size_t kEdgeTables = 6;
 
@@ -130,6 +147,11 @@ class Walker final : public ShapWalker {
     a_ = allocate<RowVec>(m_.levels * per_level);
     g_ = allocate<RowVec>(m_.levels * per_level);
     acc_ = allocate<RowVec>(m_.levels * per_level);
+    row_a_ = allocate<double>(m_.levels * m_.max_points);
+    row_g_ = allocate<double>(m_.levels * m_.max_points);
+    row_acc_ = allocate<double>(m_.levels * m_.max_points);
+    row_one_ = allocate<char>(m_.n_features);
+    open_row_acc_ = allocate<double*>(m_.n_features);
     tables_ = allocate<double>(m_.levels * kEdgeTables * m_.max_points);
     values_ = allocate<double>(m_.n_features * width);
     phi_ = allocate<double>(m_.n_features * width);
@@ -143,6 +165,11 @@ class Walker final : public ShapWalker {
     release(a_);
     release(g_);
     release(acc_);
+    release(row_a_);
+    release(row_g_);
+    release(row_acc_);
+    release(row_one_);
+    release(open_row_acc_);
     release(tables_);
     release(values_);
     release(phi_);
@@ -203,8 +230,26 @@ class Walker final : public ShapWalker {
     recurs_ = plan.recurs;
     share_ = plan.share;
     live_ = plan.live[walk];
+    if (n_ == 1) {
+      for (std::size_t i = 0; i < k_; ++i) row_a_[i] = 1.0;
+      dispatch_row<Tree, 2>(tree);
+      return;
+    }
     for (std::size_t i = 0; i < k_ * n_blocks_; ++i) a_[i] = splat(1.0);
     dispatch<Tree, 1>(tree);
+  }
+
+  template <class Tree, std::size_t K>
+  void dispatch_row(const Tree& tree) {
+    if constexpr (K > kMaxFixedPoints) {
+      visit_row(tree, 0, 0, DynamicPoints{k_});
+    } else {
+      if (k_ == K) {
+        visit_row(tree, 0, 0, FixedPoints<K>{});
+      } else {
+        dispatch_row<Tree, K + 2>(tree);
+      }
+    }
   }
 
   template <class Tree, std::size_t N>
@@ -222,6 +267,8 @@ class Walker final : public ShapWalker {
 
   template <class Tree, class B>
   void visit(const Tree& tree, std::size_t node, std::size_t depth, B blocks);
+  template <class Tree, class Points>
+  void visit_row(const Tree& tree, std::size_t node, std::size_t depth, Points points);
 
   ShapWalkModel m_;
   std::size_t blocks_ = 1;
@@ -236,6 +283,13 @@ class Walker final : public ShapWalker {
   RowMask* one_ = nullptr;
   char* present_ = nullptr;
   RowVec** open_acc_ = nullptr;
+  // A lone row's scratch: per depth and point its A, G and accumulator; per feature its o and
+  // the accumulator of its closest split above.
+  double* row_a_ = nullptr;
+  double* row_g_ = nullptr;
+  double* row_acc_ = nullptr;
+  char* row_one_ = nullptr;
+  double** open_row_acc_ = nullptr;
   std::size_t n_ = 0;
   std::size_t n_blocks_ = 1;
   std::size_t k_ = 2;
@@ -425,6 +479,99 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
   open_acc_[feature] = outer_acc;
   if (outer_acc != nullptr) {
     for (std::size_t i = 0; i < k * nb; ++i) outer_acc[i] += g[i];
+  }
+}
+
+// A lone row (n_ == 1): visit() with its points two to a vector instead of rows to a vector,
+// where a row vector would leave all lanes but one idle. The same walk, tables and shortcuts;
+// the row's o picks its factor and credit tables.
+template <class Tree, class Points>
+void Walker::visit_row(const Tree& tree, std::size_t node, std::size_t depth, Points points) {
+  const std::size_t k = points.size();
+  double* const a = row_a_ + depth * k;
+  double* const g = row_g_ + depth * k;
+  bool g_set = false;
+  const std::size_t feature = tree.feature(node);
+  const std::size_t children[2] = {tree.left(node), tree.right(node)};
+  const bool was_present = present_[feature] != 0;
+  const double z_prev = zero_[feature];
+  double* const outer_acc = open_row_acc_[feature];
+  double* const child_a = row_a_ + (depth + 1) * k;
+  double* const child_g = row_g_ + (depth + 1) * k;
+  double* const child_acc = row_acc_ + (depth + 1) * k;
+  const bool recurs = recurs_[node] != 0;
+  const bool o_prev = was_present ? row_one_[feature] != 0 : true;
+  const bool goes_left = tree.goes_left(node, values_[feature * width_]);
+  double& phi = phi_[feature * width_];
+
+  double* const f0 = tables_ + depth * kEdgeTables * k;  // z (1 - t)
+  double* const f1 = f0 + k;                             // z + (1 - z) t
+  double* const c1 = f1 + k;                             // w (1 - z) / (z + (1 - z) t)
+  double* const ratio = c1 + k;                          // z / z_prev, o_prev = 0
+  double* const f0_old = ratio + k;                      // f0 / (z_prev + (1 - z_prev) t)
+  double* const f1_old = f0_old + k;                     // f1 / (z_prev + (1 - z_prev) t)
+  for (std::size_t side = 0; side < 2; ++side) {
+    const std::size_t child = children[side];
+    if (live_[child] == 0) continue;
+    const double z = share_[child] * (was_present ? z_prev : 1.0);
+    const bool o = (goes_left == (side == 0)) && o_prev;
+    if (z == 0.0 && !o) continue;
+    for (std::size_t p = 0; p < k; p += 2) {
+      const Block t = load_pair(t_ + p);
+      const Block n0 = z * (1.0 - t);
+      const Block n1 = z + (1.0 - z) * t;
+      store_pair(f0 + p, n0);
+      store_pair(f1 + p, n1);
+      if (o) store_pair(c1 + p, load_pair(w_ + p) * (1.0 - z) / n1);
+      if (was_present) {
+        if (!o_prev) store_pair(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
+        const Block inv_old = 1.0 / (z_prev + (1.0 - z_prev) * t);
+        if (!o) store_pair(f0_old + p, n0 * inv_old);
+        if (o) store_pair(f1_old + p, n1 * inv_old);
+      }
+    }
+    const double* const factor =
+        !o_prev ? ratio : (o ? (was_present ? f1_old : f1) : (was_present ? f0_old : f0));
+    const double* const credit_factor = o ? c1 : minus_w_inv_;
+    Block credit{};
+    if (tree.leaf(child)) {
+      const double value = tree.value(child);
+      for (std::size_t p = 0; p < k; p += 2) {
+        const Block leaf_a = value * load_pair(a + p) * load_pair(factor + p);
+        store_pair(g + p, g_set ? load_pair(g + p) + leaf_a : leaf_a);
+        credit += leaf_a * load_pair(credit_factor + p);
+      }
+    } else {
+      for (std::size_t p = 0; p < k; p += 2)
+        store_pair(child_a + p, load_pair(a + p) * load_pair(factor + p));
+      row_one_[feature] = o ? 1 : 0;
+      present_[feature] = 1;
+      zero_[feature] = z;
+      if (recurs) {
+        for (std::size_t p = 0; p < k; ++p) child_acc[p] = 0.0;
+        open_row_acc_[feature] = child_acc;
+      }
+      visit_row(tree, child, depth + 1, points);
+      for (std::size_t p = 0; p < k; p += 2) {
+        const Block below_g = load_pair(child_g + p);
+        const Block below = recurs ? below_g - load_pair(child_acc + p) : below_g;
+        credit += below * load_pair(credit_factor + p);
+        store_pair(g + p, g_set ? load_pair(g + p) + below_g : below_g);
+      }
+    }
+    phi += credit[0] + credit[1];
+    g_set = true;
+  }
+  if (!g_set) {
+    for (std::size_t p = 0; p < k; ++p) g[p] = 0.0;
+  }
+  present_[feature] = was_present ? 1 : 0;
+  zero_[feature] = z_prev;
+  row_one_[feature] = o_prev ? 1 : 0;
+  open_row_acc_[feature] = outer_acc;
+  if (outer_acc != nullptr) {
+    for (std::size_t p = 0; p < k; p += 2)
+      store_pair(outer_acc + p, load_pair(outer_acc + p) + load_pair(g + p));
   }
 }
 
