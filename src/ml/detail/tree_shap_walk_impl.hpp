@@ -270,6 +270,36 @@ class Walker final : public ShapWalker {
   template <class Tree, class Points>
   void visit_row(const Tree& tree, std::size_t node, std::size_t depth, Points points);
 
+  // Writes an edge's factor tables (kEdgeTables of k points from `f0` on: f0, f1, c1, ratio,
+  // f0_old, f1_old; see visit()) for its cover share z, each only when some row uses it: c1 and
+  // f1_old when a row follows the edge (any_o), f0_old when one does not, ratio when one left
+  // the feature's path before. z_prev < 0: the feature is new on the path (no *_old, no
+  // ratio). A zero z_prev has already made A zero for rows with o_prev = 0 (ratio 0 keeps it
+  // so).
+  void edge_tables(double* f0, std::size_t k, double z, double z_prev, bool any_o, bool any_not_o,
+                   bool any_o_prev_zero) const {
+    double* const f1 = f0 + k;
+    double* const c1 = f1 + k;
+    double* const ratio = c1 + k;
+    double* const f0_old = ratio + k;
+    double* const f1_old = f0_old + k;
+    const bool was_present = z_prev >= 0.0;
+    for (std::size_t p = 0; p < k; p += 2) {
+      const Block t = load_pair(t_ + p);
+      const Block n0 = z * (1.0 - t);
+      const Block n1 = z + (1.0 - z) * t;
+      store_pair(f0 + p, n0);
+      store_pair(f1 + p, n1);
+      if (any_o) store_pair(c1 + p, load_pair(w_ + p) * (1.0 - z) / n1);
+      if (was_present) {
+        if (any_o_prev_zero) store_pair(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
+        const Block inv_old = 1.0 / (z_prev + (1.0 - z_prev) * t);
+        if (any_not_o) store_pair(f0_old + p, n0 * inv_old);
+        if (any_o) store_pair(f1_old + p, n1 * inv_old);
+      }
+    }
+  }
+
   ShapWalkModel m_;
   std::size_t blocks_ = 1;
   std::size_t width_ = kRowLanes;  // lanes per feature in values_ and phi_
@@ -380,22 +410,7 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
     if (z == 0.0 && !any_o) continue;
     const bool is_leaf = tree.leaf(child);
     const double value = is_leaf ? tree.value(child) : 1.0;
-    // The tables this edge's rows use. A zero z_prev has already made A zero for rows with
-    // o_prev = 0 (ratio 0 keeps it so).
-    for (std::size_t p = 0; p < k; p += 2) {
-      const Block t = load_pair(t_ + p);
-      const Block n0 = z * (1.0 - t);
-      const Block n1 = z + (1.0 - z) * t;
-      store_pair(f0 + p, n0);
-      store_pair(f1 + p, n1);
-      if (any_o) store_pair(c1 + p, load_pair(w_ + p) * (1.0 - z) / n1);
-      if (was_present) {
-        if (any_o_prev_zero) store_pair(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
-        const Block inv_old = 1.0 / (z_prev + (1.0 - z_prev) * t);
-        if (any_not_o) store_pair(f0_old + p, n0 * inv_old);
-        if (any_o) store_pair(f1_old + p, n1 * inv_old);
-      }
-    }
+    edge_tables(f0, k, z, was_present ? z_prev : -1.0, any_o, any_not_o, any_o_prev_zero);
     // Runs body(index, block, factor, credit factor) over the points and row vectors, the
     // factor being o_prev ? (o ? new1 : new0) : ratio per row, times the leaf's value for a leaf.
     const auto walk_points = [&]<bool kPresent>(auto&& body) {
@@ -516,20 +531,7 @@ void Walker::visit_row(const Tree& tree, std::size_t node, std::size_t depth, Po
     const double z = share_[child] * (was_present ? z_prev : 1.0);
     const bool o = (goes_left == (side == 0)) && o_prev;
     if (z == 0.0 && !o) continue;
-    for (std::size_t p = 0; p < k; p += 2) {
-      const Block t = load_pair(t_ + p);
-      const Block n0 = z * (1.0 - t);
-      const Block n1 = z + (1.0 - z) * t;
-      store_pair(f0 + p, n0);
-      store_pair(f1 + p, n1);
-      if (o) store_pair(c1 + p, load_pair(w_ + p) * (1.0 - z) / n1);
-      if (was_present) {
-        if (!o_prev) store_pair(ratio + p, Block{} + (z_prev > 0.0 ? z / z_prev : 0.0));
-        const Block inv_old = 1.0 / (z_prev + (1.0 - z_prev) * t);
-        if (!o) store_pair(f0_old + p, n0 * inv_old);
-        if (o) store_pair(f1_old + p, n1 * inv_old);
-      }
-    }
+    edge_tables(f0, k, z, was_present ? z_prev : -1.0, o, !o, !o_prev);
     const double* const factor =
         !o_prev ? ratio : (o ? (was_present ? f1_old : f1) : (was_present ? f0_old : f0));
     const double* const credit_factor = o ? c1 : minus_w_inv_;
