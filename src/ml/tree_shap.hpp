@@ -31,9 +31,11 @@ struct ShapValues {
 /// polynomials are carried up the tree as their values at Gauss-Legendre nodes (exact for
 /// the degrees involved) and each split edge is credited once. Hand-written: no Debian C++
 /// package offers TreeSHAP for our forest; xgboost's own for boosted trees (its C API) is
-/// serialized by a mutex and costs ~3.7x the CPU (bench/ml: BM_Gbdt*ShapOneRow). Holds
-/// per-tree quadrature tables and scratch buffers, so one explainer must not be shared
-/// between threads.
+/// serialized by a mutex and costs ~3.7x the CPU (bench/ml: BM_Gbdt*ShapOneRow). The walk
+/// (detail/tree_shap_walk.hpp) runs several rows a vector, a lane each: four where the CPU has
+/// AVX2 and FMA, two on any x86-64 (or with RISKLAB_TREESHAP=sse2), chosen at construction; a
+/// lone row runs its points two to a vector. Holds per-tree quadrature tables and scratch
+/// buffers, so one explainer must not be shared between threads.
 class TreeExplainer {
  public:
   /// Prepares for `forest`, which must outlive the explainer.
