@@ -140,9 +140,7 @@ class Walker final : public ShapWalker {
   explicit Walker(const ShapWalkModel& model) : m_(model) {
     std::size_t blocks = 1;
     while (blocks * kRowLanes < m_.max_rows) blocks *= 2;
-    blocks_ = blocks;
     width_ = blocks * kRowLanes;
-    const std::size_t width = width_;
     const std::size_t per_level = m_.max_points * blocks;
     a_ = allocate<RowVec>(m_.levels * per_level);
     g_ = allocate<RowVec>(m_.levels * per_level);
@@ -153,8 +151,8 @@ class Walker final : public ShapWalker {
     row_one_ = allocate<char>(m_.n_features);
     open_row_acc_ = allocate<double*>(m_.n_features);
     tables_ = allocate<double>(m_.levels * kEdgeTables * m_.max_points);
-    values_ = allocate<double>(m_.n_features * width);
-    phi_ = allocate<double>(m_.n_features * width);
+    values_ = allocate<double>(m_.n_features * width_);
+    phi_ = allocate<double>(m_.n_features * width_);
     zero_ = allocate<double>(m_.n_features);
     one_ = allocate<RowMask>(m_.n_features * kMaxBlocks);
     present_ = allocate<char>(m_.n_features);
@@ -301,7 +299,6 @@ class Walker final : public ShapWalker {
   }
 
   ShapWalkModel m_;
-  std::size_t blocks_ = 1;
   std::size_t width_ = kRowLanes;  // lanes per feature in values_ and phi_
   RowVec* a_ = nullptr;
   RowVec* g_ = nullptr;
