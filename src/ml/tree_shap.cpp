@@ -1,7 +1,6 @@
 #include "ml/tree_shap.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <numbers>
@@ -320,7 +319,6 @@ void TreeExplainer::prepare_walk() {
   const bool portable = choice != nullptr && std::string_view(choice) == "sse2";
   walker_.reset(!portable && detail::shap_walker_has_avx2() ? detail::new_shap_walker_avx2(model)
                                                             : detail::new_shap_walker_sse2(model));
-  out_.assign(max_rows_ * n_features_, 0.0);
 }
 
 TreeExplainer::TreeExplainer(const RandomForest& forest)
@@ -355,10 +353,7 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
     const std::size_t n = std::min(max_rows_, n_rows - first);
     for (std::size_t r = 0; r < n; ++r) walker_->load(r, rows + (first + r) * n_features_);
     for (std::size_t t = 0; t < plans_.size(); ++t) walker_->walk(t, n);
-    for (std::size_t r = 0; r < n; ++r) walker_->read(r, out_.data() + r * n_features_);
-    for (std::size_t r = 0; r < n; ++r) {
-      std::copy_n(out_.data() + r * n_features_, n_features_, out[first + r].contributions.begin());
-    }
+    for (std::size_t r = 0; r < n; ++r) walker_->read(r, out[first + r].contributions.data());
   }
   if (scale_ != 1.0) {
     for (ShapValues& values : out) {

@@ -119,7 +119,6 @@ class TreeExplainer {
   std::vector<detail::ShapTreePlan> walk_plans_;
   std::unique_ptr<detail::ShapWalker> walker_;
   std::size_t max_rows_ = 1;
-  std::vector<double> out_;
   /// The rows in flight, by lane: their id and how many trees are still to explain them.
   struct Flight {
     std::uint64_t id;
