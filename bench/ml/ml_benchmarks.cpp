@@ -77,8 +77,8 @@ void BM_TreeShapOneRow(benchmark::State& state) {
 }
 BENCHMARK(BM_TreeShapOneRow)->Unit(benchmark::kMillisecond);
 
-// explain_batch over 4, 16 or 32 prepared rows (one walk of each tree shares the per-edge work among
-// them), as /score's drivers are explained under load: items/s is rows/s.
+// explain_batch over 4, 16, 32 or 64 prepared rows (one walk of each tree shares the per-edge work
+// among them), as /score's drivers are explained under load: items/s is rows/s.
 void BM_TreeShapBatch(benchmark::State& state) {
   const Fixture& f = fixture();
   TreeExplainer explainer(f.model.forest);
@@ -95,7 +95,7 @@ void BM_TreeShapBatch(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
   state.SetLabel("300 trees, exact");
 }
-BENCHMARK(BM_TreeShapBatch)->Arg(4)->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TreeShapBatch)->Arg(4)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMillisecond);
 
 // The gbdt family (default parameters) on the same split: its exact TreeSHAP by our
 // TreeExplainer (what /score's drivers use) and by xgboost's pred_contribs through the C API.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <numbers>
 #include <stdexcept>
 #include <string_view>
@@ -273,16 +274,17 @@ void TreeExplainer::prepare_walk() {
     w_tables_.push_back(weights_[k].data());
     minus_w_inv_tables_.push_back(minus_w_inv_table_[k].data());
   }
-  detail::ShapWalkModel model;
+  detail::ShapWalkModel& model = walk_model_;
   model.n_trees = plans_.size();
   model.n_features = n_features_;
   model.levels = max_depth + 2;
   model.max_points = max_points;
-  // At most ~4 MB of per-depth scratch: a batch of kMaxRows for trees of usual depths, fewer
-  // rows for extreme ones.
+  // At most ~4 MB of per-depth scratch: passes of kShapPassRows rows for trees of usual
+  // depths, fewer rows a pass for extreme ones.
   constexpr std::size_t kScratchDoubles = std::size_t{1} << 19;
-  max_rows_ = std::clamp<std::size_t>(kScratchDoubles / (model.levels * max_points), 1, kMaxRows);
-  model.max_rows = max_rows_;
+  model.max_rows = kMaxRows;
+  model.pass_rows = std::clamp<std::size_t>(kScratchDoubles / (model.levels * max_points), 1,
+                                            detail::kShapPassRows);
   for (const TreePlan& plan : plans_) {
     detail::ShapTreePlan view;
     view.size = plan.recurs.size();
@@ -316,9 +318,15 @@ void TreeExplainer::prepare_walk() {
   // Four rows a vector where the CPU has AVX2 and FMA, unless RISKLAB_TREESHAP=sse2 asks for
   // the walk every x86-64 runs (the two agree to rounding: tests check both).
   const char* choice = std::getenv("RISKLAB_TREESHAP");
-  const bool portable = choice != nullptr && std::string_view(choice) == "sse2";
-  walker_.reset(!portable && detail::shap_walker_has_avx2() ? detail::new_shap_walker_avx2(model)
-                                                            : detail::new_shap_walker_sse2(model));
+  portable_walk_ =
+      (choice != nullptr && std::string_view(choice) == "sse2") || !detail::shap_walker_has_avx2();
+  walker_ = new_walker();
+}
+
+std::unique_ptr<detail::ShapWalker> TreeExplainer::new_walker() const {
+  return std::unique_ptr<detail::ShapWalker>(portable_walk_
+                                                 ? detail::new_shap_walker_sse2(walk_model_)
+                                                 : detail::new_shap_walker_avx2(walk_model_));
 }
 
 TreeExplainer::TreeExplainer(const RandomForest& forest)
@@ -348,9 +356,8 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
     values.expected_value = expected_value_;
     values.contributions.assign(n_features_, 0.0);
   }
-  if (!flight_.empty()) throw std::logic_error("TreeExplainer: explain_batch with rows in flight");
-  for (std::size_t first = 0; first < n_rows; first += max_rows_) {
-    const std::size_t n = std::min(max_rows_, n_rows - first);
+  for (std::size_t first = 0; first < n_rows; first += kMaxRows) {
+    const std::size_t n = std::min(kMaxRows, n_rows - first);
     for (std::size_t r = 0; r < n; ++r) walker_->load(r, rows + (first + r) * n_features_);
     for (std::size_t t = 0; t < plans_.size(); ++t) walker_->walk(t, n);
     for (std::size_t r = 0; r < n; ++r) walker_->read(r, out[first + r].contributions.data());
@@ -363,41 +370,122 @@ std::vector<ShapValues> TreeExplainer::explain_batch(const double* rows, std::si
   return out;
 }
 
-void TreeExplainer::join(std::uint64_t id, const double* row) {
-  if (!can_join()) throw std::logic_error("TreeExplainer: join with max_rows() rows in flight");
-  walker_->load(flight_.size(), row);
-  flight_.push_back({id, plans_.size()});
+// A row in flight: the row, and the contributions handed in by the threads done with it.
+struct ContinuousExplainer::Row {
+  std::uint64_t id = 0;
+  std::uint64_t first = 0;  // the first of its trees (in trees handed out, next_)
+  std::vector<double> values;
+  std::vector<double> sum;
+  std::vector<char> held;   // per thread: the row is (or was) in its lanes
+  std::size_t holders = 0;  // threads that hold it still
+};
+
+// A thread's walker and, by lane, the rows in it.
+struct ContinuousExplainer::Lanes {
+  std::unique_ptr<detail::ShapWalker> walker;
+  std::vector<Row*> rows;
+  std::vector<double> read;  // one row's contributions, read back
+};
+
+ContinuousExplainer::ContinuousExplainer(const TreeExplainer& explainer, std::size_t threads,
+                                         std::size_t join_every)
+    : explainer_(explainer), join_every_(std::max<std::size_t>(join_every, 1)) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
+    auto lanes = std::make_unique<Lanes>();
+    lanes->walker = explainer.new_walker();
+    lanes->read.resize(explainer.n_features());
+    lanes_.push_back(std::move(lanes));
+  }
 }
 
-void TreeExplainer::step(std::vector<std::pair<std::uint64_t, ShapValues>>& done) {
-  if (flight_.empty()) return;
-  if (!plans_.empty()) {
-    walker_->walk(next_tree_, flight_.size());
-    next_tree_ = (next_tree_ + 1) % plans_.size();
-  }
-  // The finished rows leave; the last lanes' rows move into their place, so the rows in flight
-  // keep the lowest lanes.
-  for (std::size_t lane = 0; lane < flight_.size();) {
-    Flight& row = flight_[lane];
-    if (row.trees_left > 0) --row.trees_left;
-    if (row.trees_left > 0) {
+ContinuousExplainer::~ContinuousExplainer() = default;
+
+std::size_t ContinuousExplainer::in_flight() const {
+  std::lock_guard lock(mutex_);
+  return rows_.size();
+}
+
+bool ContinuousExplainer::join(std::uint64_t id, const double* row) {
+  auto joining = std::make_unique<Row>();
+  joining->id = id;
+  joining->values.assign(row, row + explainer_.n_features());
+  joining->sum.assign(explainer_.n_features(), 0.0);
+  joining->held.assign(lanes_.size(), 0);
+  std::lock_guard lock(mutex_);
+  if (rows_.size() >= max_rows()) return false;
+  joining->first = (next_ + join_every_ - 1) / join_every_ * join_every_;
+  rows_.push_back(std::move(joining));
+  return true;
+}
+
+bool ContinuousExplainer::step(std::size_t thread,
+                               std::vector<std::pair<std::uint64_t, ShapValues>>& done) {
+  Lanes& mine = *lanes_.at(thread);
+  const std::uint64_t trees = explainer_.n_trees();
+  std::unique_lock lock(mutex_);
+  std::uint64_t tree = next_;
+  // This thread walks one tree at a time: the rows whose trees have all been handed out have
+  // had every tree it took for them; their contributions from it go to the row.
+  for (std::size_t lane = 0; lane < mine.rows.size();) {
+    Row& row = *mine.rows[lane];
+    if (tree < row.first + trees) {
       ++lane;
       continue;
     }
-    ShapValues values;
-    values.expected_value = expected_value_;
-    values.contributions.assign(n_features_, 0.0);
-    walker_->read(lane, values.contributions.data());
-    for (double& c : values.contributions) c *= scale_;
-    done.emplace_back(row.id, std::move(values));
-    const std::size_t last = flight_.size() - 1;
+    mine.walker->read(lane, mine.read.data());
+    for (std::size_t f = 0; f < mine.read.size(); ++f) row.sum[f] += mine.read[f];
+    --row.holders;
+    // The last lane's row takes this lane.
+    const std::size_t last = mine.rows.size() - 1;
     if (lane != last) {
-      // Not yet counted down this step: the loop comes to it next, in this lane.
-      walker_->move(last, lane);
-      flight_[lane] = flight_[last];
+      mine.walker->move(last, lane);
+      mine.rows[lane] = mine.rows[last];
     }
-    flight_.pop_back();
+    mine.rows.pop_back();
   }
+  // The rows that joined since this thread's last tree take lanes.
+  const auto load = [&] {
+    for (const auto& row : rows_) {
+      if (row->held[thread] != 0 || tree < row->first || tree >= row->first + trees) continue;
+      mine.walker->load(mine.rows.size(), row->values.data());
+      mine.rows.push_back(row.get());
+      row->held[thread] = 1;
+      ++row->holders;
+    }
+  };
+  load();
+  if (mine.rows.empty()) {
+    // No row needs this tree (no row's trees include it: this thread would hold it), but rows
+    // may wait for their first: the trees up to it are skipped.
+    std::uint64_t soonest = std::numeric_limits<std::uint64_t>::max();
+    for (const auto& row : rows_) {
+      if (row->first > tree) soonest = std::min(soonest, row->first);
+    }
+    if (soonest != std::numeric_limits<std::uint64_t>::max()) {
+      next_ = tree = soonest;
+      load();
+    }
+  }
+  // Every tree handed out and no thread holding it: the row is done.
+  for (auto it = rows_.begin(); it != rows_.end();) {
+    Row& row = **it;
+    if (next_ < row.first + trees || row.holders > 0) {
+      ++it;
+      continue;
+    }
+    ShapValues values;
+    values.expected_value = explainer_.expected_value_;
+    values.contributions = std::move(row.sum);
+    for (double& c : values.contributions) c *= explainer_.scale_;
+    done.emplace_back(row.id, std::move(values));
+    it = rows_.erase(it);
+  }
+  if (mine.rows.empty()) return false;
+  ++next_;
+  const std::size_t n = mine.rows.size();
+  lock.unlock();
+  mine.walker->walk(static_cast<std::size_t>(tree % trees), n);
+  return true;
 }
 
 namespace detail {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -51,34 +53,25 @@ class TreeExplainer {
   ShapValues explain(const double* row);
   /// SHAP values of `n_rows` rows stored one after the other (n_features() values each), the
   /// same values explain() gives each row (up to rounding), at a fraction of the cost per row:
-  /// up to kMaxRows rows share one walk of each tree and the per-edge factor tables.
+  /// up to kMaxRows rows share one walk of each tree (in passes of up to 32 rows, fewer for
+  /// trees of extreme depth, to bound the scratch memory), and each pass the per-edge factor
+  /// tables.
   std::vector<ShapValues> explain_batch(const double* rows, std::size_t n_rows);
 
-  /// Continuous batching, for rows that arrive one by one (the scoring service's drivers):
-  /// a row joins the rows in flight at whichever tree the walk has reached and leaves once
-  /// every tree has explained it, so it never waits for a batch to finish, and it gets the
-  /// values explain() gives it (up to rounding). Rows in flight must not be mixed with
-  /// explain() or explain_batch() on the same explainer.
-  ///
-  /// Whether one more row can join (fewer than max_rows() in flight).
-  bool can_join() const { return flight_.size() < max_rows_; }
-  std::size_t in_flight() const { return flight_.size(); }
-  /// Adds a row (as explain() takes it), known as `id`. Requires can_join().
-  void join(std::uint64_t id, const double* row);
-  /// Walks the next tree for every row in flight, and appends to `done` the rows (id and
-  /// values) that every tree has now explained; they leave.
-  void step(std::vector<std::pair<std::uint64_t, ShapValues>>& done);
-
-  /// The most rows one walk of the trees takes (kMaxRows, fewer for trees of extreme depth).
-  std::size_t max_rows() const { return max_rows_; }
-
   /// The most rows one walk of the trees explains together (explain_batch splits larger
-  /// batches; trees of extreme depth take fewer, to bound the scratch memory).
+  /// batches).
   static constexpr std::size_t kMaxRows = detail::kShapMaxRows;
 
   double expected_value() const { return expected_value_; }
+  std::size_t n_features() const { return n_features_; }
+  std::size_t n_trees() const { return plans_.size(); }
 
  private:
+  friend class ContinuousExplainer;
+  /// A walker of its own over this explainer's trees and tables (which it reads: the
+  /// explainer must outlive it), with kMaxRows lanes.
+  std::unique_ptr<detail::ShapWalker> new_walker() const;
+
   struct TreePlan {
     /// One walk over some of the tree's leaves (values(tree) = sum over its walks).
     struct Walk {
@@ -117,15 +110,54 @@ class TreeExplainer {
   std::vector<detail::ShapForestTree> forest_trees_;
   std::vector<detail::ShapBoostedTree> boosted_trees_;
   std::vector<detail::ShapTreePlan> walk_plans_;
+  detail::ShapWalkModel walk_model_;
+  bool portable_walk_ = false;  // RISKLAB_TREESHAP=sse2 or no AVX2 and FMA
   std::unique_ptr<detail::ShapWalker> walker_;
-  std::size_t max_rows_ = 1;
-  /// The rows in flight, by lane: their id and how many trees are still to explain them.
-  struct Flight {
-    std::uint64_t id;
-    std::size_t trees_left;
-  };
-  std::vector<Flight> flight_;
-  std::size_t next_tree_ = 0;  // the tree the next step() walks
+};
+
+/// Continuous batching on several threads, for rows that arrive one by one (the scoring
+/// service's drivers). A row joins at any time, whatever tree the walk has reached; each
+/// thread, in turn, takes the next tree and walks it over every row in flight (with a walker
+/// of its own), so the rows advance at the pace of all the threads together and none waits on
+/// a thread the operating system happens to give less of the CPU. A row leaves once every tree
+/// has been walked over it exactly once, by whichever thread, with the values explain() gives
+/// it (up to rounding: its contributions are sums over the trees, in any order). Thread-safe.
+class ContinuousExplainer {
+ public:
+  /// For `explainer`'s trees (the explainer must outlive this one, which only reads it),
+  /// walked by threads numbered 0 to `threads` - 1. A row's first tree is the next whose place
+  /// in the turn (trees handed out so far) is a multiple of `join_every`: rows that join in
+  /// between start, and leave, together (the scoring service stores them in one transaction).
+  ContinuousExplainer(const TreeExplainer& explainer, std::size_t threads,
+                      std::size_t join_every = 1);
+  ~ContinuousExplainer();
+  ContinuousExplainer(const ContinuousExplainer&) = delete;
+  ContinuousExplainer& operator=(const ContinuousExplainer&) = delete;
+
+  /// The most rows in flight (TreeExplainer::kMaxRows).
+  std::size_t max_rows() const { return TreeExplainer::kMaxRows; }
+  /// Rows joined and not yet handed back by step().
+  std::size_t in_flight() const;
+  /// Adds a row (as TreeExplainer::explain() takes it), known as `id`: its first tree is the
+  /// next one at a multiple of join_every (skipped to, if no row needs the trees before it).
+  /// Returns false, adding nothing, when max_rows() rows are in flight.
+  bool join(std::uint64_t id, const double* row);
+  /// Run by thread `thread` (one call at a time per thread): hands the rows whose trees have
+  /// all been walked to `done` (id and values) once no thread still holds them, then walks the
+  /// next tree over every row in flight that needs it. Returns false when there was no tree to
+  /// walk: no row in flight, or each one's remaining trees are taken by other threads (which
+  /// hand it back from their own next step()).
+  bool step(std::size_t thread, std::vector<std::pair<std::uint64_t, ShapValues>>& done);
+
+ private:
+  struct Row;
+  struct Lanes;
+  const TreeExplainer& explainer_;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Row>> rows_;     // in flight, in joining order
+  std::vector<std::unique_ptr<Lanes>> lanes_;  // per thread
+  std::uint64_t next_ = 0;                     // trees handed out so far (the next is % trees)
+  std::uint64_t join_every_ = 1;
 };
 
 }  // namespace risklab::ml

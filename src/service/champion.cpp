@@ -26,7 +26,6 @@ LoadedModel::ExplainerLease::ExplainerLease(const LoadedModel& owner,
     : owner_(owner), explainer_(std::move(explainer)) {}
 
 LoadedModel::ExplainerLease::~ExplainerLease() {
-  if (!explainer_) return;  // discarded
   std::lock_guard lock(owner_.pool_mutex_);
   owner_.pool_.push_back(std::move(explainer_));
 }

@@ -45,9 +45,6 @@ class LoadedModel {
     ExplainerLease(const ExplainerLease&) = delete;
     ExplainerLease& operator=(const ExplainerLease&) = delete;
     ml::TreeExplainer& get() { return *explainer_; }
-    /// Drops the explainer instead of returning it to the pool (its state is not to be
-    /// reused: rows left in flight after an error).
-    void discard() { explainer_.reset(); }
 
    private:
     const LoadedModel& owner_;

@@ -553,11 +553,13 @@ class GroupCommit {
 // Explains queued scorings on its own threads, then queues each for the group commit. TreeSHAP
 // is by far the dearest part of a scoring with drivers (a forest of deep trees takes
 // milliseconds a row); rows explained together share each walk of a tree, which costs several
-// times less per row. Each thread keeps up to TreeExplainer::kMaxRows scorings of one model in
-// flight (continuous batching, TreeExplainer::join/step): between two trees it lets in what has
+// times less per row. Up to TreeExplainer::kMaxRows scorings of one model are in flight at once
+// (continuous batching, ml::ContinuousExplainer): between two trees a thread lets in what has
 // queued meanwhile, oldest first, and hands on each scoring that every tree has explained. So
 // a scoring waits for no batch to finish: it is explained in one turn of the trees, shared with
-// whatever else is in flight, and a lone scoring is explained at once, alone. See
+// whatever else is in flight, and a lone scoring at once. The threads take turns at the trees
+// of every scoring in flight, rather than each keeping scorings of its own: when the system
+// gives one thread less of the CPU for a while, no scoring waits on that thread alone. See
 // docs/adr/0011-batched-explanations.md.
 class Explanations {
  public:
@@ -576,6 +578,7 @@ class Explanations {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
+      ++epoch_;
     }
     wake_.notify_all();
     for (auto& thread : threads_) thread.join();
@@ -590,78 +593,123 @@ class Explanations {
       // Threads start with the first scoring that needs them, one per core.
       if (threads_.empty()) {
         const std::size_t n = std::max(1U, std::thread::hardware_concurrency());
-        for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { run(); });
+        for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this, i, n] { run(i, n); });
       }
       queue_.push_back(std::move(job));
+      changed_locked();
     }
-    wake_.notify_one();
   }
 
  private:
-  // One thread's scorings in flight: all of one model, explained by one leased TreeExplainer.
+  // The scorings in flight: all of one model, walked by every thread.
   struct Flight {
     std::shared_ptr<const LoadedModel> loaded;
-    std::unique_ptr<LoadedModel::ExplainerLease> lease;
-    std::unordered_map<std::uint64_t, Job> jobs;  // by TreeExplainer id
+    std::unique_ptr<LoadedModel::ExplainerLease> lease;  // the explainer `walk` reads
+    std::unique_ptr<ml::ContinuousExplainer> walk;       // after `lease`: destroyed first
+    std::unordered_map<std::uint64_t, Job> jobs;         // by row id, under mutex_
     std::uint64_t next_id = 0;
   };
 
-  void run() {
-    Flight flight;
-    std::vector<Job> joining;
+  // Something a waiting thread may act on: scorings queued, joined or done, or stopping.
+  void changed_locked() {
+    ++epoch_;
+    if (waiting_ > 0) wake_.notify_all();
+  }
+
+  void run(std::size_t thread, std::size_t threads) {
     std::vector<std::pair<std::uint64_t, ml::ShapValues>> done;
+    std::vector<std::pair<Job, ml::ShapValues*>> finished;
     std::vector<double> row;
     for (;;) {
+      std::shared_ptr<Flight> flight;
+      std::uint64_t seen = 0;
       {
         std::unique_lock lock(mutex_);
-        if (flight.jobs.empty() && joining.empty()) {
-          // Idle: the model and its explainer go back before the wait.
-          flight.lease.reset();
-          flight.loaded.reset();
-          wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-          if (queue_.empty()) return;  // stopping, nothing left
-          flight.loaded = queue_.front().loaded;
+        for (;;) {
+          admit_locked(threads, row);
+          if (flight_ && !flight_->jobs.empty()) break;
+          if (stopping_ && queue_.empty()) return;
+          wait_locked(lock, epoch_);
         }
-        while (!queue_.empty() &&
-               flight.jobs.size() + joining.size() < ml::TreeExplainer::kMaxRows &&
-               queue_.front().loaded == flight.loaded) {
-          joining.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-        // More queued: another thread may take it meanwhile.
-        if (!queue_.empty()) wake_.notify_one();
+        flight = flight_;
+        seen = epoch_;
       }
+      done.clear();
+      bool walked = false;
       try {
-        if (!flight.lease) {
-          flight.lease.reset(new LoadedModel::ExplainerLease(flight.loaded->explainer()));
-        }
-        ml::TreeExplainer& explainer = flight.lease->get();
-        const ml::Model& model = flight.loaded->model();
-        row.resize(model.features.size());
-        // A model whose trees are too deep for kMaxRows rows a walk takes fewer: the rest wait
-        // for room here.
-        while (!joining.empty() && explainer.can_join()) {
-          Job& job = joining.front();
-          ml::explainer_row(model, job.computed.raw.data(), row.data());
-          const std::uint64_t id = flight.next_id++;
-          explainer.join(id, row.data());
-          flight.jobs.emplace(id, std::move(job));
-          joining.erase(joining.begin());
-        }
-        done.clear();
-        explainer.step(done);
+        walked = flight->walk->step(thread, done);
       } catch (...) {
-        // Nothing stored: each caller in flight gets the error, as if storing had failed.
-        fail(flight, joining, std::current_exception());
+        fail(flight, std::current_exception());
         continue;
       }
-      for (auto& [id, values] : done) {
-        const auto it = flight.jobs.find(id);
-        Job job = std::move(it->second);
-        flight.jobs.erase(it);
-        store(job, values);
+      if (!done.empty()) {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, values] : done) {
+          const auto it = flight->jobs.find(id);
+          if (it == flight->jobs.end()) continue;  // failed meanwhile
+          finished.emplace_back(std::move(it->second), &values);
+          flight->jobs.erase(it);
+        }
+        changed_locked();  // room for queued scorings
+      }
+      for (auto& [job, values] : finished) store(job, *values);
+      finished.clear();
+      if (!walked) {
+        // The scorings in flight have their last trees on other threads: nothing to do until
+        // one joins or leaves.
+        std::unique_lock lock(mutex_);
+        wait_locked(lock, seen);
       }
     }
+  }
+
+  void wait_locked(std::unique_lock<std::mutex>& lock, std::uint64_t seen) {
+    ++waiting_;
+    wake_.wait(lock, [&] { return epoch_ != seen; });
+    --waiting_;
+  }
+
+  // Starts a flight for the oldest queued scoring's model once the last one has emptied, and
+  // lets queued scorings of the flight's model join it while there is room, oldest first (a
+  // champion swap: scorings of the new model wait for those of the old one to leave).
+  void admit_locked(std::size_t threads, std::vector<double>& row) {
+    if (flight_ && flight_->jobs.empty() &&
+        (queue_.empty() || queue_.front().loaded != flight_->loaded)) {
+      flight_.reset();
+    }
+    if (!flight_ && !queue_.empty()) {
+      try {
+        auto flight = std::make_shared<Flight>();
+        flight->loaded = queue_.front().loaded;
+        flight->lease.reset(new LoadedModel::ExplainerLease(flight->loaded->explainer()));
+        // Scorings joining within a tenth of a turn start, and leave, together: half as many
+        // group commits (and wake-ups of the writer), for a wait of ~5 % of a turn.
+        const ml::TreeExplainer& explainer = flight->lease->get();
+        flight->walk = std::make_unique<ml::ContinuousExplainer>(
+            explainer, threads, std::max<std::size_t>(explainer.n_trees() / 10, 1));
+        flight_ = std::move(flight);
+      } catch (...) {
+        // Nothing stored: the scoring gets the error, as if storing had failed.
+        Job job = std::move(queue_.front());
+        queue_.pop_front();
+        job.done(nullptr, std::current_exception());
+        return;
+      }
+    }
+    bool joined = false;
+    while (flight_ && !queue_.empty() && queue_.front().loaded == flight_->loaded &&
+           flight_->jobs.size() < flight_->walk->max_rows()) {
+      Job& job = queue_.front();
+      const ml::Model& model = flight_->loaded->model();
+      row.resize(model.features.size());
+      ml::explainer_row(model, job.computed.raw.data(), row.data());
+      const std::uint64_t id = flight_->next_id++;
+      if (!flight_->walk->join(id, row.data())) break;
+      flight_->jobs.emplace(id, std::move(job));
+      queue_.pop_front();
+      joined = true;
+    }
+    if (joined) changed_locked();  // the other threads take the new rows at their next tree
   }
 
   // Adds the drivers of a scoring that every tree has explained and queues it for storing.
@@ -677,21 +725,28 @@ class Explanations {
     commits_.submit(computing, job.actor, std::move(job.computed), std::move(job.done));
   }
 
-  // Ends every scoring in flight or about to join with `error`; the explainer, whose rows
-  // in flight are lost, is dropped rather than returned to the pool.
-  static void fail(Flight& flight, std::vector<Job>& joining, const std::exception_ptr& error) {
-    for (auto& [id, job] : flight.jobs) job.done(nullptr, error);
-    for (Job& job : joining) job.done(nullptr, error);
-    flight.jobs.clear();
-    joining.clear();
-    if (flight.lease) flight.lease->discard();
-    flight.lease.reset();
+  // Ends every scoring of `flight` with `error` (nothing stored) and drops the flight: its rows
+  // in flight are lost. Other threads may still be in its step(); they find no scoring to hand
+  // on.
+  void fail(const std::shared_ptr<Flight>& flight, const std::exception_ptr& error) {
+    std::vector<Job> failed;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [id, job] : flight->jobs) failed.push_back(std::move(job));
+      flight->jobs.clear();
+      if (flight_ == flight) flight_.reset();
+      changed_locked();
+    }
+    for (Job& job : failed) job.done(nullptr, error);
   }
 
   GroupCommit& commits_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
+  std::shared_ptr<Flight> flight_;
+  std::uint64_t epoch_ = 0;  // counts changes (changed_locked)
+  std::size_t waiting_ = 0;  // threads waiting on wake_
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -314,14 +316,15 @@ TEST(TreeShap, ContributionsPlusExpectedValueEqualTheScoreOnEveryReferenceTestRo
   EXPECT_LT(worst, 1e-9);
 }
 
-// explain_batch shares each tree walk among up to kMaxRows rows; every row must get what
-// explain() gives it alone, in batches that are partial, exactly full and split in several.
+// explain_batch shares each tree walk among up to kMaxRows rows (in passes of up to 32); every
+// row must get what explain() gives it alone, in batches that are partial (one pass, two of
+// unequal vector counts), exactly full and split in several.
 TEST(TreeShap, ABatchGivesEveryRowTheValuesItGetsAlone) {
   const auto [model, test] = reference_forest(20);
   TreeExplainer explainer(model.forest);
   const std::size_t width = model.features.size();
-  for (const std::size_t n :
-       {std::size_t{3}, TreeExplainer::kMaxRows, 2 * TreeExplainer::kMaxRows + 5}) {
+  for (const std::size_t n : {std::size_t{3}, std::size_t{21}, std::size_t{37},
+                              TreeExplainer::kMaxRows, 2 * TreeExplainer::kMaxRows + 5}) {
     std::vector<double> raw(width), prepared(n * width);
     for (std::size_t r = 0; r < n; ++r) {
       for (std::size_t col = 0; col < width; ++col) raw[col] = test.at(r * 7 % test.n_rows, col);
@@ -341,47 +344,31 @@ TEST(TreeShap, ABatchGivesEveryRowTheValuesItGetsAlone) {
   }
 }
 
-// Continuous batching (the scoring service's drivers): rows join the walk at whichever tree it
-// has reached, up to kMaxRows in flight; each leaves after exactly one turn of the trees with
-// the values explain() gives it alone.
-TEST(TreeShap, RowsJoiningAtAnyTreeGetTheValuesTheyGetAlone) {
-  const auto [model, test] = reference_forest(20);
-  TreeExplainer explainer(model.forest);
-  const std::size_t width = model.features.size();
-  const std::size_t trees = model.forest.trees().size();
-  const std::size_t n = 2 * TreeExplainer::kMaxRows + 7;
+namespace {
+
+// `n` rows of the reference test split, prepared for the explainer.
+std::vector<double> prepared_rows(const ReferenceForest& reference, std::size_t n,
+                                  std::size_t stride) {
+  const std::size_t width = reference.model.features.size();
   std::vector<double> raw(width), prepared(n * width);
   for (std::size_t r = 0; r < n; ++r) {
-    for (std::size_t col = 0; col < width; ++col) raw[col] = test.at(r * 3 % test.n_rows, col);
-    model.prepare(raw.data(), prepared.data() + r * width);
+    for (std::size_t col = 0; col < width; ++col)
+      raw[col] = reference.test.at(r * stride % reference.test.n_rows, col);
+    reference.model.prepare(raw.data(), prepared.data() + r * width);
   }
-  std::vector<std::pair<std::uint64_t, ShapValues>> done;
-  std::vector<std::size_t> joined_at(n);
-  std::size_t next = 0;
-  std::size_t steps = 0;
-  bool was_full = false;
-  while (done.size() < n) {
-    // Five rows try to join every third step: the explainer fills up and makes room.
-    for (std::size_t j = 0; steps % 3 == 0 && j < 5 && next < n; ++j) {
-      if (!explainer.can_join()) {
-        was_full = true;
-        break;
-      }
-      explainer.join(next, prepared.data() + next * width);
-      joined_at[next++] = steps;
-    }
-    ASSERT_LE(explainer.in_flight(), TreeExplainer::kMaxRows);
-    const std::size_t before = done.size();
-    explainer.step(done);
-    ++steps;
-    for (std::size_t i = before; i < done.size(); ++i) {
-      EXPECT_EQ(steps - joined_at[done[i].first], trees) << "row " << done[i].first;
-    }
-    ASSERT_LT(steps, 100 * trees);
-  }
-  EXPECT_TRUE(was_full);
-  EXPECT_EQ(explainer.in_flight(), 0U);
+  return prepared;
+}
+
+// Each handed-back row has the values explain() gives it alone, and every row came back once.
+void expect_values_alone(TreeExplainer& explainer, const std::vector<double>& prepared,
+                         std::size_t n,
+                         const std::vector<std::pair<std::uint64_t, ShapValues>>& done) {
+  const std::size_t width = explainer.n_features();
+  ASSERT_EQ(done.size(), n);
+  std::vector<int> seen(n, 0);
   for (const auto& [id, values] : done) {
+    ASSERT_LT(id, n);
+    ++seen[id];
     const ShapValues alone = explainer.explain(prepared.data() + id * width);
     EXPECT_DOUBLE_EQ(values.expected_value, alone.expected_value);
     ASSERT_EQ(values.contributions.size(), width);
@@ -390,9 +377,110 @@ TEST(TreeShap, RowsJoiningAtAnyTreeGetTheValuesTheyGetAlone) {
           << "row " << id << ", feature " << f;
     }
   }
-  // A batch is refused while rows are in flight (they share the walk's lanes).
-  explainer.join(0, prepared.data());
-  EXPECT_THROW(explainer.explain_batch(prepared.data(), 1), std::logic_error);
+  for (std::size_t r = 0; r < n; ++r) EXPECT_EQ(seen[r], 1) << "row " << r;
+}
+
+}  // namespace
+
+// Continuous batching (the scoring service's drivers), on one thread: rows join the walk at
+// whichever tree it has reached, up to max_rows() in flight (a join beyond is refused); each
+// leaves after exactly one turn of the trees with the values explain() gives it alone.
+TEST(ContinuousExplainer, RowsJoiningAtAnyTreeGetTheValuesTheyGetAlone) {
+  const ReferenceForest reference = reference_forest(20);
+  TreeExplainer explainer(reference.model.forest);
+  ContinuousExplainer continuous(explainer, 1);
+  const std::size_t width = explainer.n_features();
+  const std::size_t trees = explainer.n_trees();
+  const std::size_t n = 2 * continuous.max_rows() + 7;
+  const std::vector<double> prepared = prepared_rows(reference, n, 3);
+  std::vector<std::pair<std::uint64_t, ShapValues>> done;
+  std::vector<std::size_t> joined_at(n);
+  std::size_t next = 0;
+  std::size_t steps = 0;
+  bool was_full = false;
+  while (done.size() < n) {
+    // Fifteen rows try to join every third step: the explainer fills up and makes room.
+    for (std::size_t j = 0; steps % 3 == 0 && j < 15 && next < n; ++j) {
+      if (!continuous.join(next, prepared.data() + next * width)) {
+        was_full = true;
+        EXPECT_EQ(continuous.in_flight(), continuous.max_rows());
+        break;
+      }
+      joined_at[next++] = steps;
+    }
+    ASSERT_LE(continuous.in_flight(), continuous.max_rows());
+    const std::size_t before = done.size();
+    // A row is handed back by the step after its last tree.
+    const bool walked = continuous.step(0, done);
+    for (std::size_t i = before; i < done.size(); ++i) {
+      EXPECT_EQ(steps - joined_at[done[i].first], trees) << "row " << done[i].first;
+    }
+    if (walked) ++steps;
+    ASSERT_LT(steps, 100 * trees);
+  }
+  EXPECT_TRUE(was_full);
+  EXPECT_EQ(continuous.in_flight(), 0U);
+  EXPECT_FALSE(continuous.step(0, done));  // nothing left to walk
+  expect_values_alone(explainer, prepared, n, done);
+}
+
+// Several threads share the trees: each takes the next one and walks it over every row in
+// flight, rows join from another thread meanwhile, and each row still gets every tree exactly
+// once, whichever threads walked them (its values are those explain() gives it alone).
+TEST(ContinuousExplainer, ThreadsTakingTurnsAtTheTreesGiveEachRowItsValuesAlone) {
+  const ReferenceForest reference = reference_forest(20);
+  TreeExplainer explainer(reference.model.forest);
+  constexpr std::size_t kThreads = 3;
+  ContinuousExplainer continuous(explainer, kThreads);
+  const std::size_t width = explainer.n_features();
+  const std::size_t n = 3 * continuous.max_rows();
+  const std::vector<double> prepared = prepared_rows(reference, n, 5);
+  std::mutex mutex;
+  std::vector<std::pair<std::uint64_t, ShapValues>> done;
+  std::atomic<std::size_t> walks_by_others{0};
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::pair<std::uint64_t, ShapValues>> mine;
+      for (;;) {
+        const bool walked = continuous.step(t, mine);
+        if (walked && t > 0) ++walks_by_others;
+        std::lock_guard lock(mutex);
+        for (auto& item : mine) done.push_back(std::move(item));
+        mine.clear();
+        if (done.size() == n) return;
+        if (!walked) std::this_thread::yield();
+      }
+    });
+  }
+  // Rows arrive one by one, and wait for room when max_rows() are in flight.
+  for (std::size_t r = 0; r < n; ++r) {
+    while (!continuous.join(r, prepared.data() + r * width)) std::this_thread::yield();
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(continuous.in_flight(), 0U);
+  EXPECT_GT(walks_by_others.load(), 0U);
+  expect_values_alone(explainer, prepared, n, done);
+}
+
+// A lone row is walked by every thread free to take a tree: it gets each tree once, and its
+// values are those explain() gives it alone (a walk of one row runs its own vector layout).
+TEST(ContinuousExplainer, ALoneRowSharedByTwoThreadsGetsItsValuesAlone) {
+  const ReferenceForest reference = reference_forest(20);
+  TreeExplainer explainer(reference.model.forest);
+  ContinuousExplainer continuous(explainer, 2);
+  const std::vector<double> prepared = prepared_rows(reference, 1, 1);
+  ASSERT_TRUE(continuous.join(0, prepared.data()));
+  std::vector<std::pair<std::uint64_t, ShapValues>> done;
+  // The threads alternate: each holds the row and walks every other tree.
+  std::size_t walks[2] = {0, 0};
+  for (std::size_t i = 0; done.empty(); ++i) {
+    if (continuous.step(i % 2, done)) ++walks[i % 2];
+    ASSERT_LT(i, 10 * explainer.n_trees());
+  }
+  EXPECT_EQ(walks[0] + walks[1], explainer.n_trees());
+  EXPECT_EQ(walks[0], walks[1]);
+  expect_values_alone(explainer, prepared, 1, done);
 }
 
 // The walk runs four rows a vector where the CPU has AVX2 and FMA, two elsewhere

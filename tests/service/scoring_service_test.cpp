@@ -336,10 +336,12 @@ TEST_P(ScoringServiceTest, AsyncScoringsAreAnsweredOnceEachAfterTheirCommit) {
   EXPECT_EQ(assessments() - before, kScorings);
 }
 
-// Scorings with drivers queued together are explained together (one walk of the trees for the
-// batch); each gets the drivers its row gets alone, and a batch scoring's rows too.
+// Scorings with drivers queued together are explained together (one walk of each tree for all
+// in flight, the explanation threads taking turns at the trees); each gets the drivers its row
+// gets alone, and a batch scoring's rows too.
 TEST_P(ScoringServiceTest, ScoringsExplainedTogetherGetTheDriversEachRowGetsAlone) {
-  constexpr int kScorings = 45;  // more than one batch of ml::TreeExplainer::kMaxRows
+  // More than ml::TreeExplainer::kMaxRows: some wait for room in flight.
+  constexpr int kScorings = static_cast<int>(ml::TreeExplainer::kMaxRows) + 11;
   const auto loaded = champion_->current();
   ml::Explainer alone(loaded->model());
   const auto expected_drivers = [&](int seed) {

@@ -13,8 +13,11 @@
 
 namespace risklab::ml::detail {
 
-/// The most rows one walk of the trees explains together.
-inline constexpr std::size_t kShapMaxRows = 32;
+/// The most rows a walker holds (its lanes).
+inline constexpr std::size_t kShapMaxRows = 64;
+/// The most rows one pass of a tree's walk takes: more lanes are walked in several passes,
+/// each with the per-depth scratch of at most this many rows.
+inline constexpr std::size_t kShapPassRows = 64;
 
 /// A random-forest tree (ml/forest): `row[feature] <= threshold` goes left; left < 0 is a leaf.
 struct ShapForestTree {
@@ -49,7 +52,8 @@ struct ShapTreePlan {
 struct ShapWalkModel {
   std::size_t n_trees = 0;
   std::size_t n_features = 0;
-  std::size_t max_rows = 1;                  // rows one walk takes (<= kShapMaxRows)
+  std::size_t max_rows = 1;                  // lanes (<= kShapMaxRows)
+  std::size_t pass_rows = 1;                 // rows a pass takes (<= kShapPassRows)
   std::size_t levels = 1;                    // deepest path + 2
   std::size_t max_points = 2;                // most points of any walk
   const ShapForestTree* forest = nullptr;    // n_trees of them, or null

@@ -17,8 +17,12 @@ namespace risklab::ml::detail::RISKLAB_SHAP_NS {
 namespace {
 
 constexpr std::size_t kRowLanes = RISKLAB_SHAP_LANES;
-constexpr std::size_t kMaxBlocks = kShapMaxRows / kRowLanes;
-static_assert(kShapMaxRows % kRowLanes == 0);
+// Row vectors in a pass of the walk. The loops over them go a chunk of at most kChunkBlocks at a
+// time, whose masks and credits stay in registers; the tree's own work (its nodes, the edge
+// tables) is done once for the pass.
+constexpr std::size_t kMaxBlocks = kShapPassRows / kRowLanes;
+constexpr std::size_t kChunkBlocks = 8;
+static_assert(kShapPassRows % kRowLanes == 0 && kShapMaxRows % kShapPassRows == 0);
 
 // kRowLanes rows' values at one point, and per row a mask (all ones or zeros).
 using RowVec = double __attribute__((vector_size(kRowLanes * sizeof(double))));
@@ -114,10 +118,11 @@ void release(T* p) {
   ::operator delete (p, std::align_val_t{64});
 }
 
-// The compile-time number of row vectors of the current batch (a power of two).
-template <std::size_t N>
+// The compile-time number of row vectors of the current pass: M chunks of C.
+template <std::size_t M, std::size_t C>
 struct Blocks {
-  static constexpr std::size_t size() { return N; }
+  static constexpr std::size_t size() { return M * C; }
+  static constexpr std::size_t chunk() { return C; }
 };
 
 // A lone row's point count, a compile-time constant for the counts that occur in practice
@@ -138,10 +143,8 @@ constexpr std::size_t kEdgeTables = 6;
 class Walker final : public ShapWalker {
  public:
   explicit Walker(const ShapWalkModel& model) : m_(model) {
-    std::size_t blocks = 1;
-    while (blocks * kRowLanes < m_.max_rows) blocks *= 2;
-    width_ = blocks * kRowLanes;
-    const std::size_t per_level = m_.max_points * blocks;
+    width_ = (m_.max_rows + kRowLanes - 1) / kRowLanes * kRowLanes;
+    const std::size_t per_level = m_.max_points * ((m_.pass_rows + kRowLanes - 1) / kRowLanes);
     a_ = allocate<RowVec>(m_.levels * per_level);
     g_ = allocate<RowVec>(m_.levels * per_level);
     acc_ = allocate<RowVec>(m_.levels * per_level);
@@ -198,22 +201,31 @@ class Walker final : public ShapWalker {
     for (std::size_t f = 0; f < m_.n_features; ++f) out[f] = phi_[f * width_ + lane];
   }
   void walk(std::size_t tree, std::size_t n) override {
-    // The lanes past the rows (to a whole number of vectors) take part but never follow a path
-    // (valid_), and nothing reads them back.
-    n_ = n;
-    n_blocks_ = 1;
-    while (n_blocks_ * kRowLanes < n_) n_blocks_ *= 2;
-    for (std::size_t b = 0; b < kMaxBlocks; ++b) {
-      for (std::size_t lane = 0; lane < kRowLanes; ++lane)
-        valid_[b][lane] = b * kRowLanes + lane < n_ ? -1 : 0;
-    }
     const ShapTreePlan& plan = m_.plans[tree];
-    if (plan.size <= 1) return;
-    for (std::size_t walk = 0; walk < plan.n_walks; ++walk) {
-      if (m_.forest != nullptr) {
-        explain_tree(ForestTree{m_.forest[tree]}, plan, walk);
-      } else {
-        explain_tree(BoostedTree(m_.boosted[tree]), plan, walk);
+    if (plan.size <= 1 || n == 0) return;
+    // More rows than a pass takes: passes of equal size (to whole vectors).
+    const std::size_t passes = (n + m_.pass_rows - 1) / m_.pass_rows;
+    const std::size_t per_pass =
+        ((n + passes - 1) / passes + kRowLanes - 1) / kRowLanes * kRowLanes;
+    for (lane0_ = 0; lane0_ < n; lane0_ += per_pass) {
+      // The lanes past the rows (to a whole number of vectors) take part but never follow a
+      // path (valid_), and nothing reads them back.
+      n_ = n - lane0_ < per_pass ? n - lane0_ : per_pass;
+      // Equal chunks, the pass's vectors rounded up to a whole number of them.
+      const std::size_t blocks = (n_ + kRowLanes - 1) / kRowLanes;
+      chunks_ = (blocks + kChunkBlocks - 1) / kChunkBlocks;
+      chunk_ = (blocks + chunks_ - 1) / chunks_;
+      n_blocks_ = chunks_ * chunk_;
+      for (std::size_t b = 0; b < kMaxBlocks; ++b) {
+        for (std::size_t lane = 0; lane < kRowLanes; ++lane)
+          valid_[b][lane] = b * kRowLanes + lane < n_ ? -1 : 0;
+      }
+      for (std::size_t walk = 0; walk < plan.n_walks; ++walk) {
+        if (m_.forest != nullptr) {
+          explain_tree(ForestTree{m_.forest[tree]}, plan, walk);
+        } else {
+          explain_tree(BoostedTree(m_.boosted[tree]), plan, walk);
+        }
       }
     }
   }
@@ -234,7 +246,7 @@ class Walker final : public ShapWalker {
       return;
     }
     for (std::size_t i = 0; i < k_ * n_blocks_; ++i) a_[i] = splat(1.0);
-    dispatch<Tree, 1>(tree);
+    dispatch<Tree, 1, 1>(tree);
   }
 
   template <class Tree, std::size_t K>
@@ -250,16 +262,16 @@ class Walker final : public ShapWalker {
     }
   }
 
-  template <class Tree, std::size_t N>
+  // Calls visit() with Blocks<chunks_, chunk_>: M chunks of C vectors, where C is at least
+  // the least chunk of M equal ones that hold more than M - 1 chunks of kChunkBlocks.
+  template <class Tree, std::size_t M, std::size_t C>
   void dispatch(const Tree& tree) {
-    if constexpr (N >= kMaxBlocks) {
-      visit(tree, 0, 0, Blocks<N>{});
-    } else {
-      if (n_blocks_ <= N) {
-        visit(tree, 0, 0, Blocks<N>{});
-      } else {
-        dispatch<Tree, 2 * N>(tree);
-      }
+    if (chunks_ == M && chunk_ == C) {
+      visit(tree, 0, 0, Blocks<M, C>{});
+    } else if constexpr (C < kChunkBlocks) {
+      dispatch<Tree, M, C + 1>(tree);
+    } else if constexpr ((M + 1) * kChunkBlocks <= kMaxBlocks) {
+      dispatch<Tree, M + 1, (M * kChunkBlocks + 1 + M) / (M + 1)>(tree);
     }
   }
 
@@ -317,8 +329,11 @@ class Walker final : public ShapWalker {
   double* row_acc_ = nullptr;
   char* row_one_ = nullptr;
   double** open_row_acc_ = nullptr;
-  std::size_t n_ = 0;
-  std::size_t n_blocks_ = 1;
+  std::size_t lane0_ = 0;     // the current pass's first lane
+  std::size_t n_ = 0;         // its rows
+  std::size_t n_blocks_ = 1;  // chunks_ x chunk_ row vectors
+  std::size_t chunks_ = 1;
+  std::size_t chunk_ = 1;
   std::size_t k_ = 2;
   const double* t_ = nullptr;
   const double* w_ = nullptr;
@@ -349,6 +364,7 @@ class Walker final : public ShapWalker {
 template <class Tree, class B>
 void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B blocks) {
   constexpr std::size_t nb = B::size();
+  constexpr std::size_t chunk = B::chunk();
   const std::size_t k = k_;
   RowVec* const a = a_ + depth * k * nb;
   RowVec* const g = g_ + depth * k * nb;
@@ -363,8 +379,8 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
   RowVec* const child_g = g_ + (depth + 1) * k * nb;
   RowVec* const child_acc = acc_ + (depth + 1) * k * nb;
   const bool recurs = recurs_[node] != 0;
-  const double* const values = values_ + feature * width_;  // the feature, per row
-  double* const phi = phi_ + feature * width_;              // its contribution, per row
+  const double* const values = values_ + feature * width_ + lane0_;  // the feature, per row
+  double* const phi = phi_ + feature * width_ + lane0_;              // its contribution, per row
 
   // Per row: o of the feature so far (1 when not yet on the path; never for padding) and the
   // side it takes here.
@@ -408,48 +424,64 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
     const bool is_leaf = tree.leaf(child);
     const double value = is_leaf ? tree.value(child) : 1.0;
     edge_tables(f0, k, z, was_present ? z_prev : -1.0, any_o, any_not_o, any_o_prev_zero);
-    // Runs body(index, block, factor, credit factor) over the points and row vectors, the
-    // factor being o_prev ? (o ? new1 : new0) : ratio per row, times the leaf's value for a leaf.
-    const auto walk_points = [&]<bool kPresent>(auto&& body) {
+    // Runs body(index, block, factor, credit factor) over the points and the row vectors of
+    // the chunk from `first` on, the factor being o_prev ? (o ? new1 : new0) : ratio per row,
+    // times the leaf's value for a leaf.
+    const auto walk_points = [&]<bool kPresent>(std::size_t first, auto&& body) {
       for (std::size_t p = 0; p < k; ++p) {
         const RowVec v1 = splat(value * new1[p]);
         const RowVec v0 = splat(value * new0[p]);
         const RowVec vr = splat(kPresent ? value * ratio[p] : 0.0);
         const RowVec credit1 = splat(c1[p]);
         const RowVec credit0 = splat(minus_w_inv_[p]);
-        for (std::size_t b = 0; b < nb; ++b) {
+        for (std::size_t b = first; b < first + chunk; ++b) {
           RowVec factor = select(o[b], v1, v0);
           if constexpr (kPresent) factor = select(o_prev[b], factor, vr);
-          body(p * nb + b, b, factor, select(o[b], credit1, credit0));
+          body(p * nb + b, b - first, factor, select(o[b], credit1, credit0));
         }
       }
     };
-    const auto walk = [&](auto&& body) {
+    const auto walk = [&](std::size_t first, auto&& body) {
       if (was_present) {
-        walk_points.template operator()<true>(body);
+        walk_points.template operator()<true>(first, body);
       } else {
-        walk_points.template operator()<false>(body);
+        walk_points.template operator()<false>(first, body);
       }
     };
-    RowVec credit[nb];
-    for (std::size_t b = 0; b < nb; ++b) credit[b] = RowVec{};
+    // Adds a chunk's credits to its rows' contributions.
+    const auto add_credits = [&](std::size_t first, const RowVec* credit) {
+      for (std::size_t b = 0; b < chunk; ++b) {
+        RowVec sum;
+        std::memcpy(&sum, phi + (first + b) * kRowLanes, sizeof sum);
+        sum += credit[b];
+        std::memcpy(phi + (first + b) * kRowLanes, &sum, sizeof sum);
+      }
+    };
     if (is_leaf) {
       // Its A is a * factor; it adds value * A to g and credits value * A / new factor.
-      if (g_set) {
-        walk([&](std::size_t i, std::size_t b, RowVec factor, RowVec c) {
-          const RowVec leaf_a = a[i] * factor;
-          g[i] += leaf_a;
-          credit[b] += leaf_a * c;
-        });
-      } else {
-        walk([&](std::size_t i, std::size_t b, RowVec factor, RowVec c) {
-          const RowVec leaf_a = a[i] * factor;
-          g[i] = leaf_a;
-          credit[b] += leaf_a * c;
-        });
+      for (std::size_t first = 0; first < nb; first += chunk) {
+        RowVec credit[chunk] = {};
+        if (g_set) {
+          walk(first, [&](std::size_t i, std::size_t b, RowVec factor, RowVec c) {
+            const RowVec leaf_a = a[i] * factor;
+            g[i] += leaf_a;
+            credit[b] += leaf_a * c;
+          });
+        } else {
+          walk(first, [&](std::size_t i, std::size_t b, RowVec factor, RowVec c) {
+            const RowVec leaf_a = a[i] * factor;
+            g[i] = leaf_a;
+            credit[b] += leaf_a * c;
+          });
+        }
+        add_credits(first, credit);
       }
     } else {
-      walk([&](std::size_t i, std::size_t, RowVec factor, RowVec) { child_a[i] = a[i] * factor; });
+      for (std::size_t first = 0; first < nb; first += chunk) {
+        walk(first, [&](std::size_t i, std::size_t, RowVec factor, RowVec) {
+          child_a[i] = a[i] * factor;
+        });
+      }
       for (std::size_t b = 0; b < nb; ++b) one[b] = o[b];
       present_[feature] = 1;
       zero_[feature] = z;
@@ -462,23 +494,21 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
       // a deeper split on the same feature (collected in child_acc, only when there is one);
       // credit it for the rest, divided by its own factor, times (o - z). With o = 0 the
       // factor is z (1 - t), so that is -1 / (1 - t), tabulated.
-      for (std::size_t p = 0; p < k; ++p) {
-        const RowVec credit1 = splat(c1[p]);
-        const RowVec credit0 = splat(minus_w_inv_[p]);
-        for (std::size_t b = 0; b < nb; ++b) {
-          const std::size_t i = p * nb + b;
-          const RowVec below_g = child_g[i];
-          const RowVec below = recurs ? below_g - child_acc[i] : below_g;
-          credit[b] += below * select(o[b], credit1, credit0);
-          g[i] = g_set ? g[i] + below_g : below_g;
+      for (std::size_t first = 0; first < nb; first += chunk) {
+        RowVec credit[chunk] = {};
+        for (std::size_t p = 0; p < k; ++p) {
+          const RowVec credit1 = splat(c1[p]);
+          const RowVec credit0 = splat(minus_w_inv_[p]);
+          for (std::size_t b = 0; b < chunk; ++b) {
+            const std::size_t i = p * nb + first + b;
+            const RowVec below_g = child_g[i];
+            const RowVec below = recurs ? below_g - child_acc[i] : below_g;
+            credit[b] += below * select(o[first + b], credit1, credit0);
+            g[i] = g_set ? g[i] + below_g : below_g;
+          }
         }
+        add_credits(first, credit);
       }
-    }
-    for (std::size_t b = 0; b < nb; ++b) {
-      RowVec sum;
-      std::memcpy(&sum, phi + b * kRowLanes, sizeof sum);
-      sum += credit[b];
-      std::memcpy(phi + b * kRowLanes, &sum, sizeof sum);
     }
     g_set = true;
   }
@@ -513,8 +543,8 @@ void Walker::visit_row(const Tree& tree, std::size_t node, std::size_t depth, Po
   double* const child_acc = row_acc_ + (depth + 1) * k;
   const bool recurs = recurs_[node] != 0;
   const bool o_prev = was_present ? row_one_[feature] != 0 : true;
-  const bool goes_left = tree.goes_left(node, values_[feature * width_]);
-  double& phi = phi_[feature * width_];
+  const bool goes_left = tree.goes_left(node, values_[feature * width_ + lane0_]);
+  double& phi = phi_[feature * width_ + lane0_];
 
   double* const f0 = tables_ + depth * kEdgeTables * k;  // z (1 - t)
   double* const f1 = f0 + k;                             // z + (1 - z) t
