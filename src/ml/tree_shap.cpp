@@ -14,7 +14,6 @@ namespace risklab::ml {
 namespace {
 
 // The walk computes its per-edge tables two points at a time: point counts are even.
-constexpr std::size_t kLanes = 2;
 
 // Gauss-Legendre rule with n points mapped to [0, 1] (Newton on P_n from the usual cosine
 // guesses); exact for polynomials of degree <= 2n - 1.
@@ -164,26 +163,70 @@ std::vector<char> splits_again_below(const Tree& tree, std::size_t n_features) {
   return recurs;
 }
 
-// Per node: does its subtree hold a leaf whose point count is in (low, high]? The number of such
-// nodes goes to `live_nodes`.
+// The tree's nodes in preorder (reversed, children come before their parent).
 template <class Tree>
-std::vector<char> live_below(const Tree& tree, const std::vector<std::size_t>& leaf_points,
-                             std::size_t low, std::size_t high, std::size_t& live_nodes) {
-  std::vector<std::size_t> order{0};  // preorder; reversed, children come before parents
+std::vector<std::size_t> preorder(const Tree& tree) {
+  std::vector<std::size_t> order{0};
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (tree.leaf(order[i])) continue;
     order.push_back(tree.left(order[i]));
     order.push_back(tree.right(order[i]));
   }
+  return order;
+}
+
+// Per node: does its subtree hold a leaf whose point count is in (low, high]?
+template <class Tree>
+std::vector<char> live_below(const Tree& tree, const std::vector<std::size_t>& leaf_points,
+                             std::size_t low, std::size_t high) {
+  const std::vector<std::size_t> order = preorder(tree);
   std::vector<char> live(tree.size(), 0);
-  live_nodes = 0;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const std::size_t n = *it;
     live[n] = tree.leaf(n) ? (leaf_points[n] > low && leaf_points[n] <= high)
                            : (live[tree.left(n)] || live[tree.right(n)]);
-    live_nodes += live[n] != 0 ? 1 : 0;
   }
   return live;
+}
+
+// nodes[i][j] (i <= j < counts.size()): how many nodes hold a leaf below them whose point count
+// is in [counts[i], counts[j]], for `counts` the leaves' distinct counts, ascending. One pass:
+// per node the set of counts below it (a bitset), and for each i the least of them >= i.
+template <class Tree>
+std::vector<std::vector<std::size_t>> nodes_by_point_range(
+    const Tree& tree, const std::vector<std::size_t>& leaf_points,
+    const std::vector<std::size_t>& counts) {
+  const std::size_t n = counts.size();
+  const std::size_t words = (n + 63) / 64;
+  std::vector<std::uint64_t> below(tree.size() * words, 0);
+  std::vector<std::vector<std::size_t>> nodes(n, std::vector<std::size_t>(n, 0));
+  const std::vector<std::size_t> order = preorder(tree);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const std::size_t node = *it;
+    std::uint64_t* const bits = below.data() + node * words;
+    if (tree.leaf(node)) {
+      if (leaf_points[node] == 0) continue;
+      const auto index = static_cast<std::size_t>(
+          std::lower_bound(counts.begin(), counts.end(), leaf_points[node]) - counts.begin());
+      bits[index / 64] |= std::uint64_t{1} << (index % 64);
+      continue;
+    }
+    const std::uint64_t* const left = below.data() + tree.left(node) * words;
+    const std::uint64_t* const right = below.data() + tree.right(node) * words;
+    for (std::size_t w = 0; w < words; ++w) bits[w] = left[w] | right[w];
+  }
+  for (const std::size_t node : order) {
+    const std::uint64_t* const bits = below.data() + node * words;
+    std::size_t next = n;  // the least count index >= i below the node
+    for (std::size_t i = n; i-- > 0;) {
+      if ((bits[i / 64] >> (i % 64)) & 1U) next = i;
+      if (next < n) ++nodes[i][next];
+    }
+  }
+  for (auto& row : nodes) {
+    for (std::size_t j = 1; j < n; ++j) row[j] += row[j - 1];
+  }
+  return nodes;
 }
 
 }  // namespace
@@ -195,48 +238,51 @@ void TreeExplainer::add_tree(const Tree& tree) {
   TreePlan plan;
   plan.depth = shape.depth;
   // A leaf polynomial divided by one factor has degree < U (distinct features on the path);
-  // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices. Rounded up to a
-  // whole number of blocks (more points stay exact). Leaves of value 0 add nothing.
-  const auto points_for = [](std::size_t unique) {
-    const std::size_t needed = (unique + 1) / 2;
-    return std::max<std::size_t>(kLanes, (needed + kLanes - 1) / kLanes * kLanes);
-  };
+  // k points integrate degree 2k - 1 exactly, so k = ceil(U / 2) suffices. Leaves of value 0
+  // add nothing.
   std::vector<std::size_t> leaf_points = std::move(shape.leaf_unique);
   std::vector<std::size_t> counts;  // the point counts the leaves need, ascending
   for (std::size_t& points : leaf_points) {
     if (points == 0) continue;
-    points = points_for(points);
+    points = std::max<std::size_t>((points + 1) / 2, 1);
     counts.push_back(points);
   }
   std::sort(counts.begin(), counts.end());
   counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
-  // TreeSHAP is linear in the leaf values: the tree's values are the sum of two walks', each
+  // TreeSHAP is linear in the leaf values: the tree's values are the sum of its walks', each
   // over some of its leaves (the others counted as 0). Deep leaves need many points, shallow
-  // ones few; when it saves work, the leaves needing at most `split` points get a walk of
-  // their own with `split` points and the rest one with the most (work ~ nodes walked x points).
+  // ones few; up to kMaxWalks walks take the leaves by ranges of point counts, each with the
+  // most points of its range, split where the work is least (nodes walked x (points +
+  // kVisitCost): a node visited costs about as much again as a few points). Beyond three
+  // walks the reference forest saves nothing more.
   if (!counts.empty()) {
-    const std::size_t most = counts.back();
-    std::size_t live_nodes = 0;
-    std::vector<char> all = live_below(tree, leaf_points, 0, most, live_nodes);
-    std::size_t best_work = live_nodes * most;
-    std::size_t best_split = most;
-    for (std::size_t i = 0; i + 1 < counts.size(); ++i) {
-      std::size_t low_nodes = 0;
-      std::size_t high_nodes = 0;
-      live_below(tree, leaf_points, 0, counts[i], low_nodes);
-      live_below(tree, leaf_points, counts[i], most, high_nodes);
-      const std::size_t work = low_nodes * counts[i] + high_nodes * most;
-      if (work < best_work) {
-        best_work = work;
-        best_split = counts[i];
+    constexpr std::size_t kVisitCost = 2;
+    const std::size_t n = counts.size();
+    const auto nodes = nodes_by_point_range(tree, leaf_points, counts);
+    const auto work = [&](std::size_t i, std::size_t j) {
+      return nodes[i][j] * (counts[j] + kVisitCost);
+    };
+    // The walks' last ranges end at counts[ends[w]]; the last ends at counts[n - 1].
+    std::vector<std::size_t> best{n - 1};
+    std::size_t best_work = work(0, n - 1);
+    for (std::size_t a = 0; a + 1 < n; ++a) {
+      const std::size_t two = work(0, a) + work(a + 1, n - 1);
+      if (two < best_work) {
+        best_work = two;
+        best = {a, n - 1};
+      }
+      for (std::size_t b = a + 1; b + 1 < n; ++b) {
+        const std::size_t three = work(0, a) + work(a + 1, b) + work(b + 1, n - 1);
+        if (three < best_work) {
+          best_work = three;
+          best = {a, b, n - 1};
+        }
       }
     }
-    if (best_split == most) {
-      plan.walks.push_back({most, std::move(all)});
-    } else {
-      std::size_t unused = 0;
-      plan.walks.push_back({best_split, live_below(tree, leaf_points, 0, best_split, unused)});
-      plan.walks.push_back({most, live_below(tree, leaf_points, best_split, most, unused)});
+    std::size_t low = 0;
+    for (const std::size_t end : best) {
+      plan.walks.push_back({counts[end], live_below(tree, leaf_points, low, counts[end])});
+      low = counts[end];
     }
   }
   plan.recurs = splits_again_below(tree, n_features_);
@@ -250,7 +296,7 @@ void TreeExplainer::add_tree(const Tree& tree) {
 }
 
 void TreeExplainer::prepare_walk() {
-  std::size_t max_points = kLanes;
+  std::size_t max_points = 1;
   std::size_t max_depth = 0;
   for (const TreePlan& plan : plans_) {
     for (const TreePlan::Walk& walk : plan.walks) max_points = std::max(max_points, walk.points);
@@ -267,6 +313,14 @@ void TreeExplainer::prepare_walk() {
       for (std::size_t p = 0; p < k; ++p) {
         minus_w_inv_table_[k].push_back(-weights_[k][p] / (1.0 - nodes_[k][p]));
       }
+      // An odd count is padded to an even one for the loops that go two points at a time:
+      // a point at t = 1 of weight 0, whose factors stay within [0, 1] and whose credits are
+      // 0 (detail/tree_shap_walk.hpp).
+      if (k % 2 == 1) {
+        nodes_[k].push_back(1.0);
+        weights_[k].push_back(0.0);
+        minus_w_inv_table_[k].push_back(0.0);
+      }
     }
   }
   for (std::size_t k = 0; k <= max_points; ++k) {
@@ -278,7 +332,7 @@ void TreeExplainer::prepare_walk() {
   model.n_trees = plans_.size();
   model.n_features = n_features_;
   model.levels = max_depth + 2;
-  model.max_points = max_points;
+  model.max_points = (max_points + 1) / 2 * 2;
   // At most ~4 MB of per-depth scratch: passes of kShapPassRows rows for trees of usual
   // depths, fewer rows a pass for extreme ones.
   constexpr std::size_t kScratchDoubles = std::size_t{1} << 19;

@@ -79,7 +79,8 @@ class TreeExplainer {
       /// Per node: 1 when its subtree holds one of the walk's leaves (non-zero values only).
       std::vector<char> live;
     };
-    /// None for a tree whose leaves are all 0; two when shallow leaves need fewer points.
+    /// None for a tree whose leaves are all 0; up to detail::kShapMaxWalks when shallow leaves
+    /// need fewer points.
     std::vector<Walk> walks;
     std::size_t depth = 0;
     /// Per node: 1 when its feature is split on again below it.

@@ -35,27 +35,32 @@ struct ShapBoostedTree {
   std::size_t begin;
 };
 
+/// The most walks of one tree (each over some of its leaves).
+inline constexpr std::size_t kShapMaxWalks = 3;
+
 /// Per tree: its walks (each over some of its leaves, with enough Gauss-Legendre points for
 /// them), and per node whether its feature is split on again below it and its share of its
 /// parent's training cover.
 struct ShapTreePlan {
   std::size_t size = 0;
   std::size_t n_walks = 0;
-  std::size_t points[2] = {0, 0};
-  const char* live[2] = {nullptr, nullptr};
+  std::size_t points[kShapMaxWalks] = {};
+  const char* live[kShapMaxWalks] = {};
   const char* recurs = nullptr;
   const double* share = nullptr;
 };
 
 /// What the walk reads. Quadrature tables are indexed by point count (nodes t, weights w and
-/// -w / (1 - t) on [0, 1]).
+/// -w / (1 - t) on [0, 1]); an odd count's tables have one more entry, t = 1 with weight 0 and
+/// -w / (1 - t) = 0, so that loops can go two points at a time (the extra point's factors are
+/// 0 or within [0, 1], its credits 0).
 struct ShapWalkModel {
   std::size_t n_trees = 0;
   std::size_t n_features = 0;
   std::size_t max_rows = 1;                  // lanes (<= kShapMaxRows)
   std::size_t pass_rows = 1;                 // rows a pass takes (<= kShapPassRows)
   std::size_t levels = 1;                    // deepest path + 2
-  std::size_t max_points = 2;                // most points of any walk
+  std::size_t max_points = 2;                // most points of any walk, rounded up to even
   const ShapForestTree* forest = nullptr;    // n_trees of them, or null
   const ShapBoostedTree* boosted = nullptr;  // n_trees of them, or null
   const ShapTreePlan* plans = nullptr;

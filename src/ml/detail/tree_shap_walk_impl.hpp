@@ -17,11 +17,14 @@ namespace risklab::ml::detail::RISKLAB_SHAP_NS {
 namespace {
 
 constexpr std::size_t kRowLanes = RISKLAB_SHAP_LANES;
-// Row vectors in a pass of the walk. The loops over them go a chunk of at most kChunkBlocks at a
-// time, whose masks and credits stay in registers; the tree's own work (its nodes, the edge
-// tables) is done once for the pass.
-constexpr std::size_t kMaxBlocks = kShapPassRows / kRowLanes;
+// Row vectors in a pass of the walk (at most two chunks: with two lanes a vector, a pass takes
+// half of kShapPassRows). The loops over them go a chunk of at most kChunkBlocks at a time,
+// whose masks and credits stay in registers; the tree's own work (its nodes, the edge tables)
+// is done once for the pass.
 constexpr std::size_t kChunkBlocks = 8;
+constexpr std::size_t kMaxBlocks =
+    kShapPassRows / kRowLanes < 2 * kChunkBlocks ? kShapPassRows / kRowLanes : 2 * kChunkBlocks;
+constexpr std::size_t kPassRows = kMaxBlocks * kRowLanes;
 static_assert(kShapPassRows % kRowLanes == 0 && kShapMaxRows % kShapPassRows == 0);
 
 // kRowLanes rows' values at one point, and per row a mask (all ones or zeros).
@@ -144,7 +147,8 @@ class Walker final : public ShapWalker {
  public:
   explicit Walker(const ShapWalkModel& model) : m_(model) {
     width_ = (m_.max_rows + kRowLanes - 1) / kRowLanes * kRowLanes;
-    const std::size_t per_level = m_.max_points * ((m_.pass_rows + kRowLanes - 1) / kRowLanes);
+    pass_rows_ = m_.pass_rows < kPassRows ? m_.pass_rows : kPassRows;
+    const std::size_t per_level = m_.max_points * ((pass_rows_ + kRowLanes - 1) / kRowLanes);
     a_ = allocate<RowVec>(m_.levels * per_level);
     g_ = allocate<RowVec>(m_.levels * per_level);
     acc_ = allocate<RowVec>(m_.levels * per_level);
@@ -204,7 +208,7 @@ class Walker final : public ShapWalker {
     const ShapTreePlan& plan = m_.plans[tree];
     if (plan.size <= 1 || n == 0) return;
     // More rows than a pass takes: passes of equal size (to whole vectors).
-    const std::size_t passes = (n + m_.pass_rows - 1) / m_.pass_rows;
+    const std::size_t passes = (n + pass_rows_ - 1) / pass_rows_;
     const std::size_t per_pass =
         ((n + passes - 1) / passes + kRowLanes - 1) / kRowLanes * kRowLanes;
     for (lane0_ = 0; lane0_ < n; lane0_ += per_pass) {
@@ -234,6 +238,7 @@ class Walker final : public ShapWalker {
   template <class Tree>
   void explain_tree(const Tree& tree, const ShapTreePlan& plan, std::size_t walk) {
     k_ = plan.points[walk];
+    k_even_ = (k_ + 1) / 2 * 2;
     t_ = m_.t[k_];
     w_ = m_.w[k_];
     minus_w_inv_ = m_.minus_w_inv[k_];
@@ -241,7 +246,7 @@ class Walker final : public ShapWalker {
     share_ = plan.share;
     live_ = plan.live[walk];
     if (n_ == 1) {
-      for (std::size_t i = 0; i < k_; ++i) row_a_[i] = 1.0;
+      for (std::size_t i = 0; i < k_even_; ++i) row_a_[i] = 1.0;
       dispatch_row<Tree, 2>(tree);
       return;
     }
@@ -252,9 +257,9 @@ class Walker final : public ShapWalker {
   template <class Tree, std::size_t K>
   void dispatch_row(const Tree& tree) {
     if constexpr (K > kMaxFixedPoints) {
-      visit_row(tree, 0, 0, DynamicPoints{k_});
+      visit_row(tree, 0, 0, DynamicPoints{k_even_});
     } else {
-      if (k_ == K) {
+      if (k_even_ == K) {
         visit_row(tree, 0, 0, FixedPoints<K>{});
       } else {
         dispatch_row<Tree, K + 2>(tree);
@@ -267,7 +272,7 @@ class Walker final : public ShapWalker {
   template <class Tree, std::size_t M, std::size_t C>
   void dispatch(const Tree& tree) {
     if (chunks_ == M && chunk_ == C) {
-      visit(tree, 0, 0, Blocks<M, C>{});
+      visit(tree, 0, 0, g_, Blocks<M, C>{});
     } else if constexpr (C < kChunkBlocks) {
       dispatch<Tree, M, C + 1>(tree);
     } else if constexpr ((M + 1) * kChunkBlocks <= kMaxBlocks) {
@@ -276,13 +281,13 @@ class Walker final : public ShapWalker {
   }
 
   template <class Tree, class B>
-  void visit(const Tree& tree, std::size_t node, std::size_t depth, B blocks);
+  void visit(const Tree& tree, std::size_t node, std::size_t depth, RowVec* g, B blocks);
   template <class Tree, class Points>
   void visit_row(const Tree& tree, std::size_t node, std::size_t depth, Points points);
 
-  // Writes an edge's factor tables (kEdgeTables of k points from `f0` on: f0, f1, c1, ratio,
-  // f0_old, f1_old; see visit()) for its cover share z, each only when some row uses it: c1 and
-  // f1_old when a row follows the edge (any_o), f0_old when one does not, ratio when one left
+  // Writes an edge's factor tables (kEdgeTables of k points from `f0` on, k even: f0, f1, c1,
+  // ratio, f0_old, f1_old; see visit()) for its cover share z, each only when some row uses it: c1
+  // and f1_old when a row follows the edge (any_o), f0_old when one does not, ratio when one left
   // the feature's path before. z_prev < 0: the feature is new on the path (no *_old, no
   // ratio). A zero z_prev has already made A zero for rows with o_prev = 0 (ratio 0 keeps it
   // so).
@@ -312,6 +317,7 @@ class Walker final : public ShapWalker {
 
   ShapWalkModel m_;
   std::size_t width_ = kRowLanes;  // lanes per feature in values_ and phi_
+  std::size_t pass_rows_ = 1;      // the most rows a pass takes
   RowVec* a_ = nullptr;
   RowVec* g_ = nullptr;
   RowVec* acc_ = nullptr;
@@ -334,7 +340,8 @@ class Walker final : public ShapWalker {
   std::size_t n_blocks_ = 1;  // chunks_ x chunk_ row vectors
   std::size_t chunks_ = 1;
   std::size_t chunk_ = 1;
-  std::size_t k_ = 2;
+  std::size_t k_ = 2;       // the walk's points
+  std::size_t k_even_ = 2;  // rounded up to even: the tables' stride, a lone row's points
   const double* t_ = nullptr;
   const double* w_ = nullptr;
   const double* minus_w_inv_ = nullptr;
@@ -347,9 +354,9 @@ class Walker final : public ShapWalker {
 // At `node` (depth `depth`, never a leaf), for each row r of the batch (a lane of a row vector),
 // a_ at (depth, point) holds A(t) = prod over the path's distinct features of
 // (z_f (1 - t) + o_f t), where z_f is the share of training cover the path keeps and o_f whether
-// the row follows it. Leaves g_ at (depth, point) = sum over leaves below of value * A_leaf(t),
-// and adds each edge's credit (the quadrature's weighted sum over the points, the weights
-// folded into the credit tables) to phi_.
+// the row follows it. Leaves in `g` (at each point) the sum over leaves below of
+// value * A_leaf(t), and adds each edge's credit (the quadrature's weighted sum over the points,
+// the weights folded into the credit tables) to phi_.
 //
 // The rows of a batch share everything that depends on the tree alone: the walk, each edge's
 // share z and the factor tables built from it (the divisions among them), so a row costs only
@@ -362,12 +369,13 @@ class Walker final : public ShapWalker {
 // counts as 0 in this one); an edge with z = 0 that no row follows makes every A below it
 // zero, so its subtree is skipped.
 template <class Tree, class B>
-void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B blocks) {
+void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, RowVec* const g,
+                   B blocks) {
   constexpr std::size_t nb = B::size();
   constexpr std::size_t chunk = B::chunk();
   const std::size_t k = k_;
+  const std::size_t kt = k_even_;  // the edge tables' stride
   RowVec* const a = a_ + depth * k * nb;
-  RowVec* const g = g_ + depth * k * nb;
   bool g_set = false;  // the first contributing child sets g, the next adds to it
   const std::size_t feature = tree.feature(node);
   const std::size_t children[2] = {tree.left(node), tree.right(node)};
@@ -397,12 +405,12 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
 
   // Factor tables for an edge: the new factor over the feature's old one, chosen per row by
   // o_prev and o, and the credit's quadrature weight times (o - z) / new factor, by o.
-  double* const f0 = tables_ + depth * kEdgeTables * k;  // z (1 - t)
-  double* const f1 = f0 + k;                             // z + (1 - z) t
-  double* const c1 = f1 + k;                             // w (1 - z) / (z + (1 - z) t)
-  double* const ratio = c1 + k;                          // z / z_prev, o_prev = 0
-  double* const f0_old = ratio + k;   // f0 / (z_prev + (1 - z_prev) t), o_prev = 1
-  double* const f1_old = f0_old + k;  // f1 / (z_prev + (1 - z_prev) t), o_prev = 1
+  double* const f0 = tables_ + depth * kEdgeTables * kt;  // z (1 - t)
+  double* const f1 = f0 + kt;                             // z + (1 - z) t
+  double* const c1 = f1 + kt;                             // w (1 - z) / (z + (1 - z) t)
+  double* const ratio = c1 + kt;                          // z / z_prev, o_prev = 0
+  double* const f0_old = ratio + kt;   // f0 / (z_prev + (1 - z_prev) t), o_prev = 1
+  double* const f1_old = f0_old + kt;  // f1 / (z_prev + (1 - z_prev) t), o_prev = 1
   const double* const new0 = was_present ? f0_old : f0;
   const double* const new1 = was_present ? f1_old : f1;
 
@@ -423,7 +431,7 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
     if (z == 0.0 && !any_o) continue;
     const bool is_leaf = tree.leaf(child);
     const double value = is_leaf ? tree.value(child) : 1.0;
-    edge_tables(f0, k, z, was_present ? z_prev : -1.0, any_o, any_not_o, any_o_prev_zero);
+    edge_tables(f0, kt, z, was_present ? z_prev : -1.0, any_o, any_not_o, any_o_prev_zero);
     // Runs body(index, block, factor, credit factor) over the points and the row vectors of
     // the chunk from `first` on, the factor being o_prev ? (o ? new1 : new0) : ratio per row,
     // times the leaf's value for a leaf.
@@ -489,7 +497,10 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
         for (std::size_t i = 0; i < k * nb; ++i) child_acc[i] = RowVec{};
         open_acc_[feature] = child_acc;
       }
-      visit(tree, child, depth + 1, blocks);
+      // The first child with leaves below leaves its g in this node's g (no copy); a second one
+      // in its level's.
+      RowVec* const below_g = g_set ? child_g : g;
+      visit(tree, child, depth + 1, below_g, blocks);
       // This edge is the deepest split on `feature` for the leaves below it except those under
       // a deeper split on the same feature (collected in child_acc, only when there is one);
       // credit it for the rest, divided by its own factor, times (o - z). With o = 0 the
@@ -501,10 +512,10 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, B bloc
           const RowVec credit0 = splat(minus_w_inv_[p]);
           for (std::size_t b = 0; b < chunk; ++b) {
             const std::size_t i = p * nb + first + b;
-            const RowVec below_g = child_g[i];
-            const RowVec below = recurs ? below_g - child_acc[i] : below_g;
+            const RowVec from_child = below_g[i];
+            const RowVec below = recurs ? from_child - child_acc[i] : from_child;
             credit[b] += below * select(o[first + b], credit1, credit0);
-            g[i] = g_set ? g[i] + below_g : below_g;
+            if (g_set) g[i] += from_child;
           }
         }
         add_credits(first, credit);
