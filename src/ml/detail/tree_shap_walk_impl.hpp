@@ -164,6 +164,7 @@ class Walker final : public ShapWalker {
     one_ = allocate<RowMask>(m_.n_features * kMaxBlocks);
     present_ = allocate<char>(m_.n_features);
     open_acc_ = allocate<RowVec*>(m_.n_features);
+    acc_set_ = allocate<char>(m_.levels);
     for (std::size_t f = 0; f < m_.n_features; ++f) zero_[f] = 1.0;
   }
   ~Walker() override {
@@ -182,6 +183,7 @@ class Walker final : public ShapWalker {
     release(one_);
     release(present_);
     release(open_acc_);
+    release(acc_set_);
   }
   Walker(const Walker&) = delete;
   Walker& operator=(const Walker&) = delete;
@@ -328,6 +330,7 @@ class Walker final : public ShapWalker {
   RowMask* one_ = nullptr;
   char* present_ = nullptr;
   RowVec** open_acc_ = nullptr;
+  char* acc_set_ = nullptr;  // per depth: acc_ there holds a sum (else it counts as 0)
   // A lone row's scratch: per depth and point its A, G and accumulator; per feature its o and
   // the accumulator of its closest split above.
   double* row_a_ = nullptr;
@@ -494,13 +497,14 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, RowVec
       present_[feature] = 1;
       zero_[feature] = z;
       if (recurs) {
-        for (std::size_t i = 0; i < k * nb; ++i) child_acc[i] = RowVec{};
+        acc_set_[depth + 1] = 0;  // the first deeper split to add to it sets it
         open_acc_[feature] = child_acc;
       }
       // The first child with leaves below leaves its g in this node's g (no copy); a second one
       // in its level's.
       RowVec* const below_g = g_set ? child_g : g;
       visit(tree, child, depth + 1, below_g, blocks);
+      const bool deeper = recurs && acc_set_[depth + 1] != 0;
       // This edge is the deepest split on `feature` for the leaves below it except those under
       // a deeper split on the same feature (collected in child_acc, only when there is one);
       // credit it for the rest, divided by its own factor, times (o - z). With o = 0 the
@@ -513,7 +517,7 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, RowVec
           for (std::size_t b = 0; b < chunk; ++b) {
             const std::size_t i = p * nb + first + b;
             const RowVec from_child = below_g[i];
-            const RowVec below = recurs ? from_child - child_acc[i] : from_child;
+            const RowVec below = deeper ? from_child - child_acc[i] : from_child;
             credit[b] += below * select(o[first + b], credit1, credit0);
             if (g_set) g[i] += from_child;
           }
@@ -531,7 +535,13 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, RowVec
   for (std::size_t b = 0; b < nb; ++b) one[b] = o_prev[b];
   open_acc_[feature] = outer_acc;
   if (outer_acc != nullptr) {
-    for (std::size_t i = 0; i < k * nb; ++i) outer_acc[i] += g[i];
+    char& set = acc_set_[static_cast<std::size_t>(outer_acc - acc_) / (k * nb)];
+    if (set != 0) {
+      for (std::size_t i = 0; i < k * nb; ++i) outer_acc[i] += g[i];
+    } else {
+      for (std::size_t i = 0; i < k * nb; ++i) outer_acc[i] = g[i];
+      set = 1;
+    }
   }
 }
 
