@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/json_number.hpp"
+#include "core/scheduling.hpp"
 #include "ml/master_scale.hpp"
 #include "service/audit_service.hpp"
 #include "service/champion.hpp"
@@ -314,8 +315,12 @@ void persist_all(store::Transaction& tx, const std::vector<ToStore>& items) {
 // writer keeps the default priority and the log says so once.
 constexpr int kWriterNice = -5;
 
+// It also asks for short time slices (core::prefer_short_slices): woken with a batch while the
+// explanation threads keep the cores busy, it starts at once.
 void raise_writer_priority() {
-  if (setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWriterNice) == 0) return;
+  const bool raised = setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWriterNice) == 0;
+  core::prefer_short_slices();
+  if (raised) return;
   static std::once_flag told;
   std::call_once(told, [error = errno] {
     spdlog::info(
@@ -617,6 +622,7 @@ class Explanations {
   }
 
   void run(std::size_t thread, std::size_t threads) {
+    core::prefer_long_slices();  // CPU-bound, started from a request thread
     std::vector<std::pair<std::uint64_t, ml::ShapValues>> done;
     std::vector<std::pair<Job, ml::ShapValues*>> finished;
     std::vector<double> row;
@@ -652,8 +658,16 @@ class Explanations {
         }
         changed_locked();  // room for queued scorings
       }
-      for (auto& [job, values] : finished) store(job, *values);
-      finished.clear();
+      if (!finished.empty()) {
+        // Counted as being computed until all are queued: the writer stores the scorings that
+        // leave together in one transaction.
+        std::deque<GroupCommit::Computing> counts;
+        for (std::size_t i = 0; i < finished.size(); ++i) counts.emplace_back(commits_);
+        for (std::size_t i = 0; i < finished.size(); ++i) {
+          store(finished[i].first, *finished[i].second, counts[i]);
+        }
+        finished.clear();
+      }
       if (!walked) {
         // The scorings in flight have their last trees on other threads: nothing to do until
         // one joins or leaves.
@@ -712,8 +726,9 @@ class Explanations {
     if (joined) changed_locked();  // the other threads take the new rows at their next tree
   }
 
-  // Adds the drivers of a scoring that every tree has explained and queues it for storing.
-  void store(Job& job, const ml::ShapValues& values) {
+  // Adds the drivers of a scoring that every tree has explained and queues it for storing,
+  // ending `computing`.
+  void store(Job& job, const ml::ShapValues& values, GroupCommit::Computing& computing) {
     try {
       add_drivers(job.computed, *job.loaded,
                   ml::rank_drivers(job.loaded->model(), values.contributions, job.computed.top_k));
@@ -721,7 +736,6 @@ class Explanations {
       job.done(nullptr, std::current_exception());
       return;
     }
-    GroupCommit::Computing computing(commits_);
     commits_.submit(computing, job.actor, std::move(job.computed), std::move(job.done));
   }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <cstring>
+#include <latch>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/scheduling.hpp"
 #include "web/detail/http_framing.hpp"
 #include "web/error_mapping.hpp"
 
@@ -310,7 +312,19 @@ struct HttpEngine::Impl {
       loops.push_back(std::make_unique<Loop>());
       loops.back()->sweep = std::make_unique<asio::steady_timer>(loops.back()->io);
     }
-    workers = std::make_unique<asio::thread_pool>(std::max<std::size_t>(1, options.workers));
+    const std::size_t n_workers = std::max<std::size_t>(1, options.workers);
+    workers = std::make_unique<asio::thread_pool>(n_workers);
+    // Each worker asks for short time slices (core::prefer_short_slices), as the I/O threads
+    // do: a request waits for no busy thread's slice to end. One task a worker, each holding
+    // its thread until all have run.
+    auto started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(n_workers));
+    for (std::size_t i = 0; i < n_workers; ++i) {
+      asio::post(*workers, [started] {
+        core::prefer_short_slices();
+        started->arrive_and_wait();
+      });
+    }
+    started->wait();
     retry = std::make_unique<asio::steady_timer>(loops[0]->io);
   }
 
@@ -481,6 +495,7 @@ void HttpEngine::serve() {
   std::vector<std::thread> threads;
   for (auto& loop : impl_->loops) {
     threads.emplace_back([&io = loop->io] {
+      core::prefer_short_slices();
       while (true) {
         try {
           io.run();
