@@ -13,8 +13,6 @@
 namespace risklab::ml {
 namespace {
 
-// The walk computes its per-edge tables two points at a time: point counts are even.
-
 // Gauss-Legendre rule with n points mapped to [0, 1] (Newton on P_n from the usual cosine
 // guesses); exact for polynomials of degree <= 2n - 1.
 void gauss_legendre(std::size_t n, std::vector<double>& nodes, std::vector<double>& weights) {
@@ -251,10 +249,11 @@ void TreeExplainer::add_tree(const Tree& tree) {
   counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
   // TreeSHAP is linear in the leaf values: the tree's values are the sum of its walks', each
   // over some of its leaves (the others counted as 0). Deep leaves need many points, shallow
-  // ones few; up to kMaxWalks walks take the leaves by ranges of point counts, each with the
-  // most points of its range, split where the work is least (nodes walked x (points +
-  // kVisitCost): a node visited costs about as much again as a few points). Beyond three
-  // walks the reference forest saves nothing more.
+  // ones few; up to three walks (detail::kShapMaxWalks) take the leaves by ranges of point
+  // counts, each with the most points of its range, split where the work is least (nodes
+  // walked x (points + kVisitCost): a node visited costs about as much again as a few points).
+  // Beyond three walks the reference forest saves nothing more.
+  static_assert(detail::kShapMaxWalks == 3);
   if (!counts.empty()) {
     constexpr std::size_t kVisitCost = 2;
     const std::size_t n = counts.size();

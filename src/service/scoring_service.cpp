@@ -670,7 +670,8 @@ class Explanations {
       }
       if (!walked) {
         // The scorings in flight have their last trees on other threads: nothing to do until
-        // one joins or leaves.
+        // one joins or leaves (the flight is not held meanwhile).
+        flight.reset();
         std::unique_lock lock(mutex_);
         wait_locked(lock, seen);
       }
