@@ -255,7 +255,7 @@ void TreeExplainer::add_tree(const Tree& tree) {
   // Beyond three walks the reference forest saves nothing more.
   static_assert(detail::kShapMaxWalks == 3);
   if (!counts.empty()) {
-    constexpr std::size_t kVisitCost = 2;
+    constexpr std::size_t kVisitCost = 4;
     const std::size_t n = counts.size();
     const auto nodes = nodes_by_point_range(tree, leaf_points, counts);
     const auto work = [&](std::size_t i, std::size_t j) {
