@@ -379,7 +379,8 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, RowVec
   const std::size_t k = k_;
   const std::size_t kt = k_even_;  // the edge tables' stride
   RowVec* const a = a_ + depth * k * nb;
-  bool g_set = false;  // the first contributing child sets g, the next adds to it
+  bool g_set = false;    // the first contributing child sets g, the next adds to it
+  bool entered = false;  // a child below was visited (the feature's state changed)
   const std::size_t feature = tree.feature(node);
   const std::size_t children[2] = {tree.left(node), tree.right(node)};
   const bool was_present = present_[feature] != 0;
@@ -496,6 +497,7 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, RowVec
       for (std::size_t b = 0; b < nb; ++b) one[b] = o[b];
       present_[feature] = 1;
       zero_[feature] = z;
+      entered = true;
       if (recurs) {
         acc_set_[depth + 1] = 0;  // the first deeper split to add to it sets it
         open_acc_[feature] = child_acc;
@@ -530,10 +532,15 @@ void Walker::visit(const Tree& tree, std::size_t node, std::size_t depth, RowVec
   if (!g_set) {
     for (std::size_t i = 0; i < k * nb; ++i) g[i] = RowVec{};
   }
-  present_[feature] = was_present ? 1 : 0;
-  zero_[feature] = z_prev;
-  for (std::size_t b = 0; b < nb; ++b) one[b] = o_prev[b];
-  open_acc_[feature] = outer_acc;
+  if (entered) {
+    // The feature's state as the path above left it (its masks matter only if it was on it).
+    present_[feature] = was_present ? 1 : 0;
+    zero_[feature] = z_prev;
+    if (was_present) {
+      for (std::size_t b = 0; b < nb; ++b) one[b] = o_prev[b];
+    }
+    open_acc_[feature] = outer_acc;
+  }
   if (outer_acc != nullptr) {
     char& set = acc_set_[static_cast<std::size_t>(outer_acc - acc_) / (k * nb)];
     if (set != 0) {
