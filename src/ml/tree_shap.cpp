@@ -7,6 +7,7 @@
 #include <numbers>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 #include "ml/detail/gbdt_trees.hpp"
 
@@ -368,18 +369,14 @@ void TreeExplainer::prepare_walk() {
   model.t = t_tables_.data();
   model.w = w_tables_.data();
   model.minus_w_inv = minus_w_inv_tables_.data();
-  // Four rows a vector where the CPU has AVX2 and FMA, unless RISKLAB_TREESHAP=sse2 asks for
-  // the walk every x86-64 runs (the two agree to rounding: tests check both).
-  const char* choice = std::getenv("RISKLAB_TREESHAP");
-  portable_walk_ =
-      (choice != nullptr && std::string_view(choice) == "sse2") || !detail::shap_walker_has_avx2();
+  // The widest walk this CPU runs, or the one RISKLAB_TREESHAP names (all agree to rounding:
+  // tests check it).
+  walk_kind_ = detail::chosen_shap_walk();
   walker_ = new_walker();
 }
 
 std::unique_ptr<detail::ShapWalker> TreeExplainer::new_walker() const {
-  return std::unique_ptr<detail::ShapWalker>(portable_walk_
-                                                 ? detail::new_shap_walker_sse2(walk_model_)
-                                                 : detail::new_shap_walker_avx2(walk_model_));
+  return std::unique_ptr<detail::ShapWalker>(detail::new_shap_walker(walk_kind_, walk_model_));
 }
 
 TreeExplainer::TreeExplainer(const RandomForest& forest)
@@ -543,8 +540,44 @@ bool ContinuousExplainer::step(std::size_t thread,
 
 namespace detail {
 
-bool shap_walker_has_avx2() {
-  return __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
+bool shap_walk_runs(ShapWalkKind kind) {
+  const bool avx2 = __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
+  switch (kind) {
+    case ShapWalkKind::sse2:
+      return true;
+    case ShapWalkKind::avx2:
+      return avx2;
+    case ShapWalkKind::avx512:
+      return avx2 && __builtin_cpu_supports("avx512f") != 0 &&
+             __builtin_cpu_supports("avx512dq") != 0 && __builtin_cpu_supports("avx512vl") != 0;
+  }
+  return false;
+}
+
+ShapWalkKind chosen_shap_walk() {
+  constexpr std::pair<std::string_view, ShapWalkKind> kNames[] = {
+      {"sse2", ShapWalkKind::sse2}, {"avx2", ShapWalkKind::avx2}, {"avx512", ShapWalkKind::avx512}};
+  if (const char* choice = std::getenv("RISKLAB_TREESHAP"); choice != nullptr) {
+    for (const auto& [name, kind] : kNames) {
+      if (name == choice && shap_walk_runs(kind)) return kind;
+    }
+  }
+  for (const ShapWalkKind kind : {ShapWalkKind::avx512, ShapWalkKind::avx2}) {
+    if (shap_walk_runs(kind)) return kind;
+  }
+  return ShapWalkKind::sse2;
+}
+
+ShapWalker* new_shap_walker(ShapWalkKind kind, const ShapWalkModel& model) {
+  switch (kind) {
+    case ShapWalkKind::avx512:
+      return new_shap_walker_avx512(model);
+    case ShapWalkKind::avx2:
+      return new_shap_walker_avx2(model);
+    case ShapWalkKind::sse2:
+      break;
+  }
+  return new_shap_walker_sse2(model);
 }
 
 }  // namespace detail

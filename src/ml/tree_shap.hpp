@@ -34,9 +34,10 @@ struct ShapValues {
 /// the degrees involved) and each split edge is credited once. Hand-written: no Debian C++
 /// package offers TreeSHAP for our forest; xgboost's own for boosted trees (its C API) is
 /// serialized by a mutex and costs ~3.7x the CPU (bench/ml: BM_Gbdt*ShapOneRow). The walk
-/// (detail/tree_shap_walk.hpp) runs several rows a vector, a lane each: four where the CPU has
-/// AVX2 and FMA, two on any x86-64 (or with RISKLAB_TREESHAP=sse2), chosen at construction; a
-/// lone row runs its points two to a vector. Holds per-tree quadrature tables and scratch
+/// (detail/tree_shap_walk.hpp) runs several rows a vector, a lane each: eight where the CPU has
+/// AVX-512, four where it has AVX2 and FMA, two on any x86-64 (RISKLAB_TREESHAP=sse2, avx2 or
+/// avx512 picks one the CPU runs), chosen at construction; a lone row runs its points two to a
+/// vector. Holds per-tree quadrature tables and scratch
 /// buffers, so one explainer must not be shared between threads.
 class TreeExplainer {
  public:
@@ -112,7 +113,7 @@ class TreeExplainer {
   std::vector<detail::ShapBoostedTree> boosted_trees_;
   std::vector<detail::ShapTreePlan> walk_plans_;
   detail::ShapWalkModel walk_model_;
-  bool portable_walk_ = false;  // RISKLAB_TREESHAP=sse2 or no AVX2 and FMA
+  detail::ShapWalkKind walk_kind_ = detail::ShapWalkKind::sse2;  // chosen_shap_walk()
   std::unique_ptr<detail::ShapWalker> walker_;
 };
 

@@ -10,6 +10,7 @@
 #include <limits>
 #include <numeric>
 #include <sstream>
+#include <utility>
 
 #include "core/error.hpp"
 #include "fixtures.hpp"
@@ -196,10 +197,10 @@ TEST(GbdtTreeShap, ABatchWithMissingValuesGivesEveryRowTheValuesItGetsAlone) {
   }
 }
 
-// The AVX2 walk (four rows a vector) and the portable one (RISKLAB_TREESHAP=sse2) route missing
-// values and float thresholds alike and give the same values, to rounding.
-TEST(GbdtTreeShap, TheAvx2AndPortableWalksGiveTheSameValuesWithMissingValues) {
-  if (!detail::shap_walker_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2 and FMA";
+// The AVX2 and AVX-512 walks (four and eight rows a vector) and the portable one
+// (RISKLAB_TREESHAP=sse2) route missing values and float thresholds alike and give the same
+// values, to rounding.
+TEST(GbdtTreeShap, TheVectorWalksAndThePortableOneGiveTheSameValuesWithMissingValues) {
   const Dataset train = synthetic_dataset(600, 5, 0.2);
   const Dataset test = synthetic_dataset(40, 7, 0.2);
   const Model model = train_gbdt_model(train, small_params(), one_thread());
@@ -212,18 +213,28 @@ TEST(GbdtTreeShap, TheAvx2AndPortableWalksGiveTheSameValuesWithMissingValues) {
     rows.insert(rows.end(), raw.begin(), raw.end());
   }
   ASSERT_GT(missing, 0U);
-  TreeExplainer vectors_of_four(model.booster);
   ::setenv("RISKLAB_TREESHAP", "sse2", 1);
-  TreeExplainer vectors_of_two(model.booster);
-  ::unsetenv("RISKLAB_TREESHAP");
-  const auto four = vectors_of_four.explain_batch(rows.data(), test.n_rows);
-  const auto two = vectors_of_two.explain_batch(rows.data(), test.n_rows);
-  for (std::size_t row = 0; row < test.n_rows; ++row) {
-    for (std::size_t f = 0; f < model.features.size(); ++f) {
-      EXPECT_NEAR(four[row].contributions[f], two[row].contributions[f], 1e-12)
-          << "row " << row << ", feature " << f;
+  TreeExplainer portable(model.booster);
+  const auto two = portable.explain_batch(rows.data(), test.n_rows);
+  std::size_t compared = 0;
+  const std::pair<const char*, detail::ShapWalkKind> walks[] = {
+      {"avx2", detail::ShapWalkKind::avx2}, {"avx512", detail::ShapWalkKind::avx512}};
+  for (const auto& [walk, kind] : walks) {
+    if (!detail::shap_walk_runs(kind)) continue;  // not on this CPU
+    ::setenv("RISKLAB_TREESHAP", walk, 1);
+    ASSERT_EQ(detail::chosen_shap_walk(), kind) << walk;
+    TreeExplainer vectors(model.booster);
+    const auto wide = vectors.explain_batch(rows.data(), test.n_rows);
+    for (std::size_t row = 0; row < test.n_rows; ++row) {
+      for (std::size_t f = 0; f < model.features.size(); ++f) {
+        EXPECT_NEAR(wide[row].contributions[f], two[row].contributions[f], 1e-12)
+            << walk << ", row " << row << ", feature " << f;
+      }
     }
+    ++compared;
   }
+  ::unsetenv("RISKLAB_TREESHAP");
+  if (compared == 0) GTEST_SKIP() << "this CPU runs only the portable walk";
 }
 
 TEST(GbdtModel, TopDriversRankTheBoostedTreeShapContributionsByMagnitude) {

@@ -1,10 +1,10 @@
 #pragma once
 
 // The walk of TreeExplainer (ml/tree_shap.hpp) behind a plain interface, so that it can be
-// compiled twice: for any x86-64 (SSE2, two rows a vector) and for CPUs with AVX2 and FMA (four
-// rows a vector), the latter chosen at run time. Only raw arrays cross it: the AVX2 translation
-// unit must not instantiate a template that the rest of the program shares (the linker could
-// pick its AVX2 copy for everyone).
+// compiled three times: for any x86-64 (SSE2, two rows a vector), for CPUs with AVX2 and FMA
+// (four) and for CPUs with AVX-512 (eight), the widest the CPU runs chosen at run time. Only raw
+// arrays cross it: the AVX2 and AVX-512 translation units must not instantiate a template that
+// the rest of the program shares (the linker could pick their copy for everyone).
 
 #include <cstddef>
 #include <cstdint>
@@ -84,11 +84,22 @@ class ShapWalker {
   virtual void read(std::size_t lane, double* out) const = 0;
 };
 
-/// The walk for any x86-64 CPU. The caller owns the result (delete).
+/// The compilations of the walk, narrowest first: any x86-64 (SSE2, two rows a vector), AVX2 and
+/// FMA (four), AVX-512 F, DQ and VL (eight).
+enum class ShapWalkKind { sse2, avx2, avx512 };
+
+/// Whether this CPU runs `kind`'s walk.
+bool shap_walk_runs(ShapWalkKind kind);
+/// The walk to take: the one RISKLAB_TREESHAP names (sse2, avx2 or avx512) if this CPU runs it,
+/// otherwise the widest this CPU runs.
+ShapWalkKind chosen_shap_walk();
+/// A walker of `kind` (which this CPU must run). The caller owns the result (delete).
+ShapWalker* new_shap_walker(ShapWalkKind kind, const ShapWalkModel& model);
+
+/// new_shap_walker's three, each defined in tree_shap_walk_<kind>.cpp, the one file compiled
+/// for that instruction set.
 ShapWalker* new_shap_walker_sse2(const ShapWalkModel& model);
-/// The walk for CPUs with AVX2 and FMA (shap_walker_has_avx2()). The caller owns the result.
 ShapWalker* new_shap_walker_avx2(const ShapWalkModel& model);
-/// Whether this CPU runs new_shap_walker_avx2's walk.
-bool shap_walker_has_avx2();
+ShapWalker* new_shap_walker_avx512(const ShapWalkModel& model);
 
 }  // namespace risklab::ml::detail

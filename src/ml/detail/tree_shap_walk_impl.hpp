@@ -1,7 +1,8 @@
-// The walk of TreeExplainer, included by tree_shap_walk_sse2.cpp and tree_shap_walk_avx2.cpp
-// with RISKLAB_SHAP_NS (a namespace of its own, so that no symbol is shared between the two)
-// and RISKLAB_SHAP_LANES (rows per vector: 2 with SSE2, 4 with AVX2). See tree_shap_walk.hpp:
-// only builtins, intrinsics and our own code here, no standard-library template.
+// The walk of TreeExplainer, included by tree_shap_walk_{sse2,avx2,avx512}.cpp with
+// RISKLAB_SHAP_NS (a namespace of its own, so that no symbol is shared between them) and
+// RISKLAB_SHAP_LANES (rows per vector: 2 with SSE2, 4 with AVX2, 8 with AVX-512). See
+// tree_shap_walk.hpp: only builtins, intrinsics and our own code here, no standard-library
+// template.
 //
 // No include guard: meant to be included once per translation unit.
 
@@ -18,9 +19,9 @@ namespace {
 
 constexpr std::size_t kRowLanes = RISKLAB_SHAP_LANES;
 // Row vectors in a pass of the walk (at most two chunks: with two lanes a vector, a pass takes
-// half of kShapPassRows). The loops over them go a chunk of at most kChunkBlocks at a time,
-// whose masks and credits stay in registers; the tree's own work (its nodes, the edge tables)
-// is done once for the pass.
+// half of kShapPassRows; with eight, one chunk takes all of it). The loops over them go a chunk of
+// at most kChunkBlocks at a time, whose masks and credits stay in registers; the tree's own work
+// (its nodes, the edge tables) is done once for the pass.
 constexpr std::size_t kChunkBlocks = 8;
 constexpr std::size_t kMaxBlocks =
     kShapPassRows / kRowLanes < 2 * kChunkBlocks ? kShapPassRows / kRowLanes : 2 * kChunkBlocks;
@@ -59,7 +60,10 @@ using Block = double __attribute__((vector_size(2 * sizeof(double))));
 // Per lane: x <= y (NaN is not). Intrinsics: GCC 12 cannot expand a comparison of double
 // vectors into 64-bit lane masks without SSE4.1.
 [[gnu::always_inline]] inline RowMask less_equal(RowVec x, double y) {
-#if RISKLAB_SHAP_LANES == 4
+#if RISKLAB_SHAP_LANES == 8
+  return reinterpret_cast<RowMask>(
+      _mm512_movm_epi64(_mm512_cmp_pd_mask(x, _mm512_set1_pd(y), _CMP_LE_OQ)));
+#elif RISKLAB_SHAP_LANES == 4
   return reinterpret_cast<RowMask>(_mm256_cmp_pd(x, _mm256_set1_pd(y), _CMP_LE_OQ));
 #else
   static_assert(kRowLanes == 2);
