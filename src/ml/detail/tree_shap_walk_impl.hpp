@@ -213,6 +213,7 @@ class Walker final : public ShapWalker {
   void walk(std::size_t tree, std::size_t n) override {
     const ShapTreePlan& plan = m_.plans[tree];
     if (plan.size <= 1 || n == 0) return;
+    prefetch(tree, plan);
     // More rows than a pass takes: passes of equal size (to whole vectors).
     const std::size_t passes = (n + pass_rows_ - 1) / pass_rows_;
     const std::size_t per_pass =
@@ -241,6 +242,32 @@ class Walker final : public ShapWalker {
   }
 
  private:
+  // Asks for the tree's arrays in the core's L2 cache before the walk needs them. A walk reads
+  // some ten arrays at every node, and a tree comes back to a thread only after the others
+  // (tens of KB each, MBs in all: out of L2 by then); left to demand loads, their misses stall
+  // every node's setup. Measured under load (bench/http rf drivers): +8 % req/s.
+  static void prefetch_bytes(const void* p, std::size_t bytes) {
+    const char* c = static_cast<const char*>(p);
+    for (std::size_t i = 0; i < bytes; i += 64) _mm_prefetch(c + i, _MM_HINT_T1);
+  }
+  void prefetch(std::size_t tree, const ShapTreePlan& plan) const {
+    const std::size_t n = plan.size;
+    if (m_.forest != nullptr) {
+      const ShapForestTree& t = m_.forest[tree];
+      prefetch_bytes(t.left, n * sizeof *t.left);
+      prefetch_bytes(t.right, n * sizeof *t.right);
+      prefetch_bytes(t.feature, n * sizeof *t.feature);
+      prefetch_bytes(t.threshold, n * sizeof *t.threshold);
+      prefetch_bytes(t.value, n * sizeof *t.value);
+    } else {
+      const ShapBoostedTree& t = m_.boosted[tree];
+      prefetch_bytes(t.nodes, n * sizeof *t.nodes);
+      prefetch_bytes(t.values, n * sizeof *t.values);
+    }
+    prefetch_bytes(plan.recurs, n);
+    prefetch_bytes(plan.share, n * sizeof *plan.share);
+    for (std::size_t w = 0; w < plan.n_walks; ++w) prefetch_bytes(plan.live[w], n);
+  }
   template <class Tree>
   void explain_tree(const Tree& tree, const ShapTreePlan& plan, std::size_t walk) {
     k_ = plan.points[walk];
