@@ -107,6 +107,11 @@ namespace detail {
 void prepare_session(soci::session& sql, Backend backend) {
   switch (backend) {
     case Backend::sqlite:
+      // A new database file gets 8 KB pages (an existing one keeps its own): an assessment row
+      // (95 inputs and the drivers, ~2.7 KB) takes a whole 4 KB page, three share an 8 KB one.
+      // Under the scoring benchmark: 4,500 -> 3,136 bytes of file a scoring, the checkpointer's
+      // CPU -35 % (PERFORMANCE.md, "Session 13"). Must come before the first write.
+      sql << "PRAGMA page_size = 8192";
       sql << "PRAGMA foreign_keys = ON";
       sql << "PRAGMA journal_mode = WAL";
       sql << "PRAGMA synchronous = NORMAL";

@@ -258,6 +258,28 @@ TEST(DatabaseUrl, SqliteFileInAMissingDirectoryIsUnavailable) {
   EXPECT_THROW(Database::open("sqlite:///nonexistent-dir/x/risklab.db"), core::Unavailable);
 }
 
+TEST(SqliteWal, ANewDatabaseHasEightKilobytePagesAndAnOldOneKeepsItsOwn) {
+  test::TempDir dir;
+  const auto fresh = dir.path() / "fresh.db";
+  const auto old = dir.path() / "old.db";
+  {
+    // A database created elsewhere with SQLite's default 4 KB pages, in WAL mode.
+    soci::session sql("sqlite3", "db=" + old.string());
+    sql << "PRAGMA journal_mode = WAL";
+    sql << "CREATE TABLE t (id INTEGER PRIMARY KEY)";
+  }
+  const auto page_size = [](Database& db) {
+    Transaction tx(db);
+    detail::sql(tx) << "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY)";
+    int size = 0;
+    detail::sql(tx) << "PRAGMA page_size", soci::into(size);
+    tx.commit();
+    return size;
+  };
+  EXPECT_EQ(page_size(*Database::open("sqlite://" + fresh.string(), 1)), 8192);
+  EXPECT_EQ(page_size(*Database::open("sqlite://" + old.string(), 1)), 4096);
+}
+
 TEST(SqliteWal, CommitsLeaveCheckpointsToTheBackgroundCheckpointerWhichCopiesTheWalIntoTheFile) {
   test::TempDir dir;
   const auto file = dir.path() / "wal.db";
