@@ -2,13 +2,15 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "ml/dataset.hpp"
+#include "ml/detail/tree_shap_walk.hpp"
 #include "ml/rng.hpp"
 #include "support/temp_dir.hpp"
 
@@ -18,6 +20,24 @@ namespace risklab::ml::test {
 inline nlohmann::json load_fixture(const std::string& name) {
   std::ifstream in(risklab::test::source_dir() / "tests" / "fixtures" / "ml" / name);
   return nlohmann::json::parse(in);
+}
+
+/// Makes the TreeExplainers built next take the walk that RISKLAB_TREESHAP=`name` picks; true
+/// when that is `kind` (the CPU runs it).
+inline bool use_shap_walk(const char* name, detail::ShapWalkKind kind) {
+  ::setenv("RISKLAB_TREESHAP", name, 1);
+  return detail::chosen_shap_walk() == kind;
+}
+
+/// The vector walks of TreeSHAP this CPU runs, each with the RISKLAB_TREESHAP value that picks it.
+inline std::vector<std::pair<const char*, detail::ShapWalkKind>> vector_shap_walks() {
+  std::vector<std::pair<const char*, detail::ShapWalkKind>> out;
+  const std::pair<const char*, detail::ShapWalkKind> all[] = {
+      {"avx2", detail::ShapWalkKind::avx2}, {"avx512", detail::ShapWalkKind::avx512}};
+  for (const auto& walk : all) {
+    if (detail::shap_walk_runs(walk.second)) out.push_back(walk);
+  }
+  return out;
 }
 
 /// A small labelled dataset: default risk rises with x0 and falls with x1; x2 is noise;

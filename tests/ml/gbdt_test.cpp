@@ -201,6 +201,7 @@ TEST(GbdtTreeShap, ABatchWithMissingValuesGivesEveryRowTheValuesItGetsAlone) {
 // (RISKLAB_TREESHAP=sse2) route missing values and float thresholds alike and give the same
 // values, to rounding.
 TEST(GbdtTreeShap, TheVectorWalksAndThePortableOneGiveTheSameValuesWithMissingValues) {
+  if (test::vector_shap_walks().empty()) GTEST_SKIP() << "this CPU runs only the portable walk";
   const Dataset train = synthetic_dataset(600, 5, 0.2);
   const Dataset test = synthetic_dataset(40, 7, 0.2);
   const Model model = train_gbdt_model(train, small_params(), one_thread());
@@ -213,16 +214,11 @@ TEST(GbdtTreeShap, TheVectorWalksAndThePortableOneGiveTheSameValuesWithMissingVa
     rows.insert(rows.end(), raw.begin(), raw.end());
   }
   ASSERT_GT(missing, 0U);
-  ::setenv("RISKLAB_TREESHAP", "sse2", 1);
+  ASSERT_TRUE(test::use_shap_walk("sse2", detail::ShapWalkKind::sse2));
   TreeExplainer portable(model.booster);
   const auto two = portable.explain_batch(rows.data(), test.n_rows);
-  std::size_t compared = 0;
-  const std::pair<const char*, detail::ShapWalkKind> walks[] = {
-      {"avx2", detail::ShapWalkKind::avx2}, {"avx512", detail::ShapWalkKind::avx512}};
-  for (const auto& [walk, kind] : walks) {
-    if (!detail::shap_walk_runs(kind)) continue;  // not on this CPU
-    ::setenv("RISKLAB_TREESHAP", walk, 1);
-    ASSERT_EQ(detail::chosen_shap_walk(), kind) << walk;
+  for (const auto& [walk, kind] : test::vector_shap_walks()) {
+    ASSERT_TRUE(test::use_shap_walk(walk, kind)) << walk;
     TreeExplainer vectors(model.booster);
     const auto wide = vectors.explain_batch(rows.data(), test.n_rows);
     for (std::size_t row = 0; row < test.n_rows; ++row) {
@@ -231,10 +227,8 @@ TEST(GbdtTreeShap, TheVectorWalksAndThePortableOneGiveTheSameValuesWithMissingVa
             << walk << ", row " << row << ", feature " << f;
       }
     }
-    ++compared;
   }
   ::unsetenv("RISKLAB_TREESHAP");
-  if (compared == 0) GTEST_SKIP() << "this CPU runs only the portable walk";
 }
 
 TEST(GbdtModel, TopDriversRankTheBoostedTreeShapContributionsByMagnitude) {

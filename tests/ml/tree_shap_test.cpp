@@ -487,6 +487,7 @@ TEST(ContinuousExplainer, ALoneRowSharedByTwoThreadsGetsItsValuesAlone) {
 // two elsewhere (RISKLAB_TREESHAP picks one): all must give the same values, to rounding (FMA
 // rounds once where the portable walk rounds twice), in batches and alone.
 TEST(TreeShap, TheVectorWalksAndThePortableOneGiveTheSameValues) {
+  if (test::vector_shap_walks().empty()) GTEST_SKIP() << "this CPU runs only the portable walk";
   const auto [model, test] = reference_forest(20);
   const std::size_t width = model.features.size();
   const std::size_t n = TreeExplainer::kMaxRows + 3;
@@ -495,17 +496,12 @@ TEST(TreeShap, TheVectorWalksAndThePortableOneGiveTheSameValues) {
     for (std::size_t col = 0; col < width; ++col) raw[col] = test.at(r * 5 % test.n_rows, col);
     model.prepare(raw.data(), prepared.data() + r * width);
   }
-  ::setenv("RISKLAB_TREESHAP", "sse2", 1);
+  ASSERT_TRUE(test::use_shap_walk("sse2", detail::ShapWalkKind::sse2));
   TreeExplainer portable(model.forest);
   const std::vector<ShapValues> two = portable.explain_batch(prepared.data(), n);
   const ShapValues lone_two = portable.explain(prepared.data());
-  std::size_t compared = 0;
-  const std::pair<const char*, detail::ShapWalkKind> walks[] = {
-      {"avx2", detail::ShapWalkKind::avx2}, {"avx512", detail::ShapWalkKind::avx512}};
-  for (const auto& [walk, kind] : walks) {
-    if (!detail::shap_walk_runs(kind)) continue;  // not on this CPU
-    ::setenv("RISKLAB_TREESHAP", walk, 1);
-    ASSERT_EQ(detail::chosen_shap_walk(), kind) << walk;
+  for (const auto& [walk, kind] : test::vector_shap_walks()) {
+    ASSERT_TRUE(test::use_shap_walk(walk, kind)) << walk;
     TreeExplainer vectors(model.forest);
     const std::vector<ShapValues> wide = vectors.explain_batch(prepared.data(), n);
     const ShapValues lone_wide = vectors.explain(prepared.data());
@@ -520,10 +516,8 @@ TEST(TreeShap, TheVectorWalksAndThePortableOneGiveTheSameValues) {
     for (std::size_t f = 0; f < width; ++f)
       EXPECT_NEAR(lone_wide.contributions[f], lone_two.contributions[f], 1e-12) << walk << " " << f;
     EXPECT_GT(largest, 1e-3);  // the comparison is not between zeros
-    ++compared;
   }
   ::unsetenv("RISKLAB_TREESHAP");
-  if (compared == 0) GTEST_SKIP() << "this CPU runs only the portable walk";
 }
 
 }  // namespace risklab::ml
