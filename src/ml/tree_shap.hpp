@@ -37,8 +37,8 @@ struct ShapValues {
 /// (detail/tree_shap_walk.hpp) runs several rows a vector, a lane each: eight where the CPU has
 /// AVX-512, four where it has AVX2 and FMA, two on any x86-64 (RISKLAB_TREESHAP=sse2, avx2 or
 /// avx512 picks one the CPU runs), chosen at construction; a lone row runs its points two to a
-/// vector. Holds per-tree quadrature tables and scratch
-/// buffers, so one explainer must not be shared between threads.
+/// vector. Holds per-tree quadrature tables and scratch buffers, so one explainer must not be
+/// shared between threads.
 class TreeExplainer {
  public:
   /// Prepares for `forest`, which must outlive the explainer.
