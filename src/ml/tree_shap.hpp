@@ -54,9 +54,9 @@ class TreeExplainer {
   ShapValues explain(const double* row);
   /// SHAP values of `n_rows` rows stored one after the other (n_features() values each), the
   /// same values explain() gives each row (up to rounding), at a fraction of the cost per row:
-  /// up to kMaxRows rows share one walk of each tree (one pass of up to 64 rows with AVX2, 32
-  /// with the portable walk, fewer for trees of extreme depth, to bound the scratch memory), and
-  /// each pass the per-edge factor tables.
+  /// up to kMaxRows rows share one walk of each tree (one pass of up to 64 rows with AVX2 or
+  /// AVX-512, 32 with the portable walk, fewer for trees of extreme depth, to bound the scratch
+  /// memory), and each pass the per-edge factor tables.
   std::vector<ShapValues> explain_batch(const double* rows, std::size_t n_rows);
 
   /// The most rows one walk of the trees explains together (explain_batch splits larger
