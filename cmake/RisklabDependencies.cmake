@@ -11,6 +11,9 @@ find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(simdjson REQUIRED)  # on-demand parsing of stored scoring inputs (monitoring)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# cpp-httplib (Debian libcpp-httplib-dev 0.11, a compiled library): the web module, and the
+# fuzz target that checks our reading of plain requests against it.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 if(RISKLAB_MIMALLOC AND NOT RISKLAB_SANITIZE)
   find_package(mimalloc 2.0 REQUIRED)  # the executable's malloc (docs/adr/0010-mimalloc.md)
 endif()
@@ -37,6 +40,9 @@ add_library(Soci::core UNKNOWN IMPORTED)
 set_target_properties(Soci::core PROPERTIES IMPORTED_LOCATION "${SOCI_CORE_LIB}"
   INTERFACE_INCLUDE_DIRECTORIES "${SOCI_INCLUDE_DIR}")
 target_link_libraries(Soci::core INTERFACE ${CMAKE_DL_LIBS})
+# SQLite's C API itself (libsqlite3-dev, the library the SOCI backend loads): only the WAL
+# checkpointer uses it, for what SQL cannot do (store/detail/wal_checkpointer.cpp).
+find_package(SQLite3 REQUIRED)
 
 if(RISKLAB_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -116,11 +116,11 @@ void prepare_session(soci::session& sql, Backend backend) {
       sql << "PRAGMA journal_mode = WAL";
       sql << "PRAGMA synchronous = NORMAL";
       // Checkpoints are the WalCheckpointer's (detail/wal_checkpointer.hpp), not the committing
-      // writer's. A restarted WAL keeps its file up to 5 GiB (beyond the 4 GiB at which the
-      // checkpointer forces a restart), so that the writers overwrite blocks already allocated
-      // instead of truncating a large file in a commit and growing it again.
+      // writer's. A restarted WAL keeps its file up to 512 MiB (above the ~250 MB it reaches
+      // between two checkpoint rounds under full load), so that the writers overwrite blocks
+      // already allocated instead of truncating the file in a commit and growing it again.
       sql << "PRAGMA wal_autocheckpoint = 0";
-      sql << "PRAGMA journal_size_limit = 5368709120";
+      sql << "PRAGMA journal_size_limit = 536870912";
       break;
     case Backend::mysql:
       sql << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ONLY_FULL_GROUP_BY'";

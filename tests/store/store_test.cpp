@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -327,9 +328,9 @@ TEST(SqliteWal, UnderAStreamOfCommitsTheCheckpointerRestartsTheWalOnceItReachesT
   detail::prepare_session(writer, Backend::sqlite);
   writer << "CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL)";
   std::recursive_mutex writers;
-  constexpr int kCapFrames = 64;  // 256 KiB of 4 KiB pages
+  constexpr std::int64_t kCapBytes = 512 * 1024;  // 64 pages of 8 KiB
   detail::WalCheckpointer checkpointer("sqlite3", connect, std::chrono::milliseconds(20), writers,
-                                       kCapFrames);
+                                       kCapBytes);
   const auto wal = std::filesystem::path(file.string() + "-wal");
   constexpr int kCommits = 5000;  // ~60 MB of WAL frames (a 4 KB row and its page), back to back
   std::uintmax_t largest = 0;

@@ -1,16 +1,17 @@
 #include "store/detail/wal_checkpointer.hpp"
 
+#include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
 namespace risklab::store::detail {
 
 WalCheckpointer::WalCheckpointer(const std::string& soci_backend, const std::string& connect,
                                  std::chrono::milliseconds interval, std::recursive_mutex& writer,
-                                 int restart_frames)
+                                 std::int64_t restart_bytes)
     : sql_(soci_backend, connect),
       interval_(interval),
       writer_(writer),
-      restart_frames_(restart_frames) {
+      restart_bytes_(restart_bytes) {
   // Another process's checkpoint holds the checkpoint lock briefly; wait for it a little.
   sql_ << "PRAGMA busy_timeout = 1000";
   thread_ = std::thread([this] { run(); });
@@ -34,7 +35,9 @@ void WalCheckpointer::round() {
         soci::into(copied);
   };
   pass();
-  if (frames < restart_frames_) return;
+  int page_size = 0;
+  sql_ << "PRAGMA page_size", soci::into(page_size);
+  if (static_cast<std::int64_t>(frames) * page_size < restart_bytes_) return;
   // Catch up: each pass copies what was appended during the one before.
   constexpr int kShortTail = 256;
   for (int i = 0; i < 8; ++i) {
@@ -43,6 +46,10 @@ void WalCheckpointer::round() {
     if (frames - before < kShortTail) break;
   }
   const int tail_from = copied;
+  // The last pass, having copied the WAL's end, fsyncs the database file, which holds every
+  // page the passes before it wrote: 28-48 ms under full load, writers waiting. Flushed now,
+  // with writers going on, the locked pass syncs only its own few pages (4-6 ms).
+  sync_database_file();
   const auto start = std::chrono::steady_clock::now();
   const std::lock_guard writers(writer_);
   const auto locked = std::chrono::steady_clock::now();
@@ -53,6 +60,19 @@ void WalCheckpointer::round() {
       frames, frames - tail_from,
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - locked).count(),
       std::chrono::duration<double, std::milli>(locked - start).count());
+}
+
+void WalCheckpointer::sync_database_file() {
+  // SQLite has no SQL for this; its own file handle (SQLITE_FCNTL_FILE_POINTER) is used rather
+  // than a descriptor of ours, whose close would drop the process's POSIX locks on the file.
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(sql_.get_backend());
+  sqlite_api::sqlite3_file* file = nullptr;
+  if (sqlite_api::sqlite3_file_control(backend->conn_, "main", SQLITE_FCNTL_FILE_POINTER, &file) !=
+          SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr)
+    return;
+  // A failure here only means the locked pass syncs more itself.
+  file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
 }
 
 void WalCheckpointer::run() {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,16 +19,14 @@ namespace risklab::store::detail {
 /// WAL to some tens of MB at that rate.
 inline constexpr std::chrono::milliseconds kWalCheckpointInterval{1000};
 
-/// WAL length (frames; 4 GiB at 4 KiB pages) at which a checkpoint round makes the WAL restart
-/// (WalCheckpointer). Every forced restart makes in-process writers wait for the round's last
-/// pass, whose fsyncs took 5–290 ms here under full load (session 8: ext4, while the WAL still
-/// grows into new blocks). wrk charges such a wait to every request that would have been sent
-/// meanwhile (coordinated-omission correction: ~4,900 samples for a 290 ms wait at 64
-/// connections), and so would real clients arriving during it. The cap keeps those waits rare
-/// enough for the p99: once per ~50 s at full load with 4 GiB (~0.6 % of requests in the worst
-/// case); 1 GiB (one per ~13 s) gave client p99s of 80–170 ms in two of four 12 s runs, 256 MiB
-/// 12–30 ms. Under light load the WAL restarts by itself long before.
-inline constexpr int kWalRestartFrames = 1048576;
+/// WAL size at which a checkpoint round makes the WAL restart (WalCheckpointer). A restart
+/// makes in-process writers wait for the round's last pass; with the database file synced
+/// before that pass (round()) the wait is 4-6 ms under full load, so the WAL can restart at
+/// nearly every round: it stays within a second's worth of commits (~250 MB under the scoring
+/// benchmark, a few MB under ordinary load), and commits overwrite WAL blocks already
+/// allocated and cached instead of growing the file (session 14: ~5 % more scorings/s than a
+/// 4 GiB cap, whose appends allocated new ext4 blocks and page-cache pages throughout).
+inline constexpr std::int64_t kWalRestartBytes = std::int64_t{32} << 20;
 
 /// Copies a SQLite database's write-ahead log into the database file in the background.
 ///
@@ -45,7 +44,7 @@ inline constexpr int kWalRestartFrames = 1048576;
 /// A writer restarts the WAL from its beginning only if, when its transaction starts, a
 /// checkpoint has copied every frame; under a steady stream of commits a concurrent checkpoint
 /// never catches up, so the WAL would grow for as long as the stream lasts (~100 MB/s under the
-/// scoring benchmark). Once it holds `restart_frames` frames, a round therefore catches up with
+/// scoring benchmark). Once it holds `restart_bytes`, a round therefore catches up with
 /// PASSIVE passes (each copies what the previous one left, a shorter tail every time) and then
 /// copies the last few frames holding the database's writer mutex: in-process writers wait for
 /// that short final pass (milliseconds, ADR 0007), and the next write restarts the WAL.
@@ -54,7 +53,7 @@ class WalCheckpointer {
   /// `writer`: the database's in-process writer mutex (Database::Impl::writer).
   WalCheckpointer(const std::string& soci_backend, const std::string& connect,
                   std::chrono::milliseconds interval, std::recursive_mutex& writer,
-                  int restart_frames = kWalRestartFrames);
+                  std::int64_t restart_bytes = kWalRestartBytes);
   /// Stops the thread (an ongoing checkpoint finishes first).
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -63,11 +62,12 @@ class WalCheckpointer {
  private:
   void run();
   void round();
+  void sync_database_file();
 
   soci::session sql_;
   std::chrono::milliseconds interval_;
   std::recursive_mutex& writer_;
-  int restart_frames_;
+  std::int64_t restart_bytes_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
