@@ -34,8 +34,14 @@ const char* reason_phrase(int status) {
       return "OK";
     case 201:
       return "Created";
+    case 202:
+      return "Accepted";
     case 204:
       return "No Content";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
     case 400:
       return "Bad Request";
     case 401:
@@ -44,6 +50,8 @@ const char* reason_phrase(int status) {
       return "Forbidden";
     case 404:
       return "Not Found";
+    case 405:
+      return "Method Not Allowed";
     case 409:
       return "Conflict";
     case 413:
@@ -56,6 +64,8 @@ const char* reason_phrase(int status) {
       return "Request Header Fields Too Large";
     case 500:
       return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
     case 503:
       return "Service Unavailable";
     default:
@@ -165,6 +175,8 @@ struct HttpEngine::Impl {
     Exchange& operator=(const Exchange&) = delete;
 
     void run(const std::string& request, bool continued);
+    void run_direct(const detail::SimpleRequest& simple, const httplib::Server::Handler& handler);
+    void answer_now(httplib::Response& res, bool close);
     void send(httplib::Response& res) override;
     void cancel() override {
       std::lock_guard lock(mutex);
@@ -372,8 +384,23 @@ struct HttpEngine::Impl {
     });
   }
 
+  // A direct route's handler for `method` `path`, nullptr if there is none.
+  const httplib::Server::Handler* direct_route(std::string_view method,
+                                               std::string_view path) const {
+    for (const auto& route : direct)
+      if (route.method == method && route.path == path) return &route.handler;
+    return nullptr;
+  }
+
+  struct DirectRoute {
+    std::string method;
+    std::string path;
+    httplib::Server::Handler handler;
+  };
+
   HttpEngine& engine;
   HttpEngineOptions options;
+  std::vector<DirectRoute> direct;  // few: searched in order
   std::vector<std::unique_ptr<Loop>> loops;
   std::unique_ptr<asio::thread_pool> workers;
   std::optional<tcp::acceptor> acceptor;  // on loops[0]
@@ -393,6 +420,12 @@ thread_local const bool* HttpEngine::Impl::current_connection_closed = nullptr;
 
 void HttpEngine::Impl::Exchange::run(const std::string& request, bool continued) {
   Impl& impl = connection->impl;
+  if (!impl.direct.empty() && !continued) {
+    if (const auto simple = detail::parse_simple_request(request)) {
+      if (const auto* handler = impl.direct_route(simple->method, simple->path))
+        return run_direct(*simple, *handler);
+    }
+  }
   ExchangeStream stream(request, connection->remote_ip, connection->remote_port,
                         connection->local_ip, connection->local_port);
   bool connection_closed = false;
@@ -418,20 +451,65 @@ void HttpEngine::Impl::Exchange::run(const std::string& request, bool continued)
   guard.reset();
 }
 
-void HttpEngine::Impl::Exchange::send(httplib::Response& res) {
+// A direct route's request: what httplib's process_request() does for a plain request, without
+// its parsing (the request is parsed already), routing (one literal path) and response writing
+// (serialize(), as for deferred answers; a deferred answer skips httplib's write of the empty
+// response it would otherwise format and drop). Under the scoring benchmark httplib's share was
+// ~19 % of the server's instructions a request (callgrind, session 14; PERFORMANCE.md).
+void HttpEngine::Impl::Exchange::run_direct(const detail::SimpleRequest& simple,
+                                            const httplib::Server::Handler& handler) {
+  httplib::Request req;
+  req.method.assign(simple.method);
+  req.path.assign(simple.path);
+  req.target = req.path;
+  req.version = "HTTP/1.1";
+  for (const auto& [name, value] : simple.headers)
+    req.headers.emplace(std::string(name), std::string(value));
+  req.body.assign(simple.body);
+  req.remote_addr = connection->remote_ip;
+  req.remote_port = connection->remote_port;
+  req.local_addr = connection->local_ip;
+  req.local_port = connection->local_port;
+  httplib::Response res;
+  bool connection_closed = simple.close;
+  Impl::current_exchange = this;
+  Impl::current_connection_closed = &connection_closed;
+  try {
+    handler(req, res);
+  } catch (...) {  // httplib answers 500 too (without its what() header here)
+    spdlog::error("request processing failed: a handler threw");
+    res = httplib::Response();
+    res.status = 500;
+    res.set_content(error_body("internal", "the request failed"), "application/json");
+  }
+  Impl::current_exchange = nullptr;
+  Impl::current_connection_closed = nullptr;
+  {
+    std::lock_guard lock(mutex);
+    if (deferred) return;  // send() answers, now or later
+  }
+  if (res.status == -1) res.status = 200;
+  answer_now(res, close_after || connection_closed);
+}
+
+void HttpEngine::Impl::Exchange::answer_now(httplib::Response& res, bool close) {
   const Impl& impl = connection->impl;
-  bool close = impl.stopping;  // the connection closes after this answer: say so
+  connection->answer(
+      serialize(res, close, static_cast<std::size_t>(impl.options.keep_alive_timeout.count()),
+                impl.options.keep_alive_max),
+      close);
+  guard.reset();
+}
+
+void HttpEngine::Impl::Exchange::send(httplib::Response& res) {
+  bool close = connection->impl.stopping;  // the connection closes after this answer: say so
   {
     std::lock_guard lock(mutex);
     if (sent) return;
     sent = true;
     close = close || deferred_close;
   }
-  connection->answer(
-      serialize(res, close, static_cast<std::size_t>(impl.options.keep_alive_timeout.count()),
-                impl.options.keep_alive_max),
-      close);
-  guard.reset();
+  answer_now(res, close);
 }
 
 std::shared_ptr<HttpEngine::Deferred> HttpEngine::defer_current() {
@@ -449,6 +527,11 @@ HttpEngine::HttpEngine(HttpEngineOptions options)
   set_payload_max_length(impl_->options.max_body_bytes);
   set_keep_alive_max_count(impl_->options.keep_alive_max);
   set_keep_alive_timeout(impl_->options.keep_alive_timeout.count());
+}
+
+void HttpEngine::add_direct_route(const std::string& method, const std::string& path,
+                                  Handler handler) {
+  impl_->direct.push_back({method, path, std::move(handler)});
 }
 
 HttpEngine::~HttpEngine() {

@@ -52,6 +52,15 @@ class HttpEngine : public httplib::Server {
   /// object's send(), not what it leaves in its Response. nullptr outside an HttpEngine.
   static std::shared_ptr<Deferred> defer_current();
 
+  /// Serves `method` `path` (a literal path, no pattern) with `handler` past httplib's request
+  /// parsing, routing and response writing when the request is plain
+  /// (detail::parse_simple_request: HTTP/1.1, Content-Length body, no query): the engine builds
+  /// the httplib::Request (method, path, target, version, headers, body, remote and local
+  /// address; not httplib's REMOTE_ADDR-style pseudo headers) and writes the answer as it writes
+  /// deferred ones. Register the same handler with httplib as well (Post(path, handler)):
+  /// every other request for the route goes there. Call before serve().
+  void add_direct_route(const std::string& method, const std::string& path, Handler handler);
+
   explicit HttpEngine(HttpEngineOptions options);
   ~HttpEngine() override;
   HttpEngine(const HttpEngine&) = delete;

@@ -214,6 +214,12 @@ void Router::add(const std::string& method, const std::string& path, Access acce
     record(metrics_, method, path, res.status, started, ctx.request_id,
            ctx.actor ? ctx.actor->name : "-", req.remote_addr);
   };
+  // A literal POST route (/api/v1/score above all) is also served past httplib's parser when
+  // the request is plain (HttpEngine::add_direct_route); httplib serves the others.
+  if (method == "POST" && path.find('{') == std::string::npos) {
+    if (auto* engine = dynamic_cast<HttpEngine*>(&server_))
+      engine->add_direct_route(method, path, wrapped);
+  }
   const std::string pattern = route_pattern(path);
   if (method == "GET") server_.Get(pattern, wrapped);
   if (method == "POST") server_.Post(pattern, wrapped);

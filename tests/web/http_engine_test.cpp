@@ -1,5 +1,6 @@
 // The HTTP server under the API and the UI (web/http_engine.hpp), on raw sockets: framing,
-// pipelining, interim 100 responses, limits, deferred answers, idle timeouts and shutdown.
+// pipelining, interim 100 responses, limits, deferred answers, idle timeouts and shutdown, and
+// the direct routes' own parsing of plain requests (checked against httplib's).
 #include "web/http_engine.hpp"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "support/httplib_reader.hpp"
 #include "web/detail/http_framing.hpp"
 
 namespace risklab::web {
@@ -21,6 +23,7 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using detail::frame_request;
+using detail::parse_simple_request;
 using State = detail::RequestFrame::State;
 
 TEST(HttpFraming, FindsTheEndOfRequestsWithAndWithoutBodies) {
@@ -85,6 +88,67 @@ TEST(HttpFraming, RefusesOversizedAndMalformedLengths) {
       << "both framings: request smuggling";
 }
 
+TEST(SimpleRequest, APlainRequestReadsAsHttplibReadsIt) {
+  const std::vector<std::string> requests = {
+      "POST /api/v1/score HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAuthorization: Bearer abc.DEF-1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
+      "POST /x HTTP/1.1\r\ncontent-length:0\r\n\r\n",
+      "POST /a/b_c.d~e-f HTTP/1.1\r\nX-Tab:\t v a l \t\r\nContent-Length: 2\r\nx-dup: 1\r\n"
+      "X-Dup: 2\r\n\r\nok",
+      "PUT /p HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz",
+      "POST /p HTTP/1.1\r\nconnection: close\r\nConnection: keep-alive\r\nContent-Length: "
+      "0\r\n\r\n",
+      "POST /p HTTP/1.1\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n",
+      "POST /p HTTP/1.1\r\nCookie: risklab_session=abc; other=x=y\r\nX-CSRF-Token: 0f\r\n"
+      "Content-Length: 4\r\n\r\n\r\n\r\n",
+  };
+  for (const auto& request : requests) {
+    const auto ours = parse_simple_request(request);
+    ASSERT_TRUE(ours) << request;
+    const auto theirs = test::read_with_httplib(request);
+    ASSERT_TRUE(theirs.handled) << request;
+    EXPECT_EQ(ours->method, theirs.request.method) << request;
+    EXPECT_EQ(ours->path, theirs.request.path) << request;
+    EXPECT_EQ(ours->body, theirs.request.body) << request;
+    EXPECT_EQ(ours->close, theirs.connection_closed) << request;
+    EXPECT_EQ(test::headers_of(*ours), test::headers_of(theirs.request)) << request;
+  }
+}
+
+TEST(SimpleRequest, AnythingUnusualIsLeftToHttplib) {
+  const std::string end = "Content-Length: 0\r\n\r\n";
+  const std::vector<std::string> requests = {
+      "POST /p HTTP/1.0\r\n" + end,                       // another version
+      "POST /p?dataset=1 HTTP/1.1\r\n" + end,             // a query
+      "POST /p%41 HTTP/1.1\r\n" + end,                    // an escape in the path
+      "POST p HTTP/1.1\r\n" + end,                        // not an origin-form path
+      "POST http://h/p HTTP/1.1\r\n" + end,               // absolute form
+      "post /p HTTP/1.1\r\n" + end,                       // a lower-case method
+      "POST  /p HTTP/1.1\r\n" + end,                      // two spaces
+      "POST /p HTTP/1.1 \r\n" + end,                      // a trailing space
+      "POST /p HTTP/1.1\r\nX-A: 50%25\r\n" + end,         // httplib decodes it
+      "POST /p HTTP/1.1\r\nX-A:\r\n" + end,               // httplib drops it
+      "POST /p HTTP/1.1\r\nX-A: 1\r\n folded\r\n" + end,  // obsolete line folding
+      "POST /p HTTP/1.1\r\nX-A: 1\nX-B: 2\r\n" + end,     // a bare LF
+      "POST /p HTTP/1.1\r\nX-A: 1\rX-B: 2\r\n" + end,     // a bare CR
+      "POST /p HTTP/1.1\r\nX-A : 1\r\n" + end,            // space before the colon
+      "POST /p HTTP/1.1\r\nX-A: caf\xc3\xa9\r\n" + end,   // beyond ASCII
+      "POST /p HTTP/1.1\r\nX-A: a\x01\r\n" + end,         // a control character
+      "POST /p HTTP/1.1\r\nno colon\r\n" + end,
+      "POST /p HTTP/1.1\r\nExpect: 100-continue\r\n" + end,
+      "POST /p HTTP/1.1\r\nContent-Encoding: gzip\r\n" + end,
+      "POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST /p HTTP/1.1\r\nContent-Length: 0\r\n" + end,  // two lengths, even equal
+      "POST /p HTTP/1.1\r\nContent-Length: +1\r\n\r\nx",
+      "POST /p HTTP/1.1\r\nHost: x\r\n\r\n",              // no length
+      "POST /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nab",  // a body shorter than its length
+      "POST /p HTTP/1.1\r\nX-Long: " + std::string(9000, 'a') + "\r\n" + end,
+      "POST /" + std::string(3000, 'a') + " HTTP/1.1\r\n" + end,
+  };
+  for (const auto& request : requests)
+    EXPECT_FALSE(parse_simple_request(request)) << request.substr(0, 120);
+}
+
 // An engine on a free port, served on its own thread.
 class Running {
  public:
@@ -95,6 +159,27 @@ class Running {
     engine.Post("/body", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.body, "text/plain");
     });
+    // One handler, served both ways: it says which way the request came.
+    const httplib::Server::Handler which = [this](const httplib::Request& req,
+                                                  httplib::Response& res) {
+      const bool direct = req.get_header_value("REMOTE_ADDR").empty();  // httplib sets it
+      if (req.body.rfind("later", 0) == 0) {
+        auto deferred = HttpEngine::defer_current();
+        std::lock_guard lock(mutex);
+        later_direct.emplace_back([deferred, direct, body = req.body] {
+          httplib::Response answer;
+          answer.status = 202;
+          answer.set_content((direct ? "direct later:" : "httplib later:") + body, "text/plain");
+          deferred->send(answer);
+        });
+        return;
+      }
+      if (req.body == "throw") throw std::runtime_error("handler failed");
+      res.set_header("X-Auth", req.get_header_value("authorization"));
+      res.set_content((direct ? "direct:" : "httplib:") + req.body, "text/plain");
+    };
+    engine.add_direct_route("POST", "/direct", which);
+    engine.Post("/direct", which);
     engine.Get("/later", [this](const httplib::Request&, httplib::Response&) {
       auto deferred = HttpEngine::defer_current();
       ++deferrals;
@@ -119,6 +204,7 @@ class Running {
     engine.stop_serving();
     thread.join();
     for (auto& t : later) t.join();
+    for (auto& t : later_direct) t.join();
   }
 
   HttpEngine engine;
@@ -127,6 +213,7 @@ class Running {
   std::atomic<int> deferrals{0};  // requests that reached /later's handler
   std::mutex mutex;
   std::vector<std::thread> later;
+  std::vector<std::thread> later_direct;
   std::thread thread;
 };
 
@@ -301,6 +388,53 @@ TEST(HttpEngine, StoppingLetsTheRequestInProgressBeAnswered) {
   EXPECT_NE(answer[0].find("Connection: close"), std::string::npos) << answer[0];
   EXPECT_EQ(stopped.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_THROW(Client{port}, boost::system::system_error) << "no longer listening";
+}
+
+TEST(HttpEngine, ADirectRouteServesPlainRequestsItselfAndHttplibTheRest) {
+  Running server;
+  Client client(server.port);
+  client.send(
+      "POST /direct HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t1\r\nContent-Length: 3\r\n\r\nabc"
+      "POST /direct?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ndef"
+      "POST /direct HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nghi\r\n0\r\n\r\n"
+      "POST /direct HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nthrow");
+  const auto answers = client.responses(4);
+  ASSERT_EQ(answers.size(), 4u);
+  EXPECT_EQ(answers[0].rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answers[0];
+  EXPECT_TRUE(body_is(answers[0], "direct:abc")) << answers[0];
+  EXPECT_NE(answers[0].find("X-Auth: Bearer t1\r\n"), std::string::npos) << answers[0];
+  EXPECT_NE(answers[0].find("Keep-Alive: timeout=5, max=10000"), std::string::npos) << answers[0];
+  EXPECT_TRUE(body_is(answers[1], "httplib:def")) << "a query string goes to httplib";
+  EXPECT_TRUE(body_is(answers[2], "httplib:ghi")) << "so does a chunked body";
+  EXPECT_EQ(answers[3].rfind("HTTP/1.1 500", 0), 0u) << answers[3];
+  EXPECT_TRUE(
+      body_is(answers[3], "{\"error\":{\"code\":\"internal\",\"message\":\"the request failed\"}}"))
+      << answers[3];
+  // A direct request can defer its answer, and asks to close the connection after it.
+  client.send(
+      "POST /direct HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nno"  // not deferred
+      "POST /direct HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\njkl");
+  const auto last = client.responses(2);
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_TRUE(body_is(last[0], "direct:no")) << last[0];
+  EXPECT_TRUE(body_is(last[1], "direct:jkl")) << last[1];
+  EXPECT_NE(last[1].find("Connection: close\r\n"), std::string::npos) << last[1];
+  EXPECT_TRUE(client.closed_within(std::chrono::seconds(5)));
+}
+
+TEST(HttpEngine, ADirectRouteCanDeferItsAnswer) {
+  Running server;
+  Client client(server.port);
+  client.send(
+      "POST /direct HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nlater1"
+      "POST /direct?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nlater2"
+      "POST /direct HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nnow");
+  const auto answers = client.responses(3);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0].rfind("HTTP/1.1 202 Accepted\r\n", 0), 0u) << answers[0];
+  EXPECT_TRUE(body_is(answers[0], "direct later:later1")) << answers[0];
+  EXPECT_TRUE(body_is(answers[1], "httplib later:later2")) << answers[1];
+  EXPECT_TRUE(body_is(answers[2], "direct:now")) << "the connection goes on after it";
 }
 
 }  // namespace

@@ -142,4 +142,84 @@ RequestFrame frame_request(std::string_view buffered, std::size_t max_header_byt
   return frame;
 }
 
+namespace {
+
+// RFC 9110 token characters (header names, methods).
+bool is_tchar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_path_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~' || c == '/';
+}
+
+// A field value's characters: visible ASCII, space, tab (no control characters, no bytes
+// above 0x7e, whose reading could differ between parsers).
+bool is_value_char(char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); }
+
+}  // namespace
+
+std::optional<SimpleRequest> parse_simple_request(std::string_view request) {
+  const auto headers_end = request.find("\r\n\r\n");
+  if (headers_end == std::string_view::npos) return std::nullopt;
+  SimpleRequest out;
+  // Request line: METHOD SP path SP HTTP/1.1
+  const auto line_end = request.find("\r\n");
+  const std::string_view line = request.substr(0, line_end);
+  const auto first_space = line.find(' ');
+  const auto second_space = first_space == std::string_view::npos ? std::string_view::npos
+                                                                  : line.find(' ', first_space + 1);
+  if (second_space == std::string_view::npos) return std::nullopt;
+  out.method = line.substr(0, first_space);
+  out.path = line.substr(first_space + 1, second_space - first_space - 1);
+  if (line.substr(second_space + 1) != "HTTP/1.1") return std::nullopt;
+  if (out.method.empty() || out.method.size() > 16 ||
+      !std::all_of(out.method.begin(), out.method.end(),
+                   [](char c) { return c >= 'A' && c <= 'Z'; }))
+    return std::nullopt;
+  if (out.path.empty() || out.path.size() > 2048 || out.path.front() != '/' ||
+      !std::all_of(out.path.begin(), out.path.end(), is_path_char))
+    return std::nullopt;
+  // Header lines: a bare CR or LF in one (httplib splits lines on LF alone), a line without a
+  // colon, or one over 8 KB is left to httplib.
+  const std::string_view block = request.substr(line_end + 2, headers_end + 2 - (line_end + 2));
+  std::optional<std::size_t> content_length;
+  bool connection = false;
+  std::size_t at = 0;
+  while (at < block.size()) {
+    const auto end = block.find("\r\n", at);
+    const std::string_view field = block.substr(at, end - at);
+    if (field.size() > 8192) return std::nullopt;
+    at = end + 2;
+    const auto colon = field.find(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    const std::string_view name = field.substr(0, colon);
+    if (!std::all_of(name.begin(), name.end(), is_tchar)) return std::nullopt;
+    const std::string_view raw = field.substr(colon + 1);
+    if (!std::all_of(raw.begin(), raw.end(), is_value_char)) return std::nullopt;
+    const std::string_view value = trim(raw);
+    // httplib skips a field with an empty value and percent-decodes the others.
+    if (value.empty() || value.find('%') != std::string_view::npos) return std::nullopt;
+    if (iequals(name, "Transfer-Encoding") || iequals(name, "Expect") ||
+        iequals(name, "Content-Encoding"))
+      return std::nullopt;
+    if (iequals(name, "Content-Length")) {
+      std::size_t length = 0;
+      const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+      if (content_length || ec != std::errc() || p != value.data() + value.size() || value.empty())
+        return std::nullopt;
+      content_length = length;
+    } else if (iequals(name, "Connection") && !connection) {
+      connection = true;
+      out.close = value == "close";  // httplib's reading: the first such field, this value
+    }
+    out.headers.emplace_back(name, value);
+  }
+  out.body = request.substr(headers_end + 4);
+  if (!content_length || out.body.size() != *content_length) return std::nullopt;
+  return out;
+}
+
 }  // namespace risklab::web::detail

@@ -1,13 +1,17 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace risklab::web::detail {
 
 /// Where the first HTTP/1.1 request in a connection's buffered bytes ends, so the server can
 /// hand cpp-httplib one whole request at a time (web/http_engine.hpp). Only framing: the
-/// request line, headers and body are parsed, and refused, by httplib.
+/// request line, headers and body are parsed, and refused, by httplib (or, for a plain request
+/// to a direct route, by parse_simple_request below).
 struct RequestFrame {
   enum class State {
     incomplete,         ///< read more bytes
@@ -31,5 +35,24 @@ struct RequestFrame {
 /// refuse. So no request makes the server buffer more than max_body_bytes + 2 x max_header_bytes.
 RequestFrame frame_request(std::string_view buffered, std::size_t max_header_bytes,
                            std::size_t max_body_bytes);
+
+/// A request plain enough for HttpEngine to serve without httplib's parser (its direct routes):
+/// views into the request's bytes.
+struct SimpleRequest {
+  std::string_view method;
+  std::string_view path;
+  std::vector<std::pair<std::string_view, std::string_view>> headers;  ///< name, trimmed value
+  std::string_view body;
+  bool close = false;  ///< "Connection: close", as httplib reads it
+};
+
+/// Parses a complete request (as frame_request() framed it) when it is plain: HTTP/1.1; an
+/// upper-case method; a target that is a path of letters, digits and - . _ ~ / only (no query,
+/// no percent escapes); header lines ending in CRLF with a token name, a colon, and a non-empty
+/// value of visible characters, spaces and tabs without '%' (httplib percent-decodes values);
+/// the body framed by exactly one Content-Length; no Transfer-Encoding, Expect or
+/// Content-Encoding. Anything else is nullopt, for httplib to
+/// parse (or refuse) as before: nothing this accepts would httplib read differently.
+std::optional<SimpleRequest> parse_simple_request(std::string_view request);
 
 }  // namespace risklab::web::detail
