@@ -14,11 +14,20 @@ std::string to_iso8601(std::chrono::system_clock::time_point when) {
   const auto day = std::chrono::floor<std::chrono::days>(now);
   const std::chrono::year_month_day date{day};
   const std::chrono::hh_mm_ss time{now - day};
-  char out[32];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),
-                static_cast<long long>(time.seconds().count()));
+  // Digits written directly: every stored scoring takes two timestamps, and snprintf's format
+  // parsing was ~1 % of a scoring request's CPU (PERFORMANCE.md, session 14). A system_clock
+  // time point (nanoseconds) lies within the years 1677-2262: always four digits.
+  std::string out = "0000-00-00T00:00:00Z";
+  const auto put = [&out](std::size_t at, unsigned value, std::size_t digits) {
+    for (std::size_t i = digits; i-- > 0; value /= 10)
+      out[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, static_cast<unsigned>(static_cast<int>(date.year())), 4);
+  put(5, static_cast<unsigned>(date.month()), 2);
+  put(8, static_cast<unsigned>(date.day()), 2);
+  put(11, static_cast<unsigned>(time.hours().count()), 2);
+  put(14, static_cast<unsigned>(time.minutes().count()), 2);
+  put(17, static_cast<unsigned>(time.seconds().count()), 2);
   return out;
 }
 

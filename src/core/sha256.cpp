@@ -12,9 +12,22 @@ struct Sha256::State {
   EVP_MD_CTX* ctx = nullptr;
 };
 
+namespace {
+
+// The algorithm, fetched once: with EVP_sha256() OpenSSL 3 looks it up in its provider store
+// (EVP_MD_fetch: locks, a hash table) at every EVP_DigestInit_ex, which made ~3 % of a scoring
+// request's CPU (the API token's hash; PERFORMANCE.md, session 14). Kept for the process's life.
+const EVP_MD* sha256_algorithm() {
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return algorithm;
+}
+
+}  // namespace
+
 Sha256::Sha256() : state_(std::make_unique<State>()) {
   state_->ctx = EVP_MD_CTX_new();
-  if (state_->ctx == nullptr || EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr) != 1) {
+  if (state_->ctx == nullptr || sha256_algorithm() == nullptr ||
+      EVP_DigestInit_ex(state_->ctx, sha256_algorithm(), nullptr) != 1) {
     EVP_MD_CTX_free(state_->ctx);
     throw std::runtime_error("SHA-256: cannot initialise OpenSSL digest");
   }
