@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(csv_import json_bodies artifact_reader url_config http_framing)
+all=(csv_import json_bodies artifact_reader url_config http_framing http_direct)
 targets=()
 runs=10000000
 seconds=""

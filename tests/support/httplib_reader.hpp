@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,16 +101,19 @@ inline HttplibReading read_with_httplib(std::string_view bytes) {
 
 /// Header fields as (lower-case name, value), in the order get_header_value() sees them
 /// (httplib's case-insensitive multimap: by name, then as received); without the
-/// REMOTE_ADDR-style fields httplib adds itself.
+/// REMOTE_ADDR-style fields httplib adds itself (after any the client sent of the same names).
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 inline HeaderList headers_of(const httplib::Request& req) {
   HeaderList out;
-  for (const auto& [name, value] : req.headers) {
-    const std::string key = httplib_reader_detail::lower(name);
-    if (key == "remote_addr" || key == "remote_port" || key == "local_addr" || key == "local_port")
-      continue;
-    out.emplace_back(key, value);
+  for (const auto& [name, value] : req.headers)
+    out.emplace_back(httplib_reader_detail::lower(name), value);
+  for (const auto& added : HeaderList{{"remote_addr", "127.0.0.1"},
+                                      {"remote_port", "40000"},
+                                      {"local_addr", "127.0.0.1"},
+                                      {"local_port", "8080"}}) {
+    const auto last = std::find(out.rbegin(), out.rend(), added);
+    if (last != out.rend()) out.erase(std::next(last).base());
   }
   return out;
 }

@@ -124,6 +124,9 @@ TEST(SimpleRequest, AnythingUnusualIsLeftToHttplib) {
       "POST p HTTP/1.1\r\n" + end,                        // not an origin-form path
       "POST http://h/p HTTP/1.1\r\n" + end,               // absolute form
       "post /p HTTP/1.1\r\n" + end,                       // a lower-case method
+      "POSTX /p HTTP/1.1\r\n" + end,                      // a method httplib refuses
+      "TRACE /p HTTP/1.1\r\n" + end,                      // or routes to no handler
+      "GET /p HTTP/1.1\r\nContent-Length: 1\r\n\r\nx",    // whose body httplib ignores
       "POST  /p HTTP/1.1\r\n" + end,                      // two spaces
       "POST /p HTTP/1.1 \r\n" + end,                      // a trailing space
       "POST /p HTTP/1.1\r\nX-A: 50%25\r\n" + end,         // httplib decodes it

@@ -1,6 +1,7 @@
 #include "web/detail/http_framing.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -175,9 +176,9 @@ std::optional<SimpleRequest> parse_simple_request(std::string_view request) {
   out.method = line.substr(0, first_space);
   out.path = line.substr(first_space + 1, second_space - first_space - 1);
   if (line.substr(second_space + 1) != "HTTP/1.1") return std::nullopt;
-  if (out.method.empty() || out.method.size() > 16 ||
-      !std::all_of(out.method.begin(), out.method.end(),
-                   [](char c) { return c >= 'A' && c <= 'Z'; }))
+  // The methods whose body httplib reads (it ignores a GET's or a HEAD's, refuses unknown ones).
+  constexpr std::array<std::string_view, 4> kMethods = {"POST", "PUT", "PATCH", "DELETE"};
+  if (std::find(kMethods.begin(), kMethods.end(), out.method) == kMethods.end())
     return std::nullopt;
   if (out.path.empty() || out.path.size() > 2048 || out.path.front() != '/' ||
       !std::all_of(out.path.begin(), out.path.end(), is_path_char))

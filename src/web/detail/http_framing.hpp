@@ -46,13 +46,13 @@ struct SimpleRequest {
   bool close = false;  ///< "Connection: close", as httplib reads it
 };
 
-/// Parses a complete request (as frame_request() framed it) when it is plain: HTTP/1.1; an
-/// upper-case method; a target that is a path of letters, digits and - . _ ~ / only (no query,
-/// no percent escapes); header lines ending in CRLF with a token name, a colon, and a non-empty
-/// value of visible characters, spaces and tabs without '%' (httplib percent-decodes values);
-/// the body framed by exactly one Content-Length; no Transfer-Encoding, Expect or
-/// Content-Encoding. Anything else is nullopt, for httplib to
-/// parse (or refuse) as before: nothing this accepts would httplib read differently.
+/// Parses a complete request (as frame_request() framed it) when it is plain: HTTP/1.1; POST,
+/// PUT, PATCH or DELETE (the methods whose body httplib reads); a target that is a path of letters,
+/// digits and - . _ ~ / only (no query, no percent escapes); header lines ending in CRLF with a
+/// token name, a colon, and a non-empty value of visible characters, spaces and tabs without '%'
+/// (httplib percent-decodes values); the body framed by exactly one Content-Length; no
+/// Transfer-Encoding, Expect or Content-Encoding. Anything else is nullopt, for httplib to parse
+/// (or refuse) as before: nothing this accepts would httplib read differently.
 std::optional<SimpleRequest> parse_simple_request(std::string_view request);
 
 }  // namespace risklab::web::detail
