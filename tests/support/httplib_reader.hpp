@@ -9,13 +9,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "web/detail/exchange_stream.hpp"
 #include "web/detail/http_framing.hpp"
 
 namespace risklab::test {
@@ -27,34 +27,6 @@ struct HttplibReading {
 };
 
 namespace httplib_reader_detail {
-
-// The request's bytes to read; what httplib writes back is dropped.
-class BytesStream final : public httplib::Stream {
- public:
-  explicit BytesStream(std::string_view in) : in_(in) {}
-  bool is_readable() const override { return pos_ < in_.size(); }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    const std::size_t n = std::min(size, in_.size() - pos_);
-    std::memcpy(ptr, in_.data() + pos_, n);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-  ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 40000;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 8080;
-  }
-  socket_t socket() const override { return INVALID_SOCKET; }
-
- private:
-  std::string_view in_;
-  std::size_t pos_ = 0;
-};
 
 // A server whose every route keeps the request it is given.
 class Reader final : public httplib::Server {
@@ -74,7 +46,9 @@ class Reader final : public httplib::Server {
 
   HttplibReading read(std::string_view bytes) {
     reading_ = HttplibReading{};
-    BytesStream stream(bytes);
+    static const std::string remote_ip = "127.0.0.1";
+    static const std::string local_ip = "127.0.0.1";
+    web::detail::ExchangeStream stream(bytes, remote_ip, 40000, local_ip, 8080);
     bool closed = false;
     process_request(stream, false, closed, nullptr);
     reading_.connection_closed = closed;
