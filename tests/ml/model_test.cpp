@@ -62,6 +62,21 @@ TEST(Model, EveryCalibrationMethodTrains) {
   }
 }
 
+TEST(Model, DriversAreTheLargestContributionsByMagnitudeWithTiesInFeatureOrder) {
+  Model model;
+  model.features = {"a", "b", "c", "d", "e", "f"};
+  const std::vector<double> contributions = {0.1, -0.5, 0.5, 0.0, -0.2, 0.5};
+  const auto drivers = rank_drivers(model, contributions, 4);
+  ASSERT_EQ(drivers.size(), 4u);
+  const std::vector<std::string> expected = {"b", "c", "f", "e"};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(drivers[i].feature, expected[i]) << i;
+    EXPECT_EQ(drivers[i].contribution, contributions[std::string("abcdef").find(expected[i])]);
+  }
+  EXPECT_EQ(rank_drivers(model, contributions, 10).size(), 6u) << "k beyond the features";
+  EXPECT_TRUE(rank_drivers(model, contributions, 0).empty());
+}
+
 TEST(Model, MissingValuesAreImputedWithTrainingMedians) {
   const Dataset train = test::synthetic_dataset(300, 15, 0.3);
   TrainParams params;
