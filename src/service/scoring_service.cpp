@@ -697,11 +697,14 @@ class Explanations {
         auto flight = std::make_shared<Flight>();
         flight->loaded = queue_.front().loaded;
         flight->lease.reset(new LoadedModel::ExplainerLease(flight->loaded->explainer()));
-        // Scorings joining within a tenth of a turn start, and leave, together: half as many
-        // group commits (and wake-ups of the writer), for a wait of ~5 % of a turn.
+        // Scorings joining within a twentieth of a turn start, and leave, together: fewer
+        // group commits (and wake-ups of the writer), for a wait of ~2.5 % of a turn (at most
+        // 5 %). A tenth (session 12) waited twice as long: under the 64-connection benchmark
+        // (rf, drivers) p99 above 30 ms in 4 of 9 interleaved runs against 1 of 9, p99/p50
+        // 1.62-2.44 against 1.60-1.89 (PERFORMANCE.md, session 14).
         const ml::TreeExplainer& explainer = flight->lease->get();
         flight->walk = std::make_unique<ml::ContinuousExplainer>(
-            explainer, threads, std::max<std::size_t>(explainer.n_trees() / 10, 1));
+            explainer, threads, std::max<std::size_t>(explainer.n_trees() / 20, 1));
         flight_ = std::move(flight);
       } catch (...) {
         // Nothing stored: the scoring gets the error, as if storing had failed.
