@@ -209,7 +209,7 @@ std::optional<SimpleRequest> parse_simple_request(std::string_view request) {
     if (iequals(name, "Content-Length")) {
       std::size_t length = 0;
       const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-      if (content_length || ec != std::errc() || p != value.data() + value.size() || value.empty())
+      if (content_length || ec != std::errc() || p != value.data() + value.size())
         return std::nullopt;
       content_length = length;
     } else if (iequals(name, "Connection") && !connection) {
