@@ -413,7 +413,8 @@ TEST(HttpEngine, ADirectRouteServesPlainRequestsItselfAndHttplibTheRest) {
   EXPECT_TRUE(
       body_is(answers[3], "{\"error\":{\"code\":\"internal\",\"message\":\"the request failed\"}}"))
       << answers[3];
-  // A direct request can defer its answer, and asks to close the connection after it.
+  // A direct request asking to close the connection gets its answer, then the close (deferred
+  // direct answers: the next test).
   client.send(
       "POST /direct HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nno"  // not deferred
       "POST /direct HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\njkl");
