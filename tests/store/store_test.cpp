@@ -300,7 +300,7 @@ TEST(SqliteWal, CommitsLeaveCheckpointsToTheBackgroundCheckpointerWhichCopiesThe
     detail::sql(tx) << "INSERT INTO blobs (body) VALUES (:body)", soci::use(body);
     tx.commit();
   }
-  // The checkpointer (every second) copies them into the database file, with no connection
+  // The checkpointer copies them into the database file, with no connection
   // closing and no commit checkpointing.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::filesystem::file_size(file) < 2000u * 4000u && std::chrono::steady_clock::now() < deadline) {
@@ -351,6 +351,42 @@ TEST(SqliteWal, UnderAStreamOfCommitsTheCheckpointerRestartsTheWalOnceItReachesT
   long long rows = 0;
   writer << "SELECT COUNT(*) FROM blobs WHERE length(body) = 4000", soci::into(rows);
   EXPECT_EQ(rows, kCommits);
+}
+
+TEST(SqliteWal, TheCheckpointerComesEveryIntervalWhileCommitsArriveAndEveryIdleIntervalOtherwise) {
+  // Short rounds while the WAL grows (each copies little: a short burst on a core), rare ones
+  // on an idle database.
+  test::TempDir dir;
+  const auto file = dir.path() / "cadence.db";
+  const std::string connect = "db=" + file.string() + " timeout=30";
+  soci::session writer("sqlite3", connect);
+  detail::prepare_session(writer, Backend::sqlite);
+  writer << "CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)";
+  std::recursive_mutex writers;
+  const auto interval = std::chrono::milliseconds(10);
+  const auto idle_interval = std::chrono::milliseconds(400);
+  detail::WalCheckpointer checkpointer("sqlite3", connect, interval, writers,
+                                       detail::kWalRestartBytes, idle_interval);
+  const auto rounds_during = [&](std::chrono::milliseconds span, bool commit) {
+    const std::uint64_t before = checkpointer.rounds();
+    const auto end = std::chrono::steady_clock::now() + span;
+    while (std::chrono::steady_clock::now() < end) {
+      if (commit) {
+        const std::lock_guard lock(writers);
+        writer << "INSERT INTO rows (body) VALUES ('a commit')";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return checkpointer.rounds() - before;
+  };
+  // ~200 rounds at 10 ms; idle, at most 2 s / 400 ms + 1 (the round that finds no change).
+  const std::uint64_t busy = rounds_during(std::chrono::seconds(2), true);
+  const std::uint64_t idle = rounds_during(std::chrono::seconds(2), false);
+  EXPECT_GE(busy, 30U) << "commits arrived: rounds every " << interval.count() << " ms";
+  EXPECT_LE(idle, 7U) << "no commit: rounds every " << idle_interval.count() << " ms";
+  long long rows = 0;
+  writer << "SELECT COUNT(*) FROM rows", soci::into(rows);
+  EXPECT_GT(rows, 100);
 }
 
 }  // namespace

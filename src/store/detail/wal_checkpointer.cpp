@@ -7,9 +7,11 @@ namespace risklab::store::detail {
 
 WalCheckpointer::WalCheckpointer(const std::string& soci_backend, const std::string& connect,
                                  std::chrono::milliseconds interval, std::recursive_mutex& writer,
-                                 std::int64_t restart_bytes)
+                                 std::int64_t restart_bytes,
+                                 std::chrono::milliseconds idle_interval)
     : sql_(soci_backend, connect),
       interval_(interval),
+      idle_interval_(idle_interval),
       writer_(writer),
       restart_bytes_(restart_bytes) {
   // Another process's checkpoint holds the checkpoint lock briefly; wait for it a little.
@@ -26,7 +28,7 @@ WalCheckpointer::~WalCheckpointer() {
   thread_.join();
 }
 
-void WalCheckpointer::round() {
+int WalCheckpointer::round() {
   int busy = 0;
   int frames = 0;  // in the WAL when the pass started
   int copied = 0;  // copied into the database file, of those
@@ -37,7 +39,8 @@ void WalCheckpointer::round() {
   pass();
   int page_size = 0;
   sql_ << "PRAGMA page_size", soci::into(page_size);
-  if (static_cast<std::int64_t>(frames) * page_size < restart_bytes_) return;
+  const int started_with = frames;
+  if (static_cast<std::int64_t>(frames) * page_size < restart_bytes_) return started_with;
   // Catch up: each pass copies what was appended during the one before.
   constexpr int kShortTail = 256;
   for (int i = 0; i < 8; ++i) {
@@ -60,6 +63,7 @@ void WalCheckpointer::round() {
       frames, frames - tail_from,
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - locked).count(),
       std::chrono::duration<double, std::milli>(locked - start).count());
+  return started_with;
 }
 
 void WalCheckpointer::sync_database_file() {
@@ -77,15 +81,22 @@ void WalCheckpointer::sync_database_file() {
 
 void WalCheckpointer::run() {
   std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, interval_, [this] { return stop_; })) {
+  int last_frames = -1;  // the WAL's frames at the last round's start
+  auto wait = interval_;
+  while (!wake_.wait_for(lock, wait, [this] { return stop_; })) {
     lock.unlock();
+    int frames = last_frames;
     try {
-      round();
+      frames = round();
     } catch (const soci::soci_error& error) {
       // Busy (another process checkpointing) or a disk error: the WAL keeps every commit, so
       // nothing is lost; the next round tries again.
       spdlog::debug("WAL checkpoint skipped: {}", error.get_error_message());
     }
+    ++rounds_;
+    // Commits since the last round changed the WAL's length (grown, or restarted and grown).
+    wait = frames != last_frames ? interval_ : idle_interval_;
+    last_frames = frames;
     lock.lock();
   }
 }

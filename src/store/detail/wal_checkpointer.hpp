@@ -4,6 +4,7 @@
 
 #include <soci/soci.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -13,16 +14,23 @@
 
 namespace risklab::store::detail {
 
-/// How often the checkpointer of a SQLite Database runs. Under the scoring benchmark
-/// (session 5, interleaved 6 s runs) every 200 ms gave ~6,900 stored scorings/s, every 1 s
-/// ~8,300 and every 3 s ~8,400 (pages rewritten between rounds are copied once); 1 s keeps the
-/// WAL to some tens of MB at that rate.
-inline constexpr std::chrono::milliseconds kWalCheckpointInterval{1000};
+/// How often the checkpointer of a SQLite Database runs while commits arrive: every 50 ms, so
+/// that a round copies a twentieth of a second's commits. A round's copying is one burst of the
+/// checkpointer's thread on a core (page-cache work the kernel does not interrupt here); at 1 s
+/// (sessions 5-14) a round under the scoring benchmark with drivers took a core for ~10 ms, and
+/// the explanations in flight then slowed by a third: those turns made the p99. Session 15,
+/// interleaved runs (rf, drivers, 64 connections): p99/p50 1.57-1.71 at 1 s, 1.45-1.51 at
+/// 50 ms, same req/s; without drivers -3 % req/s (each round fsyncs twice). ADR 0007.
+inline constexpr std::chrono::milliseconds kWalCheckpointInterval{50};
+
+/// How often it runs once a round found the WAL as the round before left it (no commit in
+/// between): an idle database is looked at once a second, not twenty times.
+inline constexpr std::chrono::milliseconds kWalIdleCheckpointInterval{1000};
 
 /// WAL size at which a checkpoint round makes the WAL restart (WalCheckpointer). A restart
 /// makes in-process writers wait for the round's last pass; with the database file synced
-/// before that pass (round()) the wait is 4-6 ms under full load, so the WAL can restart at
-/// nearly every round: it stays within a second's worth of commits (~250 MB under the scoring
+/// before that pass (round()) the wait is 4-6 ms under full load, so the WAL can restart
+/// often: it holds at most 32 MiB and a round's commits (about a second's under the scoring
 /// benchmark, a few MB under ordinary load), and commits overwrite WAL blocks already
 /// allocated and cached instead of growing the file (session 14: ~5 % more scorings/s than a
 /// 4 GiB cap, whose appends allocated new ext4 blocks and page-cache pages throughout).
@@ -36,8 +44,9 @@ inline constexpr std::int64_t kWalRestartBytes = std::int64_t{32} << 20;
 /// a checkpoint every few dozen commits, ~30 % of the server's CPU and most of its latency
 /// tail (docs/PERFORMANCE.md, "HTTP scoring"). RiskLab's connections therefore set
 /// `wal_autocheckpoint = 0` (prepare_session) and this thread, on a connection of its own,
-/// runs a PASSIVE checkpoint every `interval`: it never blocks readers or writers, and pages
-/// rewritten between two checkpoints (index pages, the table's last page) are copied once.
+/// runs a PASSIVE checkpoint every `interval` while commits arrive (every `idle_interval` once
+/// a round finds the WAL as the round before found it): it never blocks readers or writers, and
+/// pages rewritten between two checkpoints (index pages, the table's last page) are copied once.
 /// Durability is unchanged: a commit is in the WAL before it returns, as before; the WAL is
 /// reset when a checkpoint has copied all of it, and the last connection to close copies the rest.
 ///
@@ -53,24 +62,30 @@ class WalCheckpointer {
   /// `writer`: the database's in-process writer mutex (Database::Impl::writer).
   WalCheckpointer(const std::string& soci_backend, const std::string& connect,
                   std::chrono::milliseconds interval, std::recursive_mutex& writer,
-                  std::int64_t restart_bytes = kWalRestartBytes);
+                  std::int64_t restart_bytes = kWalRestartBytes,
+                  std::chrono::milliseconds idle_interval = kWalIdleCheckpointInterval);
   /// Stops the thread (an ongoing checkpoint finishes first).
   ~WalCheckpointer();
+  /// Rounds run so far.
+  std::uint64_t rounds() const { return rounds_.load(); }
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
  private:
   void run();
-  void round();
+  /// Returns the WAL's frames when the round started.
+  int round();
   void sync_database_file();
 
   soci::session sql_;
   std::chrono::milliseconds interval_;
+  std::chrono::milliseconds idle_interval_;
   std::recursive_mutex& writer_;
   std::int64_t restart_bytes_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
+  std::atomic<std::uint64_t> rounds_{0};
   std::thread thread_;
 };
 
