@@ -300,8 +300,8 @@ TEST(SqliteWal, CommitsLeaveCheckpointsToTheBackgroundCheckpointerWhichCopiesThe
     detail::sql(tx) << "INSERT INTO blobs (body) VALUES (:body)", soci::use(body);
     tx.commit();
   }
-  // The checkpointer copies them into the database file, with no connection
-  // closing and no commit checkpointing.
+  // The checkpointer copies them into the database file, with no connection closing and no
+  // commit checkpointing.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::filesystem::file_size(file) < 2000u * 4000u && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -379,7 +379,8 @@ TEST(SqliteWal, TheCheckpointerComesEveryIntervalWhileCommitsArriveAndEveryIdleI
     }
     return checkpointer.rounds() - before;
   };
-  // ~200 rounds at 10 ms; idle, at most 2 s / 400 ms + 1 (the round that finds no change).
+  // Busy: ~200 rounds at 10 ms. Idle: 2 s / 400 ms, and the round or two that still find the
+  // last commits.
   const std::uint64_t busy = rounds_during(std::chrono::seconds(2), true);
   const std::uint64_t idle = rounds_during(std::chrono::seconds(2), false);
   EXPECT_GE(busy, 30U) << "commits arrived: rounds every " << interval.count() << " ms";
