@@ -363,8 +363,10 @@ TEST(SqliteWal, TheCheckpointerComesEveryIntervalWhileCommitsArriveAndEveryIdleI
   detail::prepare_session(writer, Backend::sqlite);
   writer << "CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)";
   std::recursive_mutex writers;
-  const auto interval = std::chrono::milliseconds(10);
-  const auto idle_interval = std::chrono::milliseconds(400);
+  // A round finds the WAL unchanged only if no commit came for a whole interval: 30 ms, so that
+  // a test thread kept off the cores for a few ms (a loaded CI machine) does not make it idle.
+  const auto interval = std::chrono::milliseconds(30);
+  const auto idle_interval = std::chrono::milliseconds(600);
   detail::WalCheckpointer checkpointer("sqlite3", connect, interval, writers,
                                        detail::kWalRestartBytes, idle_interval);
   const auto rounds_during = [&](std::chrono::milliseconds span, bool commit) {
@@ -379,12 +381,12 @@ TEST(SqliteWal, TheCheckpointerComesEveryIntervalWhileCommitsArriveAndEveryIdleI
     }
     return checkpointer.rounds() - before;
   };
-  // Busy: ~200 rounds at 10 ms. Idle: 2 s / 400 ms, and the round or two that still find the
-  // last commits.
+  // Busy: ~66 rounds in 2 s at 30 ms (at 600 ms: 4). Idle: 3 s / 600 ms, and the round or two
+  // that still find the last commits (at 30 ms: ~100).
   const std::uint64_t busy = rounds_during(std::chrono::seconds(2), true);
-  const std::uint64_t idle = rounds_during(std::chrono::seconds(2), false);
-  EXPECT_GE(busy, 30U) << "commits arrived: rounds every " << interval.count() << " ms";
-  EXPECT_LE(idle, 7U) << "no commit: rounds every " << idle_interval.count() << " ms";
+  const std::uint64_t idle = rounds_during(std::chrono::seconds(3), false);
+  EXPECT_GE(busy, 20U) << "commits arrived: rounds every " << interval.count() << " ms";
+  EXPECT_LE(idle, 8U) << "no commit: rounds every " << idle_interval.count() << " ms";
   long long rows = 0;
   writer << "SELECT COUNT(*) FROM rows", soci::into(rows);
   EXPECT_GT(rows, 100);
