@@ -28,7 +28,7 @@ WalCheckpointer::~WalCheckpointer() {
   thread_.join();
 }
 
-int WalCheckpointer::round() {
+void WalCheckpointer::round() {
   int busy = 0;
   int frames = 0;  // in the WAL when the pass started
   int copied = 0;  // copied into the database file, of those
@@ -39,8 +39,7 @@ int WalCheckpointer::round() {
   pass();
   int page_size = 0;
   sql_ << "PRAGMA page_size", soci::into(page_size);
-  const int started_with = frames;
-  if (static_cast<std::int64_t>(frames) * page_size < restart_bytes_) return started_with;
+  if (static_cast<std::int64_t>(frames) * page_size < restart_bytes_) return;
   // Catch up: each pass copies what was appended during the one before.
   constexpr int kShortTail = 256;
   for (int i = 0; i < 8; ++i) {
@@ -63,7 +62,6 @@ int WalCheckpointer::round() {
       frames, frames - tail_from,
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - locked).count(),
       std::chrono::duration<double, std::milli>(locked - start).count());
-  return started_with;
 }
 
 void WalCheckpointer::sync_database_file() {
@@ -81,22 +79,24 @@ void WalCheckpointer::sync_database_file() {
 
 void WalCheckpointer::run() {
   std::unique_lock lock(mutex_);
-  int last_frames = -1;  // the WAL's frames at the last round's start
+  // PRAGMA data_version changes when another connection has committed since this one last
+  // asked (not the WAL's length, which a restart can bring back to where it was).
+  long long last_version = -1;
   auto wait = interval_;
   while (!wake_.wait_for(lock, wait, [this] { return stop_; })) {
     lock.unlock();
-    int frames = last_frames;
+    long long version = last_version;
     try {
-      frames = round();
+      sql_ << "PRAGMA data_version", soci::into(version);
+      round();
     } catch (const soci::soci_error& error) {
       // Busy (another process checkpointing) or a disk error: the WAL keeps every commit, so
       // nothing is lost; the next round tries again.
       spdlog::debug("WAL checkpoint skipped: {}", error.get_error_message());
     }
     ++rounds_;
-    // Commits since the last round changed the WAL's length (grown, or restarted and grown).
-    wait = frames != last_frames ? interval_ : idle_interval_;
-    last_frames = frames;
+    wait = version != last_version ? interval_ : idle_interval_;
+    last_version = version;
     lock.lock();
   }
 }

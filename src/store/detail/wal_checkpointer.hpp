@@ -23,8 +23,8 @@ namespace risklab::store::detail {
 /// 50 ms, same req/s; without drivers -3 % req/s (each round fsyncs twice). ADR 0007.
 inline constexpr std::chrono::milliseconds kWalCheckpointInterval{50};
 
-/// How often it runs once a round found the WAL as the round before left it (no commit in
-/// between): an idle database is looked at once a second, not twenty times.
+/// How often it runs once no commit came between two rounds: an idle database is looked at once
+/// a second, not twenty times.
 inline constexpr std::chrono::milliseconds kWalIdleCheckpointInterval{1000};
 
 /// WAL size at which a checkpoint round makes the WAL restart (WalCheckpointer). A restart
@@ -45,7 +45,7 @@ inline constexpr std::int64_t kWalRestartBytes = std::int64_t{32} << 20;
 /// tail (docs/PERFORMANCE.md, "HTTP scoring"). RiskLab's connections therefore set
 /// `wal_autocheckpoint = 0` (prepare_session) and this thread, on a connection of its own,
 /// runs a PASSIVE checkpoint every `interval` while commits arrive (every `idle_interval` once
-/// a round finds the WAL as the round before found it): it never blocks readers or writers, and
+/// no commit came between two rounds): it never blocks readers or writers, and
 /// pages rewritten between two checkpoints (index pages, the table's last page) are copied once.
 /// Durability is unchanged: a commit is in the WAL before it returns, as before; the WAL is
 /// reset when a checkpoint has copied all of it, and the last connection to close copies the rest.
@@ -73,8 +73,7 @@ class WalCheckpointer {
 
  private:
   void run();
-  /// Returns the WAL's frames when the round started.
-  int round();
+  void round();
   void sync_database_file();
 
   soci::session sql_;
