@@ -363,8 +363,8 @@ TEST(SqliteWal, TheCheckpointerComesEveryIntervalWhileCommitsArriveAndEveryIdleI
   detail::prepare_session(writer, Backend::sqlite);
   writer << "CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)";
   std::recursive_mutex writers;
-  // A round finds the WAL unchanged only if no commit came for a whole interval: 30 ms, so that
-  // a test thread kept off the cores for a few ms (a loaded CI machine) does not make it idle.
+  // The checkpointer goes idle only if no commit came for a whole interval: 30 ms, so that a
+  // test thread kept off the cores for a few ms (a loaded CI machine) does not make it idle.
   const auto interval = std::chrono::milliseconds(30);
   const auto idle_interval = std::chrono::milliseconds(600);
   detail::WalCheckpointer checkpointer("sqlite3", connect, interval, writers,

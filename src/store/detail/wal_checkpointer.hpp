@@ -45,8 +45,8 @@ inline constexpr std::int64_t kWalRestartBytes = std::int64_t{32} << 20;
 /// tail (docs/PERFORMANCE.md, "HTTP scoring"). RiskLab's connections therefore set
 /// `wal_autocheckpoint = 0` (prepare_session) and this thread, on a connection of its own,
 /// runs a PASSIVE checkpoint every `interval` while commits arrive (every `idle_interval` once
-/// no commit came between two rounds): it never blocks readers or writers, and
-/// pages rewritten between two checkpoints (index pages, the table's last page) are copied once.
+/// no commit came between two rounds): it never blocks readers or writers, and pages rewritten
+/// between two checkpoints (index pages, the table's last page) are copied once.
 /// Durability is unchanged: a commit is in the WAL before it returns, as before; the WAL is
 /// reset when a checkpoint has copied all of it, and the last connection to close copies the rest.
 ///
