@@ -1,6 +1,6 @@
-// TreeExplainer's walk for any x86-64 CPU: two rows a vector (SSE2).
+// TreeExplainer's walk for any x86-64 CPU: four rows a vector (SSE2).
 #define RISKLAB_SHAP_NS sse2
-#define RISKLAB_SHAP_LANES 2
+#define RISKLAB_SHAP_LANES 4
 #include "ml/detail/tree_shap_walk_impl.hpp"
 
 namespace risklab::ml::detail {

@@ -172,8 +172,8 @@ TEST(GbdtTreeShap, MatchesXgboostPredContribsAndAddsUpToTheMarginOnRowsWithMissi
   RecordProperty("worst_relative_difference_to_xgboost", std::to_string(worst));
 }
 
-// Rows explained together (one walk of each tree for the batch) get the values they get alone,
-// missing values included.
+// Rows explained together (one walk of each tree for the batch) get the values they get alone
+// (to the batched walk's single precision), missing values included.
 TEST(GbdtTreeShap, ABatchWithMissingValuesGivesEveryRowTheValuesItGetsAlone) {
   const Dataset train = synthetic_dataset(600, 5, 0.2);
   const Dataset test = synthetic_dataset(40, 7, 0.2);
@@ -191,13 +191,13 @@ TEST(GbdtTreeShap, ABatchWithMissingValuesGivesEveryRowTheValuesItGetsAlone) {
     const ShapValues alone = explainer.explain(rows.data() + row * width);
     EXPECT_DOUBLE_EQ(batch[row].expected_value, alone.expected_value);
     for (std::size_t f = 0; f < width; ++f) {
-      EXPECT_NEAR(batch[row].contributions[f], alone.contributions[f], 1e-12)
+      EXPECT_NEAR(batch[row].contributions[f], alone.contributions[f], test::kBatchShapTolerance)
           << "row " << row << ", feature " << f;
     }
   }
 }
 
-// The AVX2 and AVX-512 walks (four and eight rows a vector) and the portable one
+// The AVX2 and AVX-512 walks (eight and sixteen rows a vector) and the portable one
 // (RISKLAB_TREESHAP=sse2) route missing values and float thresholds alike and give the same
 // values, to rounding.
 TEST(GbdtTreeShap, TheVectorWalksAndThePortableOneGiveTheSameValuesWithMissingValues) {
@@ -223,7 +223,8 @@ TEST(GbdtTreeShap, TheVectorWalksAndThePortableOneGiveTheSameValuesWithMissingVa
     const auto wide = vectors.explain_batch(rows.data(), test.n_rows);
     for (std::size_t row = 0; row < test.n_rows; ++row) {
       for (std::size_t f = 0; f < model.features.size(); ++f) {
-        EXPECT_NEAR(wide[row].contributions[f], two[row].contributions[f], 1e-12)
+        EXPECT_NEAR(wide[row].contributions[f], two[row].contributions[f],
+                    test::kBatchShapTolerance)
             << walk << ", row " << row << ", feature " << f;
       }
     }

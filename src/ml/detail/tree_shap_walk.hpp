@@ -1,8 +1,8 @@
 #pragma once
 
 // The walk of TreeExplainer (ml/tree_shap.hpp) behind a plain interface, so that it can be
-// compiled three times: for any x86-64 (SSE2, two rows a vector), for CPUs with AVX2 and FMA
-// (four) and for CPUs with AVX-512 (eight), the widest the CPU runs chosen at run time. Only raw
+// compiled three times: for any x86-64 (SSE2, four rows a vector), for CPUs with AVX2 and FMA
+// (eight) and for CPUs with AVX-512 (sixteen), the widest the CPU runs chosen at run time. Only raw
 // arrays cross it: the AVX2 and AVX-512 translation units must not instantiate a template that
 // the rest of the program shares (the linker could pick their copy for everyone).
 
@@ -84,8 +84,8 @@ class ShapWalker {
   virtual void read(std::size_t lane, double* out) const = 0;
 };
 
-/// The compilations of the walk, narrowest first: any x86-64 (SSE2, two rows a vector), AVX2 and
-/// FMA (four), AVX-512 F, DQ and VL (eight).
+/// The compilations of the walk, narrowest first: any x86-64 (SSE2, four rows a vector), AVX2 and
+/// FMA (eight), AVX-512 F, DQ and VL (sixteen).
 enum class ShapWalkKind { sse2, avx2, avx512 };
 
 /// Whether this CPU runs `kind`'s walk.
