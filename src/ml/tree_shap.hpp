@@ -42,7 +42,7 @@ struct ShapValues {
 /// Precision: a lone row (explain()) is walked in double precision. Several rows
 /// (explain_batch(), ContinuousExplainer) carry the walk's polynomial values in single
 /// precision, as xgboost's TreeSHAP does (its pred_contribs is float throughout): half the bytes
-/// per row, ~40 % less time a 64-row batch, the walk being bound by its row-vector loads and
+/// per row, ~35 % less time a 64-row batch, the walk being bound by its row-vector loads and
 /// stores. Routing, the per-edge tables and the sums over edges and trees stay double. Measured
 /// on the reference data (tests/ml, bench/ml): a batched contribution is within 4e-9 of the
 /// lone row's on the 300-tree forest (6e-8 of the row's largest contribution), 9e-8 on the

@@ -31,7 +31,7 @@ static_assert(kShapPassRows % kRowLanes == 0 && kShapMaxRows % kShapPassRows == 
 // kRowLanes rows' values at one point, and per row a mask (all ones or zeros). The walk's
 // polynomial values are single precision, as xgboost's own TreeSHAP computes them: the walk is
 // bound by its row-vector loads and stores, so sixteen rows a 512-bit vector instead of eight
-// explain a 64-row batch in ~40 % less time. The rows' feature values, the per-edge factor
+// explain a 64-row batch in ~35 % less time. The rows' feature values, the per-edge factor
 // tables and the contributions summed over edges and trees stay double (each edge's credit is
 // rounded to single once); see TreeExplainer for the resulting accuracy.
 using RowVec = float __attribute__((vector_size(kRowLanes * sizeof(float))));
