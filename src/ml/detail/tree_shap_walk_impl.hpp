@@ -142,7 +142,8 @@ struct BoostedTree {
     RowMask by_value;
     for (std::size_t lane = 0; lane < kRowLanes; ++lane)
       by_value[lane] = as_float[lane] < nodes[i].threshold ? -1 : 0;
-    const RowMask missing = ~less_equal(x, __builtin_inf());
+    // NaN stays NaN as a float, and no other double becomes one.
+    const RowMask missing = as_float != as_float;
     const RowMask to_default = RowMask{} - (nodes[i].default_right == 0 ? 1 : 0);
     return (missing & to_default) | (~missing & by_value);
   }
