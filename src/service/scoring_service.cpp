@@ -28,6 +28,7 @@
 #include "service/champion.hpp"
 #include "service/permissions.hpp"
 #include "service/stored_inputs.hpp"
+#include "store/assessment_appender.hpp"
 #include "store/assessment_repository.hpp"
 #include "store/audit_repository.hpp"
 #include "store/model_repository.hpp"
@@ -281,6 +282,19 @@ struct ToStore {
   Computed* computed;
 };
 
+// The audit row recording a new assessment (its entity_id is the assessment's id, known once
+// stored): the row AuditService::record writes for a state change.
+store::AuditEntry assessment_created(const std::string& actor, const Computed& computed,
+                                     const std::string& now) {
+  store::AuditEntry entry;
+  entry.at = now;
+  entry.actor = actor;
+  entry.action = "assessment.created";
+  entry.entity_type = "assessment";
+  entry.after_json = computed.audit_after_json;  // kept for a retry
+  return entry;
+}
+
 // Stores the assessments and their audit rows in `tx`, in order: one prepared INSERT for the
 // assessments, then their audit rows chained in one append. Sets each result's assessment id.
 void persist_all(store::Transaction& tx, const std::vector<ToStore>& items) {
@@ -292,17 +306,9 @@ void persist_all(store::Transaction& tx, const std::vector<ToStore>& items) {
   std::vector<store::AuditEntry> entries;
   entries.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    ScoreResult& result = items[i].computed->result;
-    result.assessment_id = ids[i];
-    // The row AuditService::record writes for a state change, for many at once.
-    store::AuditEntry entry;
-    entry.at = now;
-    entry.actor = *items[i].actor;
-    entry.action = "assessment.created";
-    entry.entity_type = "assessment";
-    entry.entity_id = std::to_string(result.assessment_id);
-    entry.after_json = items[i].computed->audit_after_json;  // kept for a retry
-    entries.push_back(std::move(entry));
+    items[i].computed->result.assessment_id = ids[i];
+    entries.push_back(assessment_created(*items[i].actor, *items[i].computed, now));
+    entries.back().entity_id = std::to_string(ids[i]);
   }
   store::AuditRepository().append_all(tx, std::move(entries));
 }
@@ -398,7 +404,7 @@ class GroupCommit {
     bool counting_ = true;
   };
 
-  explicit GroupCommit(store::Database& db) : db_(db), writer_([this] { run(); }) {}
+  explicit GroupCommit(store::Database& db) : appender_(db), writer_([this] { run(); }) {}
 
   // Stores what is still queued, then stops the writer.
   ~GroupCommit() {
@@ -515,15 +521,22 @@ class GroupCommit {
   // each scoring is retried alone and only those that fail again get the error; a failed
   // commit is reported to all (its outcome is the database's to tell, not ours to guess).
   void write(const std::vector<std::unique_ptr<Pending>>& batch) {
-    std::vector<ToStore> items;
-    items.reserve(batch.size());
-    for (const auto& pending : batch) items.push_back({&pending->actor, &pending->computed});
+    const std::string now = core::utc_now_iso8601();
+    std::vector<store::AuditEntry> audits;
+    audits.reserve(batch.size());
+    std::vector<store::ScoringRow> rows;
+    rows.reserve(batch.size());
+    for (const auto& pending : batch) {
+      audits.push_back(assessment_created(pending->actor, pending->computed, now));
+      rows.push_back({&pending->computed.record, &audits.back()});
+    }
+    const auto stored = [&](std::size_t first, const std::vector<long long>& ids) {
+      for (std::size_t i = 0; i < ids.size(); ++i)
+        batch[first + i]->computed.result.assessment_id = ids[i];
+    };
     bool committing = false;
     try {
-      store::Transaction tx(db_);
-      persist_all(tx, items);
-      committing = true;
-      tx.commit();
+      stored(0, appender_.append(rows, &committing));
       spdlog::debug("group commit: {} scorings in one transaction", batch.size());
       return;
     } catch (...) {
@@ -534,16 +547,14 @@ class GroupCommit {
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       try {
-        store::Transaction tx(db_);
-        persist_all(tx, {items[i]});
-        tx.commit();
+        stored(i, appender_.append({rows[i]}));
       } catch (...) {
         batch[i]->error = std::current_exception();
       }
     }
   }
 
-  store::Database& db_;
+  store::AssessmentAppender appender_;  // used by the writer thread only
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<std::unique_ptr<Pending>> queue_;  // oldest first

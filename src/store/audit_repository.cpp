@@ -29,13 +29,6 @@ AuditEntry from_row(const soci::row& row) {
   return entry;
 }
 
-std::string chain_hash(const AuditEntry& entry) {
-  core::Sha256 hash;
-  hash.update(entry.prev_hash);
-  hash.update(AuditRepository::canonical(entry));
-  return hash.hex();
-}
-
 }  // namespace
 
 std::string AuditRepository::canonical(const AuditEntry& entry) {
@@ -48,6 +41,13 @@ std::string AuditRepository::canonical(const AuditEntry& entry) {
                               entry.before_json ? nlohmann::json(*entry.before_json) : nullptr,
                               entry.after_json ? nlohmann::json(*entry.after_json) : nullptr};
   return row.dump();
+}
+
+std::string AuditRepository::chain_hash(const AuditEntry& entry) {
+  core::Sha256 hash;
+  hash.update(entry.prev_hash);
+  hash.update(canonical(entry));
+  return hash.hex();
 }
 
 AuditEntry AuditRepository::append(Transaction& tx, AuditEntry entry) {

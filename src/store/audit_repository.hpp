@@ -62,6 +62,8 @@ class AuditRepository {
 
   /// The canonical text hashed for `entry` (stable across backends and versions).
   static std::string canonical(const AuditEntry& entry);
+  /// `entry`'s hash: sha256(prev_hash || canonical(entry)), lowercase hex.
+  static std::string chain_hash(const AuditEntry& entry);
 };
 
 }  // namespace risklab::store

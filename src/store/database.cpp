@@ -167,6 +167,8 @@ std::unique_ptr<Database> Database::open(const std::string& url_text, std::size_
   const auto target = target_for(url);
   if (pool_size == 0) throw core::InvalidInput("bad_pool_size", "database pool size must be >= 1");
   auto impl = std::make_unique<Impl>(target.backend, pool_size);
+  impl->soci_backend = target.soci_backend;
+  impl->connect = target.connect;
   for (std::size_t i = 0; i < pool_size; ++i) {
     try {
       impl->pool.at(i).open(target.soci_backend, target.connect);

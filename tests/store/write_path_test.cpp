@@ -1,13 +1,16 @@
 // The scoring write path of the store on every backend: many assessments with one prepared
-// insert, many audit rows chained in one append (the same chain as one by one), and on SQLite
-// many threads writing at once without waiting on SQLite's sleeping busy handler.
+// insert, many audit rows chained in one append (the same chain as one by one), the group
+// commit's AssessmentAppender (the same rows again), and on SQLite many threads writing at once
+// without waiting on SQLite's sleeping busy handler.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/error.hpp"
+#include "store/assessment_appender.hpp"
 #include "store/assessment_repository.hpp"
 #include "store/audit_repository.hpp"
 #include "store/database.hpp"
@@ -212,6 +215,177 @@ TEST_P(WritePathTest, ConcurrentWritersAllCommitWithAnIntactChain) {
   EXPECT_TRUE(verified.ok) << verified.problem;
   EXPECT_EQ(verified.rows_checked, kThreads * kEach);
   RecordProperty("seconds", std::to_string(seconds));
+}
+
+// The group commit's appender writes exactly the rows the repositories write: the same
+// assessments and the same audit chain, hash for hash.
+TEST_P(WritePathTest, AppenderStoresTheSameRowsAsTheRepositories) {
+  std::vector<AssessmentRecord> records;
+  std::vector<AuditEntry> audits;
+  for (int i = 0; i < 6; ++i) {
+    records.push_back(assessment(i));
+    audits.push_back(entry(i));
+  }
+  std::vector<ScoringRow> rows;
+  for (std::size_t i = 0; i < records.size(); ++i) rows.push_back({&records[i], &audits[i]});
+  AssessmentAppender appender(*db_);
+  bool committing = false;
+  const auto first = appender.append({rows.begin(), rows.begin() + 4}, &committing);
+  EXPECT_TRUE(committing);
+  const auto second = appender.append({rows.begin() + 4, rows.end()});
+  ASSERT_EQ(first.size(), 4u);
+  ASSERT_EQ(second.size(), 2u);
+  std::vector<long long> ids = first;
+  ids.insert(ids.end(), second.begin(), second.end());
+
+  test::TestDatabase other_db(GetParam());
+  auto other = Database::open(other_db.url());
+  migrate(*other);
+  {
+    Transaction tx(*other);
+    ModelRecord model;
+    model.version = "rf-test";
+    model.family = "rf";
+    model.status = "candidate";
+    model.artifact_uri = "/nowhere.rlm";
+    model.artifact_sha256 = std::string(64, 'a');
+    model.features_json = "[\"a\"]";
+    model.metrics_json = "{}";
+    model.created_at = "2026-11-29T10:00:00Z";
+    model.created_by = "test";
+    ASSERT_EQ(ModelRepository().insert(tx, model), model_id_);
+    const auto other_ids = AssessmentRepository().insert_all(tx, records);
+    ASSERT_EQ(other_ids, ids);
+    std::vector<AuditEntry> entries = audits;
+    for (std::size_t i = 0; i < entries.size(); ++i) entries[i].entity_id = std::to_string(ids[i]);
+    AuditRepository().append_all(tx, entries);
+    tx.commit();
+  }
+  Transaction a(*db_, Transaction::Mode::read);
+  Transaction b(*other, Transaction::Mode::read);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto mine = AssessmentRepository().find(a, ids[i]);
+    const auto theirs = AssessmentRepository().find(b, ids[i]);
+    ASSERT_TRUE(mine && theirs) << ids[i];
+    EXPECT_EQ(mine->company_ref, theirs->company_ref);
+    EXPECT_EQ(mine->company_id, theirs->company_id);
+    EXPECT_EQ(mine->statement_id, theirs->statement_id);
+    EXPECT_EQ(nlohmann::json::parse(mine->inputs_json), nlohmann::json::parse(theirs->inputs_json));
+    EXPECT_DOUBLE_EQ(mine->pd, theirs->pd);
+    EXPECT_EQ(mine->grade, theirs->grade);
+    EXPECT_EQ(mine->recommendation, theirs->recommendation);
+    EXPECT_EQ(mine->created_by, theirs->created_by);
+  }
+  const auto appended = AuditRepository().list(a, {});
+  const auto repository = AuditRepository().list(b, {});
+  ASSERT_EQ(appended.size(), 6u);
+  ASSERT_EQ(repository.size(), 6u);
+  for (std::size_t i = 0; i < appended.size(); ++i) {
+    EXPECT_EQ(appended[i].entity_id, std::to_string(ids[i]));
+    EXPECT_EQ(appended[i].after_json, repository[i].after_json);
+    EXPECT_EQ(appended[i].hash, repository[i].hash) << "row " << appended[i].id;
+  }
+  const auto verified = AuditRepository().verify(a);
+  EXPECT_TRUE(verified.ok) << verified.problem;
+}
+
+// A batch with one row the database refuses (a model that does not exist) stores none of its
+// rows and leaves the chain where it was; the appender goes on working.
+TEST_P(WritePathTest, AppenderBatchWithARefusedRowStoresNothing) {
+  std::vector<AssessmentRecord> records = {assessment(1), assessment(2), assessment(3)};
+  records[2].model_id = model_id_ + 1000;
+  const std::vector<AuditEntry> audits = {entry(1), entry(2), entry(3)};
+  std::vector<ScoringRow> rows;
+  for (std::size_t i = 0; i < records.size(); ++i) rows.push_back({&records[i], &audits[i]});
+  AssessmentAppender appender(*db_);
+  bool committing = false;
+  EXPECT_THROW(appender.append(rows, &committing), core::Conflict);
+  EXPECT_FALSE(committing);
+  {
+    Transaction tx(*db_, Transaction::Mode::read);
+    EXPECT_EQ(AssessmentRepository().count(tx), 0);
+    EXPECT_TRUE(AuditRepository().list(tx, {}).empty());
+  }
+  const auto ids = appender.append({rows[0], rows[1]});
+  ASSERT_EQ(ids.size(), 2u);
+  Transaction tx(*db_, Transaction::Mode::read);
+  EXPECT_EQ(AssessmentRepository().count(tx), 2);
+  const auto chain = AuditRepository().list(tx, {});
+  ASSERT_EQ(chain.size(), 2u);
+  EXPECT_EQ(chain.front().id, 1);
+  EXPECT_EQ(chain.front().prev_hash, std::string(64, '0'));
+  EXPECT_TRUE(AuditRepository().verify(tx).ok);
+}
+
+// The appender's own connection skips the JSON checks for its rows only: the pool's
+// connections still refuse text that is not JSON.
+TEST_P(WritePathTest, AppenderLeavesTheJsonChecksOnForOtherConnections) {
+  const AssessmentRecord record = assessment(1);
+  const AuditEntry audit = entry(1);
+  AssessmentAppender appender(*db_);
+  appender.append({{&record, &audit}});
+  Transaction tx(*db_);
+  const auto insert_not_json = [&] {
+    detail::sql(tx) << "INSERT INTO assessments (model_id, inputs, pd, grade, recommendation, "
+                       "drivers, out_of_range, created_at, created_by) VALUES (:m, 'not json', "
+                       "0.5, 'R1', 'refer', '[]', '[]', '2026-11-29T10:00:00Z', 'ana')",
+        soci::use(model_id_);
+  };
+  EXPECT_THROW(insert_not_json(), soci::soci_error);
+}
+
+// The appender's transactions and the repositories' (other request threads) interleave on one
+// chain without a fork or a gap: on SQLite both queue on the process's writer mutex.
+TEST_P(WritePathTest, AppenderAndTransactionsWriteOneIntactChain) {
+  constexpr int kBatches = 20;
+  constexpr int kBatch = 5;
+  constexpr int kThreads = 4;
+  constexpr int kEach = 10;
+  std::atomic<int> errors{0};
+  std::thread appending([&] {
+    AssessmentAppender appender(*db_);
+    for (int b = 0; b < kBatches; ++b) {
+      std::vector<AssessmentRecord> records;
+      std::vector<AuditEntry> audits;
+      for (int i = 0; i < kBatch; ++i) {
+        records.push_back(assessment(b * kBatch + i));
+        audits.push_back(entry(b * kBatch + i));
+      }
+      std::vector<ScoringRow> rows;
+      for (int i = 0; i < kBatch; ++i) rows.push_back({&records[i], &audits[i]});
+      try {
+        appender.append(rows);
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << error.what();
+        ++errors;
+      }
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        try {
+          Transaction tx(*db_);
+          const auto id = AssessmentRepository().insert(tx, assessment(1000 + t * kEach + i));
+          AuditRepository().append(tx, entry(static_cast<int>(id)));
+          tx.commit();
+        } catch (const std::exception& error) {
+          ADD_FAILURE() << error.what();
+          ++errors;
+        }
+      }
+    });
+  }
+  appending.join();
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(errors, 0);
+  Transaction tx(*db_, Transaction::Mode::read);
+  const int total = kBatches * kBatch + kThreads * kEach;
+  EXPECT_EQ(AssessmentRepository().count(tx), total);
+  const auto verified = AuditRepository().verify(tx);
+  EXPECT_TRUE(verified.ok) << verified.problem;
+  EXPECT_EQ(verified.rows_checked, total);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WritePathTest, ::testing::ValuesIn(test::all_backends()),

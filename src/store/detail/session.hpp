@@ -21,6 +21,10 @@ struct Database::Impl {
   Impl(Backend backend_in, std::size_t pool_size)
       : backend(backend_in), pool(pool_size), size(pool_size), checked(pool_size, 0) {}
   Backend backend;
+  /// What the pool's sessions were opened with (SOCI backend name, connection string), for
+  /// connections of the store's own (AssessmentAppender).
+  std::string soci_backend;
+  std::string connect;
   soci::connection_pool pool;
   std::size_t size;
   /// Bumped whenever a lease ends in an exception (a failed query, perhaps a restarted server
