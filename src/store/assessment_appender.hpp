@@ -25,9 +25,10 @@ struct ScoringRow {
 ///
 /// On SQLite it keeps a connection of its own with its statements prepared once, binds the
 /// records' text without copying it, and skips the schema's CHECK (json_valid(...)) on the
-/// assessments' JSON columns (written by our own encoders; insert_all skips it too). That is
-/// ~40 % less of the single writer's CPU a scoring than going through SOCI and the repositories
-/// (docs/PERFORMANCE.md, "Session 17"). The connection takes the database's in-process writer
+/// assessments' JSON columns (written by our own encoders; insert_all skips it too): ~20 % less
+/// of the single writer's CPU a scoring than SOCI and the repositories, which prepared their
+/// statements each batch and copied each record thrice (docs/PERFORMANCE.md, "Session 17";
+/// ADR 0006, session 17 amendment). The connection takes the database's in-process writer
 /// mutex around each transaction like a store::Transaction. On MySQL and PostgreSQL it runs the
 /// repositories in a store::Transaction (those servers' round trips, not the client, dominate).
 class AssessmentAppender {
