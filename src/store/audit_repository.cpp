@@ -1,5 +1,6 @@
 #include "store/audit_repository.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/sha256.hpp"
@@ -31,16 +32,84 @@ AuditEntry from_row(const soci::row& row) {
 
 }  // namespace
 
+namespace {
+
+// Appends `text` as nlohmann::json's dump() writes a string (ensure_ascii off): `"` `\\` and
+// \b \f \n \r \t escaped, other bytes below 0x20 as \u00xx, the rest as is. Written by hand
+// for ASCII text (the chain's rows are, but for names and free text) because building a JSON
+// array to dump it was most of the chain's cost on the scoring writer; text with a byte of
+// 0x80 or above goes through nlohmann, which also rejects invalid UTF-8 as before.
+void append_json_string(std::string& out, const std::string& text) {
+  if (std::any_of(text.begin(), text.end(),
+                  [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    out += nlohmann::json(text).dump();
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0x0f];
+          out += kHex[c & 0x0f];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+// The text of nlohmann::json{id, at, actor, action, entity_type, entity_id, before, after}.dump()
+// (what the chain has always hashed), written without building the array.
 std::string AuditRepository::canonical(const AuditEntry& entry) {
-  const nlohmann::json row = {entry.id,
-                              entry.at,
-                              entry.actor,
-                              entry.action,
-                              entry.entity_type,
-                              entry.entity_id,
-                              entry.before_json ? nlohmann::json(*entry.before_json) : nullptr,
-                              entry.after_json ? nlohmann::json(*entry.after_json) : nullptr};
-  return row.dump();
+  std::string out;
+  out.reserve(96 + entry.at.size() + entry.actor.size() + entry.action.size() +
+              entry.entity_type.size() + entry.entity_id.size() +
+              entry.before_json.value_or("").size() * 5 / 4 +
+              entry.after_json.value_or("").size() * 5 / 4);
+  out += '[';
+  out += std::to_string(entry.id);
+  for (const std::string* text :
+       {&entry.at, &entry.actor, &entry.action, &entry.entity_type, &entry.entity_id}) {
+    out += ',';
+    append_json_string(out, *text);
+  }
+  for (const auto* json : {&entry.before_json, &entry.after_json}) {
+    out += ',';
+    if (*json) {
+      append_json_string(out, **json);
+    } else {
+      out += "null";
+    }
+  }
+  out += ']';
+  return out;
 }
 
 std::string AuditRepository::chain_hash(const AuditEntry& entry) {

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <random>
+
 #include "store/database.hpp"
 #include "store/detail/session.hpp"
 #include "store/migrations.hpp"
@@ -12,6 +15,50 @@
 
 namespace risklab::store {
 namespace {
+
+// What the chain has always hashed: nlohmann's dump of the row as an array.
+std::string nlohmann_canonical(const AuditEntry& e) {
+  const auto text = [](const std::optional<std::string>& json) {
+    return json ? nlohmann::json(*json) : nlohmann::json(nullptr);
+  };
+  return nlohmann::json{e.id,
+                        e.at,
+                        e.actor,
+                        e.action,
+                        e.entity_type,
+                        e.entity_id,
+                        text(e.before_json),
+                        text(e.after_json)}
+      .dump();
+}
+
+// canonical() is written by hand; every hash ever chained depends on it being byte for byte
+// nlohmann's dump: control bytes, quotes, backslashes, DEL, UTF-8, absent and empty values.
+TEST(AuditCanonical, IsNlohmannsDumpOfTheRowByteForByte) {
+  AuditEntry e;
+  e.id = 9007199254740993;
+  e.at = "2026-11-29T10:00:00Z";
+  e.actor = "ana \"the\" analyst\\";
+  e.action = "user.created";
+  e.entity_type = "user";
+  e.entity_id = "";
+  e.after_json = R"({"name":"Zoë Ñandú","note":"tab\there"})";
+  EXPECT_EQ(AuditRepository::canonical(e), nlohmann_canonical(e));
+  e.before_json = std::string("\x01\x1f\x7f\b\f\n\r\t/", 10);
+  EXPECT_EQ(AuditRepository::canonical(e), nlohmann_canonical(e));
+  std::mt19937 random(17);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text(random() % 40, ' ');
+    for (auto& c : text) c = static_cast<char>(random() % 0x80);  // every ASCII byte
+    e.id = static_cast<long long>(random()) - 1000;
+    e.actor = text;
+    e.after_json = text + "\"";
+    if (round % 2) e.before_json.reset();
+    EXPECT_EQ(AuditRepository::canonical(e), nlohmann_canonical(e)) << round;
+  }
+  e.actor = "\xc3\x28";  // invalid UTF-8: refused, as nlohmann refuses it
+  EXPECT_THROW(AuditRepository::canonical(e), nlohmann::json::exception);
+}
 
 class AuditRepositoryTest : public ::testing::TestWithParam<std::string> {
  protected:
