@@ -30,6 +30,12 @@ class WritePathTest : public ::testing::TestWithParam<std::string> {
     db_ = Database::open(test_db_->url(), 8);
     migrate(*db_);
     Transaction tx(*db_);
+    model_id_ = insert_model(tx);
+    tx.commit();
+  }
+
+  // The model row every assessment here refers to.
+  static long long insert_model(Transaction& tx) {
     ModelRecord model;
     model.version = "rf-test";
     model.family = "rf";
@@ -40,8 +46,7 @@ class WritePathTest : public ::testing::TestWithParam<std::string> {
     model.metrics_json = "{}";
     model.created_at = "2026-11-29T10:00:00Z";
     model.created_by = "test";
-    model_id_ = ModelRepository().insert(tx, model);
-    tx.commit();
+    return ModelRepository().insert(tx, model);
   }
 
   AssessmentRecord assessment(int i) const {
@@ -243,17 +248,7 @@ TEST_P(WritePathTest, AppenderStoresTheSameRowsAsTheRepositories) {
   migrate(*other);
   {
     Transaction tx(*other);
-    ModelRecord model;
-    model.version = "rf-test";
-    model.family = "rf";
-    model.status = "candidate";
-    model.artifact_uri = "/nowhere.rlm";
-    model.artifact_sha256 = std::string(64, 'a');
-    model.features_json = "[\"a\"]";
-    model.metrics_json = "{}";
-    model.created_at = "2026-11-29T10:00:00Z";
-    model.created_by = "test";
-    ASSERT_EQ(ModelRepository().insert(tx, model), model_id_);
+    ASSERT_EQ(insert_model(tx), model_id_);
     const auto other_ids = AssessmentRepository().insert_all(tx, records);
     ASSERT_EQ(other_ids, ids);
     std::vector<AuditEntry> entries = audits;
