@@ -28,8 +28,8 @@ inline constexpr std::chrono::milliseconds kWalCheckpointInterval{50};
 inline constexpr std::chrono::milliseconds kWalIdleCheckpointInterval{1000};
 
 /// WAL size at which a checkpoint round makes the WAL restart (WalCheckpointer). A restart
-/// makes in-process writers wait for the round's last pass; with the database file synced
-/// before that pass (round()) the wait is 4-6 ms under full load, so the WAL can restart
+/// makes in-process writers wait for the round's last pass; with the database file and the WAL
+/// synced before that pass (round()) the wait is 4-6 ms under full load, so the WAL can restart
 /// often: it holds at most 32 MiB and a round's commits (about a second's under the scoring
 /// benchmark, a few MB under ordinary load), and commits overwrite WAL blocks already
 /// allocated and cached instead of growing the file (session 14: ~5 % more scorings/s than a
@@ -74,7 +74,8 @@ class WalCheckpointer {
  private:
   void run();
   void round();
-  void sync_database_file();
+  /// Flushes the database file or the WAL (an SQLITE_FCNTL_*_POINTER op) through SQLite's handle.
+  void sync_file(int which);
 
   soci::session sql_;
   std::chrono::milliseconds interval_;
