@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/url.hpp"
 #include "store/detail/session.hpp"
+#include "store/detail/wal_write_coalescing.hpp"
 
 namespace risklab::store {
 namespace {
@@ -166,6 +167,8 @@ std::unique_ptr<Database> Database::open(const std::string& url_text, std::size_
   const auto url = core::Url::parse(url_text);
   const auto target = target_for(url);
   if (pool_size == 0) throw core::InvalidInput("bad_pool_size", "database pool size must be >= 1");
+  // Before the process's first SQLite connection: SQLite's default VFS is chosen when one opens.
+  if (target.backend == Backend::sqlite) detail::install_wal_write_coalescing();
   auto impl = std::make_unique<Impl>(target.backend, pool_size);
   impl->soci_backend = target.soci_backend;
   impl->connect = target.connect;
