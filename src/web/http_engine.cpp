@@ -137,9 +137,6 @@ struct HttpEngine::Impl {
       std::lock_guard lock(mutex);
       deferred = false;
     }
-    void post(std::function<void()> work) override {
-      asio::post(*connection->impl.workers, std::move(work));
-    }
 
     std::shared_ptr<Connection> connection;
     bool close_after;  // the last request this connection serves
@@ -214,6 +211,7 @@ struct HttpEngine::Impl {
               std::make_shared<Exchange>(shared_from_this(), close_after, impl.loops[loop]->io);
           asio::post(*impl.workers, [exchange, request = std::move(request),
                                      continued = continued] { exchange->run(request, continued); });
+          continued = false;  // for the next request on this connection
           return;
         }
       }

@@ -43,9 +43,6 @@ class HttpEngine : public httplib::Server {
     /// The handler failed after deferring, before it handed the Deferred on: the answer is
     /// then the one the handler left in its Response, sent when it returns.
     virtual void cancel() = 0;
-    /// Runs `work` on a worker thread (e.g. to build the answer off a thread that must not be
-    /// held up, such as the group commit's writer).
-    virtual void post(std::function<void()> work) = 0;
   };
 
   /// For a handler running under an HttpEngine: its answer will be the one given to the returned

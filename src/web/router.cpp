@@ -111,8 +111,7 @@ void record(Metrics& metrics, const std::string& method, const std::string& path
 
 // The Completion of a deferred request: the headers the middleware set, then the handler's
 // answer (or its error, mapped), counted and logged as a synchronous answer is.
-class RouteCompletion final : public Completion,
-                              public std::enable_shared_from_this<RouteCompletion> {
+class RouteCompletion final : public Completion {
  public:
   struct Call {
     std::string method;
@@ -142,19 +141,6 @@ class RouteCompletion final : public Completion,
       answer_error(res, e, call_.request_id);
     }
     finish(res);
-  }
-
-  void reply_later(int status, std::function<std::string()> make_body) override {
-    auto self = shared_from_this();
-    deferred_->post([self, status, make_body = std::move(make_body)] {
-      std::string body;
-      try {
-        body = make_body();
-      } catch (...) {
-        return self->fail(std::current_exception());
-      }
-      self->reply(status, std::move(body));
-    });
   }
 
   void cancel() { deferred_->cancel(); }

@@ -23,10 +23,6 @@ class Completion {
   virtual ~Completion() = default;
   /// Answers with `status` and a JSON body.
   virtual void reply(int status, std::string json_body) = 0;
-  /// Answers with `status` and the JSON body `make_body()` returns, which runs on a request
-  /// thread, not the caller's (a caller such as the group commit's writer should not build
-  /// answers while others wait for their commit). An exception from it is answered as fail().
-  virtual void reply_later(int status, std::function<std::string()> make_body) = 0;
   /// Answers with the error shape for `error`, as if the handler had thrown it.
   virtual void fail(std::exception_ptr error) = 0;
 };

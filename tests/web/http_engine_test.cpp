@@ -325,6 +325,23 @@ TEST(HttpEngine, AnInterimContinueComesBeforeTheBodyIsSent) {
   EXPECT_TRUE(body_is(answer[0], "hello"));
 }
 
+TEST(HttpEngine, EachRequestExpectingContinueOnAConnectionGetsItsOwnInterimAnswer) {
+  Running server;
+  Client client(server.port);
+  for (const std::string body : {"first", "second"}) {
+    client.send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
+    const auto interim = client.responses(1);
+    ASSERT_EQ(interim.size(), 1u);
+    EXPECT_EQ(interim[0], "HTTP/1.1 100 Continue\r\n\r\n") << "before the " << body << " body";
+    client.send(body);
+    const auto answer = client.responses(1);
+    ASSERT_EQ(answer.size(), 1u);
+    EXPECT_EQ(answer[0].rfind("HTTP/1.1 200 OK", 0), 0u) << answer[0];
+    EXPECT_TRUE(body_is(answer[0], body)) << answer[0];
+  }
+}
+
 TEST(HttpEngine, ChunkedBodiesReachTheHandlerWhole) {
   Running server;
   Client client(server.port);

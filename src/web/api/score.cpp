@@ -42,9 +42,17 @@ void register_score_routes(Router& router) {
             [done, &metrics](service::ScoreResult* result, std::exception_ptr error) {
               if (!result) return done->fail(error);
               metrics.add_scorings(1);
-              // Built on a request thread: the writer goes on with the next batch.
-              done->reply_later(
-                  201, [stored = std::move(*result)] { return detail::score_answer(stored); });
+              // Built and handed to the I/O thread by the group commit's writer itself, right
+              // after its commit: passing it to a request worker to build (sessions 7-19) woke
+              // that worker for each answer, and cost more than the building (~4 % fewer
+              // scorings/s, six interleaved pairs, docs/PERFORMANCE.md "Session 20").
+              std::string answer;
+              try {
+                answer = detail::score_answer(*result);
+              } catch (...) {
+                return done->fail(std::current_exception());
+              }
+              done->reply(201, std::move(answer));
             });
       });
   router.add(
