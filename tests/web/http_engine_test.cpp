@@ -329,8 +329,8 @@ TEST(HttpEngine, EachRequestExpectingContinueOnAConnectionGetsItsOwnInterimAnswe
   Running server;
   Client client(server.port);
   for (const std::string body : {"first", "second"}) {
-    client.send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
+    client.send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\nExpect: 100-continue\r\n\r\n");
     const auto interim = client.responses(1);
     ASSERT_EQ(interim.size(), 1u);
     EXPECT_EQ(interim[0], "HTTP/1.1 100 Continue\r\n\r\n") << "before the " << body << " body";
