@@ -95,6 +95,16 @@ class WalWriteCoalescingTest : public ::testing::Test {
     c.exec("COMMIT");
   }
 
+  // Begins a transaction of `n` ~3 KB rows from `first` that a cache of 8 pages makes spill
+  // frames to the WAL before any commit, and leaves it open.
+  static void begin_spilling(Connection& c, int first, int n) {
+    c.exec("PRAGMA cache_size = 8");
+    c.exec("BEGIN");
+    for (int i = first; i < first + n; ++i) {
+      c.exec("INSERT INTO t (id, body) VALUES (" + std::to_string(i) + ", printf('%.3000c', 'y'))");
+    }
+  }
+
   fs::path dir_;
   fs::path path_;
 };
@@ -147,12 +157,7 @@ TEST_F(WalWriteCoalescingTest, SpilledFramesOfARolledBackTransactionLeaveNoTrace
   Connection reader(path_);
   prepare(writer);
   insert_rows(writer, 1, 20);
-  writer.exec("PRAGMA cache_size = 8");  // pages: the transaction below spills frames to the WAL
-  writer.exec("BEGIN");
-  for (int i = 100; i < 400; ++i) {
-    writer.exec("INSERT INTO t (id, body) VALUES (" + std::to_string(i) +
-                ", printf('%.3000c', 'y'))");
-  }
+  begin_spilling(writer, 100, 300);
   EXPECT_EQ(reader.integer("SELECT COUNT(*) FROM t"), 20);  // nothing visible yet
   writer.exec("ROLLBACK");
   EXPECT_EQ(writer.integer("SELECT COUNT(*) FROM t"), 20);
@@ -191,12 +196,7 @@ TEST_F(WalWriteCoalescingTest, AProcessKilledMidTransactionLeavesTheLastCommitRe
       Connection writer(path_);
       prepare(writer);
       insert_rows(writer, 1, 30);
-      writer.exec("PRAGMA cache_size = 8");
-      writer.exec("BEGIN");
-      for (int i = 100; i < 300; ++i) {
-        writer.exec("INSERT INTO t (id, body) VALUES (" + std::to_string(i) +
-                    ", printf('%.3000c', 'k'))");
-      }
+      begin_spilling(writer, 100, 200);
       ::_exit(0);  // no COMMIT, no close: as if the process died here
     }
   }
