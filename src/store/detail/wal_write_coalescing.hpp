@@ -16,7 +16,7 @@ namespace risklab::store::detail {
 /// virtualised machines this project is measured on a system call costs ~1 us before it does
 /// anything (2 x 8 KB frames: 4.1 us as two calls each, 0.65 us a frame in one call of 20), so
 /// the calls, not the copying, were most of the writer's kernel time (docs/PERFORMANCE.md,
-/// "Session 20"). No Debian package or SQLite option does this: written here.
+/// "Sessions 19 and 20"). No Debian package or SQLite option does this: written here.
 ///
 /// The frames stay in memory only while SQLite is still appending the transaction's frames, and
 /// reach the file before anything else can see or read them:

@@ -45,7 +45,7 @@ void register_score_routes(Router& router) {
               // Built and handed to the I/O thread by the group commit's writer itself, right
               // after its commit: passing it to a request worker to build (sessions 7-19) woke
               // that worker for each answer, and cost more than the building (~4 % fewer
-              // scorings/s, six interleaved pairs, docs/PERFORMANCE.md "Session 20").
+              // scorings/s, six interleaved pairs, docs/PERFORMANCE.md "Sessions 19 and 20").
               std::string answer;
               try {
                 answer = detail::score_answer(*result);
