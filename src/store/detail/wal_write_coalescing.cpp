@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <stdexcept>
@@ -28,8 +27,6 @@ sqlite3_vfs g_vfs{};            // this layer, registered as the default
 std::atomic<std::uint64_t> g_writes_gathered{0};
 std::atomic<std::uint64_t> g_system_writes{0};
 std::atomic<std::uint64_t> g_barrier_flushes{0};
-
-struct File;
 
 // Frames appended to a WAL and not yet written: one contiguous range of the file.
 struct Gathered {
