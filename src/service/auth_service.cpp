@@ -81,9 +81,9 @@ long long AuthService::create_user(const core::Actor& by, const std::string& use
   }
   const auto role_set = core::parse_roles(roles);
   if (password.size() < kMinPasswordLength) {
-    throw core::InvalidInput("weak_password", "password must have at least " +
-                                                  std::to_string(kMinPasswordLength) +
-                                                  " characters");
+    throw core::InvalidInput(
+        "weak_password",
+        "password must have at least " + std::to_string(kMinPasswordLength) + " characters");
   }
   store::UserRecord user;
   user.username = username;
@@ -191,6 +191,16 @@ std::optional<SessionActor> AuthService::authenticate_session(const std::string&
   const auto user = users.find(tx, session->user_id);
   if (!user || user->disabled) return std::nullopt;
   return SessionActor{actor_of(*user), session->csrf_token};
+}
+
+std::optional<core::Actor> AuthService::recently_checked_token(const std::string& secret) {
+  if (secret.size() < 16 || options_.token_cache_ttl.count() <= 0) return std::nullopt;
+  const std::string hash = core::Sha256::of(secret);
+  std::lock_guard lock(tokens_mutex_);
+  const auto it = tokens_.find(hash);
+  if (it == tokens_.end() || it->second.expires <= std::chrono::steady_clock::now())
+    return std::nullopt;
+  return it->second.actor;
 }
 
 std::optional<core::Actor> AuthService::authenticate_token(const std::string& secret) {

@@ -53,7 +53,7 @@ class AuthService {
  public:
   struct Options {
     std::chrono::hours session_ttl{8};
-    int max_failed_logins = 5;                       ///< per user name within the window
+    int max_failed_logins = 5;  ///< per user name within the window
     std::chrono::seconds failed_login_window{300};
     /// How long a verified API token is trusted without asking the database again. A token
     /// revoked (or its user disabled) through this service is dropped at once; one revoked
@@ -87,6 +87,10 @@ class AuthService {
   /// The owner of an active API token, if the bearer secret is valid. A valid token is
   /// remembered (by its SHA-256) for Options::token_cache_ttl.
   std::optional<core::Actor> authenticate_token(const std::string& secret);
+  /// authenticate_token() without the database: the owner if the token is remembered (valid
+  /// within Options::token_cache_ttl), nullopt otherwise — not a verdict, ask
+  /// authenticate_token(). For threads that must not wait on the database.
+  std::optional<core::Actor> recently_checked_token(const std::string& secret);
 
   /// Creates an API token for `username`: admins for anyone, users for themselves.
   CreatedToken create_token(const core::Actor& by, const std::string& username,

@@ -8,6 +8,7 @@
 #include <latch>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -130,6 +131,9 @@ struct HttpEngine::Impl {
     Exchange& operator=(const Exchange&) = delete;
 
     void run(const std::string& request, bool continued);
+    // Runs `request` on this (I/O) thread if it is for a RunOn::io_thread route; false if it is
+    // not, or its handler handed it to a worker: then run() it there.
+    bool run_here(const std::string& request);
     void run_direct(const detail::SimpleRequest& simple, const httplib::Server::Handler& handler);
     void answer_now(httplib::Response& res, bool close);
     void send(httplib::Response& res) override;
@@ -146,6 +150,8 @@ struct HttpEngine::Impl {
     bool deferred = false;
     bool deferred_close = false;
     bool sent = false;
+    bool on_io_thread = false;  // run_here() is running the handler (only that thread reads)
+    bool handed_over = false;   // ... and the handler called hand_to_worker()
   };
 
   struct Connection : std::enable_shared_from_this<Connection> {
@@ -209,9 +215,11 @@ struct HttpEngine::Impl {
                                    ++served >= impl.options.keep_alive_max || impl.stopping;
           auto exchange =
               std::make_shared<Exchange>(shared_from_this(), close_after, impl.loops[loop]->io);
-          asio::post(*impl.workers, [exchange, request = std::move(request),
-                                     continued = continued] { exchange->run(request, continued); });
-          continued = false;  // for the next request on this connection
+          const bool was_continued = std::exchange(continued, false);  // reset for the next one
+          if (impl.io_thread_routes && !was_continued && exchange->run_here(request)) return;
+          asio::post(*impl.workers, [exchange, request = std::move(request), was_continued] {
+            exchange->run(request, was_continued);
+          });
           return;
         }
       }
@@ -337,23 +345,24 @@ struct HttpEngine::Impl {
     });
   }
 
-  // A direct route's handler for `method` `path`, nullptr if there is none.
-  const httplib::Server::Handler* direct_route(std::string_view method,
-                                               std::string_view path) const {
-    for (const auto& route : direct)
-      if (route.method == method && route.path == path) return &route.handler;
-    return nullptr;
-  }
-
   struct DirectRoute {
     std::string method;
     std::string path;
     httplib::Server::Handler handler;
+    RunOn run_on;
   };
+
+  // The direct route for `method` `path`, nullptr if there is none.
+  const DirectRoute* direct_route(std::string_view method, std::string_view path) const {
+    for (const auto& route : direct)
+      if (route.method == method && route.path == path) return &route;
+    return nullptr;
+  }
 
   HttpEngine& engine;
   HttpEngineOptions options;
   std::vector<DirectRoute> direct;  // few: searched in order
+  bool io_thread_routes = false;    // one of them runs on the I/O thread
   std::vector<std::unique_ptr<Loop>> loops;
   std::unique_ptr<asio::thread_pool> workers;
   std::optional<tcp::acceptor> acceptor;  // on loops[0]
@@ -375,8 +384,8 @@ void HttpEngine::Impl::Exchange::run(const std::string& request, bool continued)
   Impl& impl = connection->impl;
   if (!impl.direct.empty() && !continued) {
     if (const auto simple = detail::parse_simple_request(request)) {
-      if (const auto* handler = impl.direct_route(simple->method, simple->path))
-        return run_direct(*simple, *handler);
+      if (const auto* route = impl.direct_route(simple->method, simple->path))
+        return run_direct(*simple, route->handler);
     }
   }
   detail::ExchangeStream stream(request, connection->remote_ip, connection->remote_port,
@@ -402,6 +411,17 @@ void HttpEngine::Impl::Exchange::run(const std::string& request, bool continued)
     bytes.erase(0, kContinue.size());
   connection->answer(std::move(bytes), close_after || connection_closed || !ok);
   guard.reset();
+}
+
+bool HttpEngine::Impl::Exchange::run_here(const std::string& request) {
+  const auto simple = detail::parse_simple_request(request);
+  if (!simple) return false;
+  const auto* route = connection->impl.direct_route(simple->method, simple->path);
+  if (!route || route->run_on != RunOn::io_thread) return false;
+  on_io_thread = true;
+  run_direct(*simple, route->handler);
+  on_io_thread = false;
+  return !std::exchange(handed_over, false);
 }
 
 // A direct route's request: what httplib's process_request() does for a plain request, without
@@ -437,6 +457,7 @@ void HttpEngine::Impl::Exchange::run_direct(const detail::SimpleRequest& simple,
   }
   Impl::current_exchange = nullptr;
   Impl::current_connection_closed = nullptr;
+  if (handed_over) return;  // a worker runs the request again
   {
     std::lock_guard lock(mutex);
     if (deferred) return;  // send() answers, now or later
@@ -483,8 +504,23 @@ HttpEngine::HttpEngine(HttpEngineOptions options)
 }
 
 void HttpEngine::add_direct_route(const std::string& method, const std::string& path,
-                                  Handler handler) {
-  impl_->direct.push_back({method, path, std::move(handler)});
+                                  Handler handler, RunOn run_on) {
+  impl_->direct.push_back({method, path, std::move(handler), run_on});
+  if (run_on == RunOn::io_thread) impl_->io_thread_routes = true;
+}
+
+bool HttpEngine::on_io_thread() {
+  const Impl::Exchange* exchange = Impl::current_exchange;
+  return exchange && exchange->on_io_thread;
+}
+
+void HttpEngine::hand_to_worker() {
+  Impl::Exchange* exchange = Impl::current_exchange;
+  if (!exchange || !exchange->on_io_thread)
+    throw std::logic_error("hand_to_worker() outside a handler running on an I/O thread");
+  std::lock_guard lock(exchange->mutex);
+  if (exchange->deferred) throw std::logic_error("hand_to_worker() after defer_current()");
+  exchange->handed_over = true;
 }
 
 HttpEngine::~HttpEngine() {

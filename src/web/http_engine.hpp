@@ -26,7 +26,8 @@ struct HttpEngineOptions {
 /// served by Boost.Asio instead of httplib's thread per connection. A few I/O threads read
 /// requests from every connection (epoll) and hand each complete one to a pool of worker
 /// threads, which run httplib's request processing on the buffered bytes; the answer goes back
-/// to the I/O thread to be written. A handler may also return before its answer is ready
+/// to the I/O thread to be written (a short route may run on the I/O thread itself:
+/// add_direct_route's RunOn::io_thread). A handler may also return before its answer is ready
 /// (defer_current()): POST /score queues its scoring for the group commit and the worker goes
 /// on to the next request, where a thread per connection would sleep until the commit.
 /// Hand-written glue: httplib has no asynchronous server, and Boost.Beast would mean parsing
@@ -56,7 +57,23 @@ class HttpEngine : public httplib::Server {
   /// address; not httplib's REMOTE_ADDR-style pseudo headers) and writes the answer as it writes
   /// deferred ones. Register the same handler with httplib as well (Post(path, handler)):
   /// every other request for the route goes there. Call before serve().
-  void add_direct_route(const std::string& method, const std::string& path, Handler handler);
+  ///
+  /// `RunOn::io_thread`: the handler runs on the I/O thread that read the request, with no
+  /// hand-over to a worker (the wake-up of a sleeping worker and its trip back cost more than a
+  /// scoring's own work; docs/PERFORMANCE.md "Session 21"). Such a handler must not block — it
+  /// must not wait on the database or on another thread: every connection of that I/O thread
+  /// waits meanwhile. When a request would need that, the handler calls hand_to_worker() before
+  /// it answers, defers or changes anything, and returns; a worker then runs the request anew.
+  enum class RunOn { worker, io_thread };
+  void add_direct_route(const std::string& method, const std::string& path, Handler handler,
+                        RunOn run_on = RunOn::worker);
+
+  /// True in a RunOn::io_thread route's handler running on the I/O thread.
+  static bool on_io_thread();
+  /// From a handler for which on_io_thread() is true, before it answers or defers: its
+  /// request is run again from the start on a worker (what the handler leaves in its Response
+  /// is dropped). Throws std::logic_error anywhere else, or after defer_current().
+  static void hand_to_worker();
 
   explicit HttpEngine(HttpEngineOptions options);
   ~HttpEngine() override;

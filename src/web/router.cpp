@@ -77,7 +77,8 @@ void authenticate(const httplib::Request& req, App& app, RequestContext& ctx) {
     throw core::Unauthenticated("not_signed_in", "sign in (POST /api/v1/session) or send a token");
   }
   auto session = app.auth.authenticate_session(cookie);
-  if (!session) throw core::Unauthenticated("session_expired", "the session has expired; sign in again");
+  if (!session)
+    throw core::Unauthenticated("session_expired", "the session has expired; sign in again");
   if (state_changing(req.method) && req.get_header_value("X-CSRF-Token") != session->csrf_token) {
     throw core::Forbidden("csrf_failed", "missing or wrong X-CSRF-Token header for this session");
   }
@@ -86,7 +87,22 @@ void authenticate(const httplib::Request& req, App& app, RequestContext& ctx) {
   ctx.session_token = cookie;
 }
 
+// authenticate() for a request on an I/O thread, which must not read the database: only a
+// Bearer token the AuthService checked recently. False for anything else (a cookie, no or an
+// unknown token, an error to answer): a worker authenticates those.
+bool authenticate_from_cache(const httplib::Request& req, App& app, RequestContext& ctx) {
+  const auto authorization = req.get_header_value("Authorization");
+  if (authorization.rfind("Bearer ", 0) != 0) return false;
+  ctx.actor = app.auth.recently_checked_token(authorization.substr(7));
+  return ctx.actor.has_value();
+}
+
 }  // namespace
+
+void RequestContext::hand_to_worker() {
+  HttpEngine::hand_to_worker();
+  handed_to_worker = true;
+}
 
 namespace {
 
@@ -160,13 +176,16 @@ class RouteCompletion final : public Completion {
 
 }  // namespace
 
-void Router::add(const std::string& method, const std::string& path, Access access,
-                 Handler handler) {
+void Router::add(const std::string& method, const std::string& path, Access access, Handler handler,
+                 Placement placement) {
   routes_.push_back({method, path});
   auto wrapped = [this, method, path, access, handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     const auto started = std::chrono::steady_clock::now();
     RequestContext ctx;
+    ctx.on_io_thread = HttpEngine::on_io_thread();
+    if (ctx.on_io_thread && access == Access::signed_in && !authenticate_from_cache(req, app_, ctx))
+      return HttpEngine::hand_to_worker();
     ctx.request_id = new_request_id();
     res.set_header("X-Request-Id", ctx.request_id);
     // API answers are data, never pages to run: not sniffed into HTML, not framed, and the
@@ -187,8 +206,9 @@ void Router::add(const std::string& method, const std::string& path, Access acce
     // One reference fits in std::function's own storage: no allocation on every request.
     ctx.defer = [&defer] { return defer(); };
     try {
-      if (access == Access::signed_in) authenticate(req, app_, ctx);
+      if (access == Access::signed_in && !ctx.actor) authenticate(req, app_, ctx);
       handler(req, res, ctx);
+      if (ctx.handed_to_worker) return;  // counted and logged when a worker has run it
     } catch (const std::exception& error) {
       if (deferred) {  // the Completion was never handed on: answer now
         deferred->cancel();
@@ -204,7 +224,10 @@ void Router::add(const std::string& method, const std::string& path, Access acce
   // the request is plain (HttpEngine::add_direct_route); httplib serves the others.
   if (method == "POST" && path.find('{') == std::string::npos) {
     if (auto* engine = dynamic_cast<HttpEngine*>(&server_))
-      engine->add_direct_route(method, path, wrapped);
+      engine->add_direct_route(method, path, wrapped,
+                               placement == Placement::io_thread_unless_blocking
+                                   ? HttpEngine::RunOn::io_thread
+                                   : HttpEngine::RunOn::worker);
   }
   const std::string pattern = route_pattern(path);
   if (method == "GET") server_.Get(pattern, wrapped);

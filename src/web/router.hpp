@@ -37,12 +37,27 @@ struct RequestContext {
   /// in the metrics and the access log) when the returned Completion is. If the handler throws
   /// before handing the Completion on, the error is the answer, as usual.
   std::function<std::shared_ptr<Completion>()> defer;
+  /// The route runs on the HTTP engine's I/O thread (Placement::io_thread_unless_blocking) and
+  /// this request is there: the handler must not block — no database, no waiting on another
+  /// thread —, and calls hand_to_worker() (then returns) when it would.
+  bool on_io_thread = false;
+  /// Before answering or deferring: the request is run again from the start on a worker (where
+  /// on_io_thread is false). Only when on_io_thread is true.
+  void hand_to_worker();
+  bool handed_to_worker = false;
 };
 
 using Handler = std::function<void(const httplib::Request&, httplib::Response&, RequestContext&)>;
 
 /// Whether a route needs a signed-in user (role checks are the services' job).
 enum class Access { open, signed_in };
+
+/// Where a route's handler runs. `io_thread_unless_blocking`: on the HTTP engine's I/O thread
+/// that read the request (HttpEngine::RunOn::io_thread) when the request is plain and its
+/// Bearer token was checked recently (AuthService's cache); the handler hands it to a worker
+/// for anything that would block (RequestContext::on_io_thread). For a route as short as a
+/// scoring with its features in the body.
+enum class Placement { worker, io_thread_unless_blocking };
 
 /// One registered route, as the OpenAPI consistency test sees it.
 struct RouteInfo {
@@ -60,7 +75,8 @@ class Router {
       : server_(server), app_(app), metrics_(metrics) {}
 
   /// `path` uses OpenAPI templates: {id} matches digits, {name} a user name.
-  void add(const std::string& method, const std::string& path, Access access, Handler handler);
+  void add(const std::string& method, const std::string& path, Access access, Handler handler,
+           Placement placement = Placement::worker);
 
   const std::vector<RouteInfo>& routes() const { return routes_; }
   App& app() { return app_; }

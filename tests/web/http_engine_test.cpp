@@ -11,8 +11,10 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/httplib_reader.hpp"
 #include "web/detail/http_framing.hpp"
@@ -183,6 +185,20 @@ class Running {
     };
     engine.add_direct_route("POST", "/direct", which);
     engine.Post("/direct", which);
+    // Run on the I/O thread; "worker" bodies are handed to a worker, which runs them again.
+    const httplib::Server::Handler here = [this](const httplib::Request& req,
+                                                 httplib::Response& res) {
+      const bool on_io_thread = HttpEngine::on_io_thread();
+      {
+        std::lock_guard lock(mutex);
+        inline_runs.push_back({req.body, on_io_thread, std::this_thread::get_id()});
+      }
+      res.set_header("X-Seen-On-Io-Thread", on_io_thread ? "yes" : "no");
+      if (req.body.rfind("worker", 0) == 0 && on_io_thread) return HttpEngine::hand_to_worker();
+      res.set_content((on_io_thread ? "io:" : "worker:") + req.body, "text/plain");
+    };
+    engine.add_direct_route("POST", "/inline", here, HttpEngine::RunOn::io_thread);
+    engine.Post("/inline", here);
     engine.Get("/later", [this](const httplib::Request&, httplib::Response&) {
       auto deferred = HttpEngine::defer_current();
       ++deferrals;
@@ -217,6 +233,12 @@ class Running {
   std::mutex mutex;
   std::vector<std::thread> later;
   std::vector<std::thread> later_direct;
+  struct InlineRun {
+    std::string body;
+    bool on_io_thread;
+    std::thread::id thread;
+  };
+  std::vector<InlineRun> inline_runs;  // /inline's handler calls, in order
   std::thread thread;
 };
 
@@ -456,6 +478,46 @@ TEST(HttpEngine, ADirectRouteCanDeferItsAnswer) {
   EXPECT_TRUE(body_is(answers[0], "direct later:later1")) << answers[0];
   EXPECT_TRUE(body_is(answers[1], "httplib later:later2")) << answers[1];
   EXPECT_TRUE(body_is(answers[2], "direct:now")) << "the connection goes on after it";
+}
+
+TEST(HttpEngine, AnIoThreadRouteRunsWhereItWasReadUnlessItHandsTheRequestToAWorker) {
+  Running server;
+  Client client(server.port);
+  client.send(
+      "POST /inline HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nr1"
+      "POST /inline HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\nworker2"
+      "POST /inline?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nr3"
+      "POST /inline HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nr4"
+      "POST /direct HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nr5");
+  const auto answers = client.responses(5);
+  ASSERT_EQ(answers.size(), 5u);
+  EXPECT_TRUE(body_is(answers[0], "io:r1")) << answers[0];
+  EXPECT_TRUE(body_is(answers[1], "worker:worker2")) << answers[1];
+  EXPECT_NE(answers[1].find("X-Seen-On-Io-Thread: no\r\n"), std::string::npos)
+      << "what the handler left in its Response on the I/O thread is dropped: " << answers[1];
+  EXPECT_EQ(answers[1].find("X-Seen-On-Io-Thread: yes"), std::string::npos) << answers[1];
+  EXPECT_TRUE(body_is(answers[2], "worker:r3")) << "httplib's requests run on workers";
+  EXPECT_TRUE(body_is(answers[3], "io:r4")) << "the connection goes on after a hand-over";
+  EXPECT_TRUE(body_is(answers[4], "direct:r5")) << answers[4];
+
+  std::lock_guard lock(server.mutex);
+  const auto& runs = server.inline_runs;
+  ASSERT_EQ(runs.size(), 5u) << "r1, worker2 twice, r3, r4";
+  EXPECT_EQ(runs[0].body, "r1");
+  EXPECT_TRUE(runs[0].on_io_thread);
+  EXPECT_EQ(runs[1].body, "worker2");
+  EXPECT_TRUE(runs[1].on_io_thread);
+  EXPECT_EQ(runs[2].body, "worker2");
+  EXPECT_FALSE(runs[2].on_io_thread);
+  EXPECT_NE(runs[2].thread, runs[1].thread) << "run again on a worker";
+  EXPECT_FALSE(runs[3].on_io_thread);
+  EXPECT_TRUE(runs[4].on_io_thread);
+  EXPECT_EQ(runs[4].thread, runs[0].thread) << "one connection, one I/O thread";
+}
+
+TEST(HttpEngine, HandingToAWorkerOutsideAnIoThreadHandlerIsAnError) {
+  EXPECT_FALSE(HttpEngine::on_io_thread());
+  EXPECT_THROW(HttpEngine::hand_to_worker(), std::logic_error);
 }
 
 }  // namespace

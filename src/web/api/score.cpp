@@ -36,6 +36,8 @@ void register_score_routes(Router& router) {
         // The request thread does not wait for the group commit: the answer is sent once the
         // scoring's transaction has committed, and the thread serves the next request meanwhile.
         const auto input = detail::read_score_body(req.body);
+        // A statement's features are read from the database: not on an I/O thread.
+        if (ctx.on_io_thread && input.statement_id) return ctx.hand_to_worker();
         auto done = ctx.defer();
         app.scoring.score_async(
             *ctx.actor, input,
@@ -54,7 +56,8 @@ void register_score_routes(Router& router) {
               }
               done->reply(201, std::move(answer));
             });
-      });
+      },
+      Placement::io_thread_unless_blocking);
   router.add(
       "POST", "/api/v1/score/batch", Access::signed_in,
       [&app, &metrics](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
@@ -77,7 +80,8 @@ void register_score_routes(Router& router) {
                reply(res, 200,
                      {{"id", record.id},
                       {"model_id", record.model_id},
-                      {"statement_id", record.statement_id ? nlohmann::json(*record.statement_id) : nullptr},
+                      {"statement_id",
+                       record.statement_id ? nlohmann::json(*record.statement_id) : nullptr},
                       {"company", record.company ? nlohmann::json(*record.company) : nullptr},
                       {"pd", record.pd},
                       {"grade", record.grade},
