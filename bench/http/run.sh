@@ -7,9 +7,13 @@
 #
 #   bench/http/run.sh     (BUILD_DIR=build/bench-rel DURATION=12s CONNECTIONS=64 WRK_THREADS=2
 #                          TREES=300 FAMILIES="rf gbdt" SERVE_ARGS="--threads 2" PORT=18080
-#                          PEER_PORT=18081 WRITE_DOCS=1 KEEP_WORK=0)
+#                          PEER_PORT=18081 ROUNDS=3 WRITE_DOCS=1 KEEP_WORK=0)
 # FAMILIES: RiskLab's champion in turn, each without and with drivers: rf (the peer's pipeline,
 # the issue's like-for-like comparison) and gbdt (issue 11's family, cheaper to explain).
+# ROUNDS: the like-for-like pair (the first family without drivers, then the peer) is measured
+# this many times, alternating, and the round with the median ratio is reported (every round is
+# listed): the machines this runs on drift by ±10 % within minutes, and a ratio of two runs taken
+# a minute apart moved with the drift (PERFORMANCE.md, "Session 21").
 # Connections are read by risklab's I/O threads and no request holds a thread while it waits for
 # its group commit (docs/adr/0008-asynchronous-http-engine.md), so 64 connections need no 64
 # threads: scoring here never waits on the database (SQLite, features in the body), so one
@@ -26,6 +30,7 @@ FAMILIES=${FAMILIES:-${FAMILY:-rf gbdt}}
 SERVE_ARGS=${SERVE_ARGS:---threads 2}
 PORT=${PORT:-18080}
 PEER_PORT=${PEER_PORT:-18081}
+ROUNDS=${ROUNDS:-3}
 WRITE_DOCS=${WRITE_DOCS:-1}
 KEEP_WORK=${KEEP_WORK:-0}
 DATA=${DATA:-$ROOT/../shared/data/taiwan_bankruptcy.csv}
@@ -108,29 +113,41 @@ run() {
   echo "$before $after" >"$WORK/$name.rows"
 }
 
+# risklab NAME BODIES: serves the champion and measures it as NAME.
+risklab() {
+  # shellcheck disable=SC2086  # SERVE_ARGS is a word list
+  "$R" serve --port "$PORT" $SERVE_ARGS 2>"$WORK/$1.log" >&2 &
+  SERVER_PID=$!
+  wait_up "http://127.0.0.1:$PORT/healthz"
+  run "$1" "http://127.0.0.1:$PORT/api/v1/score" "$2" "$WORK/risklab.db" "http://127.0.0.1:$PORT/metrics"
+  stop_server
+}
+# peer NAME: serves the FastAPI peer and measures it as NAME.
+peer() {
+  RISKLAB_PEER_MODEL=$WORK/peer.pkl RISKLAB_PEER_DB=$WORK/peer.db "${PY[@]}" -m uvicorn fastapi_service:app \
+    --app-dir bench/http --workers 2 --host 127.0.0.1 --port "$PEER_PORT" 2>"$WORK/$1.peer-log" >&2 &
+  SERVER_PID=$!
+  wait_up "http://127.0.0.1:$PEER_PORT/healthz"
+  run "$1" "http://127.0.0.1:$PEER_PORT/score" "$WORK/bodies-peer.txt" "$WORK/peer.db"
+  stop_server
+}
+
+first=true
 for family in $FAMILIES; do
   "$R" models promote "${MODEL_ID[$family]}" >&2
-  for variant in "no_drivers 0" "drivers 5"; do
-    set -- $variant
-    name=risklab_${family}_$1
-    # shellcheck disable=SC2086  # SERVE_ARGS is a word list
-    "$R" serve --port "$PORT" $SERVE_ARGS 2>"$WORK/$name.log" >&2 &
-    SERVER_PID=$!
-    wait_up "http://127.0.0.1:$PORT/healthz"
-    run "$name" "http://127.0.0.1:$PORT/api/v1/score" "$WORK/bodies-$2.txt" "$WORK/risklab.db" \
-      "http://127.0.0.1:$PORT/metrics"
-    stop_server
-  done
+  if $first; then  # the like-for-like pair, alternating
+    for round in $(seq "$ROUNDS"); do
+      risklab "risklab_${family}_no_drivers.r$round" "$WORK/bodies-0.txt"
+      peer "fastapi.r$round"
+    done
+  else
+    risklab "risklab_${family}_no_drivers" "$WORK/bodies-0.txt"
+  fi
+  first=false
+  risklab "risklab_${family}_drivers" "$WORK/bodies-5.txt"
 done
 
-RISKLAB_PEER_MODEL=$WORK/peer.pkl RISKLAB_PEER_DB=$WORK/peer.db "${PY[@]}" -m uvicorn fastapi_service:app \
-  --app-dir bench/http --workers 2 --host 127.0.0.1 --port "$PEER_PORT" 2>"$WORK/fastapi.peer-log" >&2 &
-SERVER_PID=$!
-wait_up "http://127.0.0.1:$PEER_PORT/healthz"
-run fastapi "http://127.0.0.1:$PEER_PORT/score" "$WORK/bodies-peer.txt" "$WORK/peer.db"
-stop_server
-
-COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, risklab serve ${SERVE_ARGS:-(defaults)}, $TREES trees, RiskLab families: $FAMILIES, $(nproc) cores, load average before the run: $LOAD"
+COMMAND="bench/http/run.sh  # wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, risklab serve ${SERVE_ARGS:-(defaults)}, $TREES trees, RiskLab families: $FAMILIES, $ROUNDS rounds, $(nproc) cores, load average before the run: $LOAD"
 status=0
 SECTION=$(/usr/bin/python3 bench/http/report.py "$WORK" "$COMMAND" "$CONNECTIONS") || status=$?
 echo "$SECTION"
