@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <cctype>
+#include <functional>
 #include <latch>
 #include <mutex>
 #include <optional>
@@ -74,31 +77,51 @@ const char* reason_phrase(int status) {
   }
 }
 
+bool header_is(const std::string& name, std::string_view wanted) {
+  return name.size() == wanted.size() &&
+         std::equal(name.begin(), name.end(), wanted.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 // A response as httplib's Server::write_response writes one (for the answers httplib does not
-// write itself: deferred ones and refusals before parsing).
-std::string serialize(httplib::Response& res, bool close, std::size_t keep_alive_seconds,
+// write itself: deferred ones and refusals before parsing): its headers, then Content-Type
+// (text/plain) if it has a body and none, Content-Length if it has none, and Keep-Alive or
+// Connection: close. Written in one pass rather than by adding those to the Response's
+// case-insensitive multimap first (~3 % of the server's time under the scoring benchmark).
+std::string serialize(const httplib::Response& res, bool close, std::size_t keep_alive_seconds,
                       std::size_t keep_alive_max) {
-  if (close) {
-    res.set_header("Connection", "close");
-  } else {
-    res.set_header("Keep-Alive", "timeout=" + std::to_string(keep_alive_seconds) +
-                                     ", max=" + std::to_string(keep_alive_max));
-  }
-  if (!res.has_header("Content-Type") && !res.body.empty())
-    res.set_header("Content-Type", "text/plain");
-  if (!res.has_header("Content-Length"))
-    res.set_header("Content-Length", std::to_string(res.body.size()));
   std::string out;
-  out.reserve(256 + res.body.size());
+  out.reserve(320 + res.body.size());
   out += "HTTP/1.1 ";
   out += std::to_string(res.status);
   out += ' ';
   out += reason_phrase(res.status);
   out += "\r\n";
+  bool has_type = false;
+  bool has_length = false;
   for (const auto& [name, value] : res.headers) {
+    has_type = has_type || header_is(name, "Content-Type");
+    has_length = has_length || header_is(name, "Content-Length");
     out += name;
     out += ": ";
     out += value;
+    out += "\r\n";
+  }
+  if (!has_type && !res.body.empty()) out += "Content-Type: text/plain\r\n";
+  if (!has_length) {
+    out += "Content-Length: ";
+    out += std::to_string(res.body.size());
+    out += "\r\n";
+  }
+  if (close) {
+    out += "Connection: close\r\n";
+  } else {
+    out += "Keep-Alive: timeout=";
+    out += std::to_string(keep_alive_seconds);
+    out += ", max=";
+    out += std::to_string(keep_alive_max);
     out += "\r\n";
   }
   out += "\r\n";
@@ -141,6 +164,7 @@ struct HttpEngine::Impl {
       std::lock_guard lock(mutex);
       deferred = false;
     }
+    void post(std::function<void()> fn) override;
 
     std::shared_ptr<Connection> connection;
     bool close_after;  // the last request this connection serves
@@ -225,13 +249,14 @@ struct HttpEngine::Impl {
       }
     }
 
-    // Called from any thread with the answer to the request in progress.
+    // Called from any thread with the answer to the request in progress; on this
+    // connection's I/O thread it is written at once.
     void answer(std::string bytes, bool close) {
-      asio::post(socket.get_executor(),
-                 [self = shared_from_this(), bytes = std::move(bytes), close]() mutable {
-                   if (bytes.empty()) return self->close();
-                   self->write(std::move(bytes), close);
-                 });
+      asio::dispatch(socket.get_executor(),
+                     [self = shared_from_this(), bytes = std::move(bytes), close]() mutable {
+                       if (bytes.empty()) return self->close();
+                       self->write(std::move(bytes), close);
+                     });
     }
 
     void write(std::string bytes, bool close) {
@@ -271,12 +296,48 @@ struct HttpEngine::Impl {
     Clock::time_point last_activity = Clock::now();
   };
 
-  // One I/O thread: its event loop, its connections (touched only on that thread) and the
-  // timer that closes idle and stalled ones.
+  // One I/O thread: its event loop, its connections (touched only on that thread), the
+  // timer that closes idle and stalled ones, and what other threads posted to it
+  // (Exchange::post).
   struct Loop {
     asio::io_context io{1};
     std::vector<std::weak_ptr<Connection>> connections;
     std::unique_ptr<asio::steady_timer> sweep;
+    std::mutex inbox_mutex;
+    std::vector<std::function<void()>> inbox;
+    bool inbox_posted = false;                    // a drain of `inbox` is queued on `io`
+    std::vector<std::function<void()>> draining;  // on the I/O thread; kept for its capacity
+
+    // Queues `fn`; the first function since the last drain queues the next one (and wakes the
+    // thread if it sleeps), the others join it. Asio alone would wake the thread again for
+    // every function posted after it went back to sleep: with a writer handing over 64 answers
+    // one by one, the I/O thread slept and was woken (an epoll_ctl by the writer, a context
+    // switch) for most of them.
+    void post(std::function<void()> fn) {
+      bool first = false;
+      {
+        std::lock_guard lock(inbox_mutex);
+        inbox.push_back(std::move(fn));
+        first = !std::exchange(inbox_posted, true);
+      }
+      if (first) asio::post(io, [this] { drain(); });
+    }
+
+    void drain() {
+      {
+        std::lock_guard lock(inbox_mutex);
+        draining.swap(inbox);
+        inbox_posted = false;
+      }
+      for (auto& fn : draining) {
+        try {
+          fn();
+        } catch (const std::exception& error) {
+          spdlog::error("I/O loop: a posted function failed: {}", error.what());
+        }
+      }
+      draining.clear();
+    }
   };
 
   Impl(HttpEngine& e, HttpEngineOptions o) : engine(e), options(std::move(o)) {
@@ -484,6 +545,10 @@ void HttpEngine::Impl::Exchange::send(httplib::Response& res) {
     close = close || deferred_close;
   }
   answer_now(res, close);
+}
+
+void HttpEngine::Impl::Exchange::post(std::function<void()> fn) {
+  connection->impl.loops[connection->loop]->post(std::move(fn));
 }
 
 std::shared_ptr<HttpEngine::Deferred> HttpEngine::defer_current() {

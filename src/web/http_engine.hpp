@@ -44,6 +44,12 @@ class HttpEngine : public httplib::Server {
     /// The handler failed after deferring, before it handed the Deferred on: the answer is
     /// then the one the handler left in its Response, sent when it returns.
     virtual void cancel() = 0;
+    /// Runs `fn` soon on the I/O thread serving this request's connection, where send() then
+    /// writes at once. What other threads post to one I/O thread while it has not yet run
+    /// them runs together, after one wake-up: a thread finishing many requests at once (the
+    /// group commit's writer) hands their answers over in a burst, and the I/O threads build
+    /// and write them in parallel while it goes on (docs/PERFORMANCE.md, "Session 22").
+    virtual void post(std::function<void()> fn) = 0;
   };
 
   /// For a handler running under an HttpEngine: its answer will be the one given to the returned

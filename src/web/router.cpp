@@ -159,6 +159,8 @@ class RouteCompletion final : public Completion {
     finish(res);
   }
 
+  void hand_off(std::function<void()> answer) override { deferred_->post(std::move(answer)); }
+
   void cancel() { deferred_->cancel(); }
 
  private:

@@ -25,6 +25,11 @@ class Completion {
   virtual void reply(int status, std::string json_body) = 0;
   /// Answers with the error shape for `error`, as if the handler had thrown it.
   virtual void fail(std::exception_ptr error) = 0;
+  /// Runs `answer`, which then calls reply() or fail(), on the thread that writes the answer
+  /// (the connection's I/O thread: HttpEngine::Deferred::post), instead of the caller's. For a
+  /// caller with many requests to finish at once whose time is better spent elsewhere: the
+  /// group commit's writer, which hands each scoring's answer over to be built there.
+  virtual void hand_off(std::function<void()> answer) = 0;
 };
 
 /// What a handler knows about its request besides httplib's view of it.

@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -199,6 +201,15 @@ class Running {
     };
     engine.add_direct_route("POST", "/inline", here, HttpEngine::RunOn::io_thread);
     engine.Post("/inline", here);
+    // Runs on the I/O thread and defers: the test answers through Deferred::post.
+    const httplib::Server::Handler parked = [this](const httplib::Request& req,
+                                                   httplib::Response&) {
+      auto deferred = HttpEngine::defer_current();
+      std::lock_guard lock(mutex);
+      parked_requests.push_back({req.body, std::this_thread::get_id(), std::move(deferred)});
+    };
+    engine.add_direct_route("POST", "/parked", parked, HttpEngine::RunOn::io_thread);
+    engine.Post("/parked", parked);
     engine.Get("/later", [this](const httplib::Request&, httplib::Response&) {
       auto deferred = HttpEngine::defer_current();
       ++deferrals;
@@ -221,6 +232,10 @@ class Running {
   }
   ~Running() {
     engine.stop_serving();
+    {
+      std::lock_guard lock(mutex);
+      parked_requests.clear();  // unanswered ones answer 500 as they go, and the loops end
+    }
     thread.join();
     for (auto& t : later) t.join();
     for (auto& t : later_direct) t.join();
@@ -239,6 +254,12 @@ class Running {
     std::thread::id thread;
   };
   std::vector<InlineRun> inline_runs;  // /inline's handler calls, in order
+  struct Parked {
+    std::string body;
+    std::thread::id read_on;  // the I/O thread that ran the handler
+    std::shared_ptr<HttpEngine::Deferred> deferred;
+  };
+  std::vector<Parked> parked_requests;  // /parked's requests, waiting for the test
   std::thread thread;
 };
 
@@ -513,6 +534,72 @@ TEST(HttpEngine, AnIoThreadRouteRunsWhereItWasReadUnlessItHandsTheRequestToAWork
   EXPECT_FALSE(runs[3].on_io_thread);
   EXPECT_TRUE(runs[4].on_io_thread);
   EXPECT_EQ(runs[4].thread, runs[0].thread) << "one connection, one I/O thread";
+}
+
+// The group commit's writer hands each answer to its connection's I/O thread to be built and
+// written there (Deferred::post): many at once, from one thread.
+TEST(HttpEngine, AFunctionPostedForADeferredAnswerRunsOnItsConnectionsIoThreadInOrder) {
+  Running server;
+  constexpr int kClients = 8;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<Client>(server.port));
+    const std::string body = "p" + std::to_string(i);
+    clients.back()->send("POST /parked HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body);
+  }
+  std::vector<Running::Parked> parked;
+  for (int wait = 0; wait < 500 && parked.size() < kClients; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::lock_guard lock(server.mutex);
+    parked = server.parked_requests;
+  }
+  ASSERT_EQ(parked.size(), static_cast<std::size_t>(kClients));
+
+  struct Ran {
+    std::string body;
+    std::thread::id thread;
+  };
+  std::mutex mutex;
+  std::vector<Ran> ran;
+  for (const auto& request : parked) {  // all at once, from this thread
+    request.deferred->post([&, request] {
+      {
+        std::lock_guard lock(mutex);
+        ran.push_back({request.body, std::this_thread::get_id()});
+      }
+      httplib::Response answer;
+      answer.status = 201;
+      answer.set_content("posted:" + request.body, "text/plain");
+      request.deferred->send(answer);
+    });
+  }
+  for (int i = 0; i < kClients; ++i) {
+    const auto answers = clients[i]->responses(1);
+    ASSERT_EQ(answers.size(), 1u) << i;
+    EXPECT_EQ(answers[0].rfind("HTTP/1.1 201 Created\r\n", 0), 0u) << answers[0];
+    EXPECT_TRUE(body_is(answers[0], "posted:p" + std::to_string(i))) << answers[0];
+  }
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(ran.size(), parked.size());
+  for (const auto& request : parked) {
+    const auto at =
+        std::find_if(ran.begin(), ran.end(), [&](const Ran& r) { return r.body == request.body; });
+    ASSERT_NE(at, ran.end()) << request.body;
+    EXPECT_EQ(at->thread, request.read_on) << request.body << " ran on its connection's I/O thread";
+    EXPECT_NE(at->thread, std::this_thread::get_id());
+  }
+  // Each I/O thread ran what was posted to it in the order it was posted.
+  for (std::size_t a = 0; a < parked.size(); ++a) {
+    for (std::size_t b = a + 1; b < parked.size(); ++b) {
+      if (parked[a].read_on != parked[b].read_on) continue;
+      const auto position = [&](const std::string& body) {
+        return std::find_if(ran.begin(), ran.end(), [&](const Ran& r) { return r.body == body; }) -
+               ran.begin();
+      };
+      EXPECT_LT(position(parked[a].body), position(parked[b].body));
+    }
+  }
 }
 
 TEST(HttpEngine, HandingToAWorkerOutsideAnIoThreadHandlerIsAnError) {
