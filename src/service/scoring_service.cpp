@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/json_number.hpp"
+#include "core/json_text.hpp"
 #include "core/scheduling.hpp"
 #include "ml/master_scale.hpp"
 #include "service/audit_service.hpp"
@@ -44,7 +45,8 @@ std::size_t grade_position(const ml::MasterScale& scale, const std::string& grad
     if (bands[i].grade == grade) return i;
   }
   if (grade == scale.default_grade()) return bands.size();
-  throw core::InvalidInput("bad_policy", "grade '" + grade + "' is not on the model's master scale");
+  throw core::InvalidInput("bad_policy",
+                           "grade '" + grade + "' is not on the model's master scale");
 }
 
 // Features of a stored statement, as the import wrote them (null = missing).
@@ -87,7 +89,8 @@ Prepared prepare(const LoadedModel& loaded, const FeatureValues& features) {
   // Errors name the first offending feature by name.
   const std::string* first_not_finite = nullptr;
   for (std::size_t i = 0; i < names.size(); ++i) {
-    if (not_finite[i] && (!first_not_finite || names[i] < *first_not_finite)) first_not_finite = &names[i];
+    if (not_finite[i] && (!first_not_finite || names[i] < *first_not_finite))
+      first_not_finite = &names[i];
   }
   if (first_not_finite) {
     throw core::InvalidInput("feature_not_finite",
@@ -130,7 +133,8 @@ nlohmann::json out_of_range_json(const std::vector<OutOfRange>& items) {
   return out;
 }
 
-std::string DecisionPolicy::recommend(const ml::MasterScale& scale, const std::string& grade) const {
+std::string DecisionPolicy::recommend(const ml::MasterScale& scale,
+                                      const std::string& grade) const {
   const std::size_t approve = grade_position(scale, approve_up_to);
   const std::size_t decline = grade_position(scale, decline_from);
   if (approve >= decline) {
@@ -256,17 +260,24 @@ Computed compute(store::Database& db, const core::Actor& actor, const LoadedMode
   record.pd = result.pd;
   record.grade = result.grade;
   record.recommendation = result.recommendation;
-  record.drivers_json = drivers_json(result.drivers).dump();
-  record.out_of_range_json = out_of_range_json(result.out_of_range).dump();
+  // Most scorings have neither (drivers come later, if asked for): no JSON value to build.
+  record.drivers_json = result.drivers.empty() ? "[]" : drivers_json(result.drivers).dump();
+  record.out_of_range_json =
+      result.out_of_range.empty() ? "[]" : out_of_range_json(result.out_of_range).dump();
   record.created_at = core::utc_now_iso8601();
   record.created_by = actor.name;
   result.created_at = record.created_at;
-  std::string audit_after = nlohmann::json{
-      {"model_version", result.model_version},
-      {"pd", result.pd},
-      {"grade", result.grade},
-      {"recommendation",
-       result.recommendation}}.dump();
+  // The object nlohmann would dump (keys in its order), written by hand: building it was most
+  // of the JSON work left on a scoring (PERFORMANCE.md, "Session 22").
+  std::string audit_after = "{\"grade\":";
+  core::append_json_string(audit_after, result.grade);
+  audit_after += ",\"model_version\":";
+  core::append_json_string(audit_after, result.model_version);
+  audit_after += ",\"pd\":";
+  audit_after += nlohmann::json(result.pd).dump();  // nlohmann's number format, as before
+  audit_after += ",\"recommendation\":";
+  core::append_json_string(audit_after, result.recommendation);
+  audit_after += '}';
   Computed computed{std::move(result), std::move(record), std::move(audit_after), {}, 0};
   if (input.top_k > 0) {
     computed.raw = std::move(prepared.raw);
@@ -559,9 +570,9 @@ class GroupCommit {
   std::condition_variable wake_;
   std::vector<std::unique_ptr<Pending>> queue_;  // oldest first
   bool idle_ = false;                            // the writer sleeps on wake_
-  bool gathering_ = false;     // the writer waits for its batch to gather (gathered())
+  bool gathering_ = false;      // the writer waits for its batch to gather (gathered())
   std::size_t last_batch_ = 0;  // scorings in the writer's last batch
-  std::size_t computing_ = 0;  // scorings being computed for this writer (Computing)
+  std::size_t computing_ = 0;   // scorings being computed for this writer (Computing)
   bool stopping_ = false;
   std::thread writer_;  // last: started once everything above exists
 };

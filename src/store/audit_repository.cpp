@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
 #include "core/sha256.hpp"
 #include "store/database.hpp"
 #include "store/detail/rows.hpp"
@@ -34,65 +35,27 @@ AuditEntry from_row(const soci::row& row) {
 
 namespace {
 
-// Appends `text` as nlohmann::json's dump() writes a string (ensure_ascii off): `"` `\\` and
-// \b \f \n \r \t escaped, other bytes below 0x20 as \u00xx, the rest as is. Written by hand
-// for ASCII text (the chain's rows are, but for names and free text) because building a JSON
-// array to dump it was most of the chain's cost on the scoring writer; text with a byte of
-// 0x80 or above goes through nlohmann, which also rejects invalid UTF-8 as before.
+// Appends `text` as nlohmann::json's dump() writes a string (core::append_json_string, by
+// hand because building a JSON array to dump it was most of the chain's cost on the scoring
+// writer). Text with a byte of 0x80 or above (names and free text) goes through nlohmann
+// itself, which also refuses invalid UTF-8 as before.
 void append_json_string(std::string& out, const std::string& text) {
   if (std::any_of(text.begin(), text.end(),
                   [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
     out += nlohmann::json(text).dump();
     return;
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0x0f];
-          out += kHex[c & 0x0f];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
+  core::append_json_string(out, text);
 }
 
 }  // namespace
 
-// The text of nlohmann::json{id, at, actor, action, entity_type, entity_id, before, after}.dump()
-// (what the chain has always hashed), written without building the array.
 std::string AuditRepository::canonical(const AuditEntry& entry) {
   std::string out;
   out.reserve(96 + entry.at.size() + entry.actor.size() + entry.action.size() +
               entry.entity_type.size() + entry.entity_id.size() +
-              entry.before_json.value_or("").size() * 5 / 4 +
-              entry.after_json.value_or("").size() * 5 / 4);
+              (entry.before_json ? entry.before_json->size() * 5 / 4 : 0) +
+              (entry.after_json ? entry.after_json->size() * 5 / 4 : 0));
   out += '[';
   out += std::to_string(entry.id);
   for (const std::string* text :
@@ -125,7 +88,8 @@ AuditEntry AuditRepository::append(Transaction& tx, AuditEntry entry) {
   return std::move(append_all(tx, std::move(one)).front());
 }
 
-std::vector<AuditEntry> AuditRepository::append_all(Transaction& tx, std::vector<AuditEntry> entries) {
+std::vector<AuditEntry> AuditRepository::append_all(Transaction& tx,
+                                                    std::vector<AuditEntry> entries) {
   if (entries.empty()) return entries;
   auto& sql = detail::sql(tx);
   try {
@@ -148,8 +112,16 @@ std::vector<AuditEntry> AuditRepository::append_all(Transaction& tx, std::vector
                       detail::or_null(entry.after_json), entry.prev_hash, entry.hash});
     }
     detail::insert_rows(sql, tx.database().backend(), "audit_log",
-                        {{"id"}, {"at"}, {"actor"}, {"action"}, {"entity_type"}, {"entity_id"},
-                         {"before_json"}, {"after_json"}, {"prev_hash"}, {"hash"}},
+                        {{"id"},
+                         {"at"},
+                         {"actor"},
+                         {"action"},
+                         {"entity_type"},
+                         {"entity_id"},
+                         {"before_json"},
+                         {"after_json"},
+                         {"prev_hash"},
+                         {"hash"}},
                         rows);
     sql << "UPDATE audit_head SET last_id = :i, last_hash = :h WHERE id = 1", soci::use(last_id),
         soci::use(last_hash);
@@ -203,7 +175,8 @@ AuditVerification AuditRepository::verify(Transaction& tx) {
   try {
     std::string prev_hash(64, '0');
     long long expected_id = 1;
-    soci::rowset<soci::row> rows = (detail::sql(tx).prepare << std::string(kSelect) + " ORDER BY id");
+    soci::rowset<soci::row> rows =
+        (detail::sql(tx).prepare << std::string(kSelect) + " ORDER BY id");
     for (const auto& row : rows) {
       const AuditEntry entry = from_row(row);
       ++result.rows_checked;
@@ -233,9 +206,8 @@ AuditVerification AuditRepository::verify(Transaction& tx) {
     if (last_id != expected_id - 1 || last_hash != prev_hash) {
       result.ok = false;
       result.first_bad_id = expected_id;
-      result.problem = "the log ends at row " + std::to_string(expected_id - 1) +
-                       " but " + std::to_string(last_id) +
-                       " rows were written: rows at the end were deleted";
+      result.problem = "the log ends at row " + std::to_string(expected_id - 1) + " but " +
+                       std::to_string(last_id) + " rows were written: rows at the end were deleted";
     }
   } catch (const soci::soci_error& error) {
     detail::rethrow(error, tx.database(), "verifying the audit log");

@@ -1,15 +1,15 @@
 #include "web/detail/score_answer.hpp"
 
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/json_number.hpp"
+#include "core/json_text.hpp"
 
 namespace risklab::web::detail {
 namespace {
 
 void append_string(std::string& out, const std::string& text) {
-  out += nlohmann::json(text).dump();  // nlohmann's escaping
+  core::append_json_string(out, text);  // as nlohmann's dump() escapes
 }
 
 void append_strings(std::string& out, const std::vector<std::string>& items) {
