@@ -6,9 +6,11 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace risklab::core {
 
-/// Incremental SHA-256 (libsodium). Feed bytes with update(), then hex() once.
+/// Incremental SHA-256 (OpenSSL). Feed bytes with update(), then hex() once.
 class Sha256 {
  public:
   Sha256();
@@ -24,8 +26,7 @@ class Sha256 {
   static std::string of(std::string_view bytes);
 
  private:
-  struct State;
-  std::unique_ptr<State> state_;
+  ::evp_md_ctx_st* ctx_;
 };
 
 }  // namespace risklab::core
