@@ -50,6 +50,8 @@ void append_json_string(std::string& out, const std::string& text) {
 
 }  // namespace
 
+// The text of nlohmann::json{id, at, actor, action, entity_type, entity_id, before, after}.dump()
+// (what the chain has always hashed), written without building the array.
 std::string AuditRepository::canonical(const AuditEntry& entry) {
   std::string out;
   out.reserve(96 + entry.at.size() + entry.actor.size() + entry.action.size() +
@@ -112,16 +114,8 @@ std::vector<AuditEntry> AuditRepository::append_all(Transaction& tx,
                       detail::or_null(entry.after_json), entry.prev_hash, entry.hash});
     }
     detail::insert_rows(sql, tx.database().backend(), "audit_log",
-                        {{"id"},
-                         {"at"},
-                         {"actor"},
-                         {"action"},
-                         {"entity_type"},
-                         {"entity_id"},
-                         {"before_json"},
-                         {"after_json"},
-                         {"prev_hash"},
-                         {"hash"}},
+                        {{"id"}, {"at"}, {"actor"}, {"action"}, {"entity_type"}, {"entity_id"},
+                         {"before_json"}, {"after_json"}, {"prev_hash"}, {"hash"}},
                         rows);
     sql << "UPDATE audit_head SET last_id = :i, last_hash = :h WHERE id = 1", soci::use(last_id),
         soci::use(last_hash);
