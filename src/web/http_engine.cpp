@@ -2,11 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
-#include <cctype>
 #include <functional>
 #include <latch>
 #include <mutex>
@@ -77,14 +75,6 @@ const char* reason_phrase(int status) {
   }
 }
 
-bool header_is(const std::string& name, std::string_view wanted) {
-  return name.size() == wanted.size() &&
-         std::equal(name.begin(), name.end(), wanted.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // A response as httplib's Server::write_response writes one (for the answers httplib does not
 // write itself: deferred ones and refusals before parsing): its headers, then Content-Type
 // (text/plain) if it has a body and none, Content-Length if it has none, and Keep-Alive or
@@ -102,8 +92,8 @@ std::string serialize(const httplib::Response& res, bool close, std::size_t keep
   bool has_type = false;
   bool has_length = false;
   for (const auto& [name, value] : res.headers) {
-    has_type = has_type || header_is(name, "Content-Type");
-    has_length = has_length || header_is(name, "Content-Length");
+    has_type = has_type || detail::iequals(name, "Content-Type");
+    has_length = has_length || detail::iequals(name, "Content-Length");
     out += name;
     out += ": ";
     out += value;

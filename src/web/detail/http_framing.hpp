@@ -8,6 +8,9 @@
 
 namespace risklab::web::detail {
 
+/// Whether `a` and `b` are equal ignoring ASCII case (header names).
+bool iequals(std::string_view a, std::string_view b);
+
 /// Where the first HTTP/1.1 request in a connection's buffered bytes ends, so the server can
 /// hand cpp-httplib one whole request at a time (web/http_engine.hpp). Only framing: the
 /// request line, headers and body are parsed, and refused, by httplib (or, for a plain request
